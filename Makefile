@@ -1,0 +1,20 @@
+# The two commands the README starts with, and a few for day-to-day work.
+.PHONY: run test dev db db-stop fmt lint
+
+run:            ## build and serve at http://127.0.0.1:3000 with demo data
+	@scripts/run.sh
+
+test:           ## everything CI checks: fmt, clippy, Rust tests, end-to-end tests
+	@scripts/test.sh
+
+dev:            ## rebuild and reload on every change (debug build)
+	@scripts/bootstrap.sh && . scripts/env.sh && export DATABASE_URL="$${DATABASE_URL:-$$(scripts/pg.sh start dev)}" && cargo leptos watch
+
+db:             ## start the embedded PostgreSQL and print its URL
+	@scripts/pg.sh start dev
+
+db-stop:        ## stop the embedded PostgreSQL clusters
+	@scripts/pg.sh stop dev; scripts/pg.sh stop test
+
+fmt:
+	@cargo fmt --all

@@ -1,0 +1,2 @@
+//! `#[server]` functions grouped by area. Each one is thin: authenticate, authorise,
+//! call `server/`, map the error to `model::AppError`. Areas arrive with their issues.

@@ -1,0 +1,10 @@
+//! View pieces used by several pages.
+
+mod app_frame;
+mod error_panel;
+pub mod icons;
+pub mod theme_toggle;
+
+pub use app_frame::AppFrame;
+pub use error_panel::ErrorPanel;
+pub use theme_toggle::ThemeToggle;

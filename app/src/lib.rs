@@ -1,0 +1,82 @@
+//! The Casework application: the HTML shell, the root component and the route table.
+//!
+//! Data flows one way: `pages/` → `api/` (server functions) → `server/` (domain + SQL,
+//! ssr only) → Postgres, and back as `model/` types.
+
+pub mod api;
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::{AppFrame, ErrorPanel, theme_toggle};
+use crate::pages::{Dashboard, NotFound, Section};
+
+/// The document around the app. It is rendered only on the server; the browser
+/// hydrates `<App/>` inside `<body>`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = theme_toggle::requested_theme();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme=theme.as_str()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/casework.css"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Casework".to_string() } else { format!("{page} · Casework") }
+        }/>
+        <Router>
+            <AppFrame>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=Dashboard/>
+                        <Route path=path!("/work") view=|| view! { <Section section=pages::Area::Work/> }/>
+                        <Route path=path!("/companies") view=|| view! { <Section section=pages::Area::Companies/> }/>
+                        <Route path=path!("/lists") view=|| view! { <Section section=pages::Area::Lists/> }/>
+                        <Route path=path!("/admin") view=|| view! { <Section section=pages::Area::Admin/> }/>
+                    </Routes>
+                </ErrorBoundary>
+            </AppFrame>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<html>` once the WebAssembly has taken over. Effects run
+/// only in the browser, so the attribute is an honest signal: end-to-end tests wait for
+/// it before clicking things that need hydration, and it never appears without it.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,10 @@
+//! Plain serde types shared by the server and the browser. Nothing here touches the
+//! database or the DOM, so it compiles into both builds.
+
+mod error;
+mod identity;
+mod theme;
+
+pub use error::AppError;
+pub use identity::{Email, Role, TenantSlug};
+pub use theme::Theme;

@@ -1,0 +1,9 @@
+//! One module per page.
+
+mod dashboard;
+mod not_found;
+mod section;
+
+pub use dashboard::Dashboard;
+pub use not_found::NotFound;
+pub use section::{Area, Section};

@@ -1,0 +1,60 @@
+//! The product's areas as they appear in the navigation. Each gets its own page module
+//! with its issue; until then its route says what it will hold instead of a 404.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    Work,
+    Companies,
+    Lists,
+    Admin,
+}
+
+impl Area {
+    pub const ALL: [Area; 4] = [Area::Work, Area::Companies, Area::Lists, Area::Admin];
+
+    pub fn href(self) -> &'static str {
+        match self {
+            Area::Work => "/work",
+            Area::Companies => "/companies",
+            Area::Lists => "/lists",
+            Area::Admin => "/admin",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::Work => "My work",
+            Area::Companies => "Companies",
+            Area::Lists => "Lists",
+            Area::Admin => "Admin",
+        }
+    }
+
+    pub fn summary(self) -> &'static str {
+        match self {
+            Area::Work => "The cases assigned to you: filter, sort, open, update.",
+            Area::Companies => {
+                "Tracked companies with enrichment scores, notes and saved searches."
+            }
+            Area::Lists => "Personal and shared lists of companies.",
+            Area::Admin => "Users and roles, integrations, and system health.",
+        }
+    }
+}
+
+#[component]
+pub fn Section(section: Area) -> impl IntoView {
+    view! {
+        <Title text=section.title()/>
+        <header>
+            <h1 class="text-2xl font-semibold tracking-tight">{section.title()}</h1>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{section.summary()}</p>
+        </header>
+        <div class="mt-8 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">
+            "Nothing to show here yet."
+        </div>
+    }
+}

@@ -1,0 +1,245 @@
+//! All configuration, from the environment (a `.env` file is loaded in development) or
+//! the matching command-line flag. Every default works on a laptop; `casework config`
+//! prints what is in force, with secrets hidden.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::postgres::PgConnectOptions;
+
+/// The embedded development cluster that `make run` starts (see `scripts/pg.sh`).
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:54329/casework";
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = parse_database_url, hide_env_values = true, hide_default_value = true)]
+    pub database_url: SecretString,
+
+    /// Most connections the server keeps open to PostgreSQL.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub database_pool_size: u32,
+
+    /// How long a request waits for a free connection before it gets a 503, in ms.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub database_acquire_timeout_ms: u64,
+
+    /// Longest a single SQL statement of a request may run, in ms (0 = no limit).
+    /// Migrations are exempt.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 10_000)]
+    pub database_statement_timeout_ms: u64,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub site_addr: SocketAddr,
+
+    /// Directory of the built site (the wasm bundle, CSS and public files).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Log output: `pretty` for people, `json` for log collectors.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+
+    /// Log filter, e.g. `info` or `info,casework=debug,sqlx=warn`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info,sqlx=warn", value_parser = parse_log_filter)]
+    pub log_level: String,
+
+    /// After SIGINT/SIGTERM, how long in-flight requests may take to finish, in seconds.
+    #[arg(long, env = "SHUTDOWN_GRACE_S", default_value_t = 30)]
+    pub shutdown_grace_s: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Config {
+    /// Connection options for request traffic: statement timeout and application name
+    /// set on every connection so a runaway query cannot hold a pool slot forever.
+    pub fn connect_options(&self) -> Result<PgConnectOptions, sqlx::Error> {
+        let mut options = PgConnectOptions::from_str(self.database_url.expose_secret())?
+            .application_name("casework");
+        if self.database_statement_timeout_ms > 0 {
+            let timeout = self.database_statement_timeout_ms.to_string();
+            options = options.options([("statement_timeout", timeout.as_str())]);
+        }
+        Ok(options)
+    }
+
+    /// Connection options for migrations and seeding: no statement timeout, because
+    /// building an index over a million rows legitimately takes a while.
+    pub fn admin_connect_options(&self) -> Result<PgConnectOptions, sqlx::Error> {
+        Ok(
+            PgConnectOptions::from_str(self.database_url.expose_secret())?
+                .application_name("casework-admin"),
+        )
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.database_acquire_timeout_ms)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_s)
+    }
+
+    /// Where the database is, without the password: safe for logs and `casework config`.
+    pub fn database_display(&self) -> String {
+        match PgConnectOptions::from_str(self.database_url.expose_secret()) {
+            Ok(options) => format!(
+                "postgres://{}@{}:{}/{}",
+                options.get_username(),
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or("")
+            ),
+            Err(_) => "(unparseable)".to_string(),
+        }
+    }
+
+    /// The effective configuration as `KEY=value` lines, secrets hidden.
+    pub fn describe(&self) -> String {
+        [
+            format!("DATABASE_URL={} (password hidden)", self.database_display()),
+            format!("DATABASE_POOL_SIZE={}", self.database_pool_size),
+            format!(
+                "DATABASE_ACQUIRE_TIMEOUT_MS={}",
+                self.database_acquire_timeout_ms
+            ),
+            format!(
+                "DATABASE_STATEMENT_TIMEOUT_MS={}",
+                self.database_statement_timeout_ms
+            ),
+            format!("LEPTOS_SITE_ADDR={}", self.site_addr),
+            format!("LEPTOS_SITE_ROOT={}", self.site_root),
+            format!(
+                "LOG_FORMAT={}",
+                format!("{:?}", self.log_format).to_lowercase()
+            ),
+            format!("LOG_LEVEL={}", self.log_level),
+            format!("SHUTDOWN_GRACE_S={}", self.shutdown_grace_s),
+        ]
+        .join("\n")
+    }
+}
+
+/// Parses instead of validating (zero2prod): a bad URL stops the process at start-up
+/// with a message naming the variable, not at the first request.
+fn parse_database_url(value: &str) -> Result<SecretString, String> {
+    const EXPECTED: &str = "expected postgres://user:password@host:port/database";
+    // sqlx's parser ignores the scheme (it accepts mysql://…), so check it here.
+    if !(value.starts_with("postgres://") || value.starts_with("postgresql://")) {
+        return Err(format!("not a PostgreSQL URL ({EXPECTED})"));
+    }
+    PgConnectOptions::from_str(value)
+        .map_err(|_| format!("not a valid PostgreSQL URL ({EXPECTED})"))?;
+    Ok(SecretString::from(value.to_string()))
+}
+
+fn parse_log_filter(value: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(value)
+        .map(|_| value.to_string())
+        .map_err(|error| format!("expected directives like `info` or `info,sqlx=warn`: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// Parses flags only: clap reads the environment for anything not given, so each
+    /// test passes every value it asserts on explicitly.
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, clap::Error> {
+        Cli::try_parse_from(std::iter::once("casework").chain(args.iter().copied()))
+            .map(|cli| cli.config)
+    }
+
+    #[test]
+    fn accepts_a_full_configuration() {
+        let config = parse(&[
+            "--database-url=postgres://app:s3cret@db.internal:6543/casework_prod",
+            "--database-pool-size=32",
+            "--site-addr=0.0.0.0:8080",
+            "--site-root=/srv/site",
+            "--log-format=json",
+            "--log-level=info,casework=debug",
+            "--database-statement-timeout-ms=2500",
+        ])
+        .map_err(|e| e.to_string());
+        let config = match config {
+            Ok(config) => config,
+            Err(error) => panic!("{error}"),
+        };
+        assert_eq!(config.database_pool_size, 32);
+        assert_eq!(config.site_addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.site_root, "/srv/site");
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.log_level, "info,casework=debug");
+        assert_eq!(
+            config.database_display(),
+            "postgres://app@db.internal:6543/casework_prod"
+        );
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let config =
+            parse(&["--database-url=postgres://app:hunter2@db/x"]).map_err(|e| e.to_string());
+        let Ok(config) = config else {
+            panic!("{config:?}")
+        };
+        assert!(!format!("{config:?}").contains("hunter2"));
+        assert!(!config.describe().contains("hunter2"));
+        assert!(
+            config
+                .describe()
+                .contains("DATABASE_URL=postgres://app@db:5432/x")
+        );
+    }
+
+    #[test]
+    fn refuses_bad_values_with_a_message_naming_the_setting() {
+        let cases: [(&[&str], &str); 5] = [
+            (&["--database-url=mysql://x"], "--database-url"),
+            (&["--database-pool-size=0"], "--database-pool-size"),
+            (&["--site-addr=localhost"], "--site-addr"),
+            (&["--log-format=xml"], "--log-format"),
+            (&["--log-level=info,sqlx=loud"], "--log-level"),
+        ];
+        for (args, setting) in cases {
+            match parse(args) {
+                Ok(_) => panic!("{args:?} was accepted"),
+                Err(error) => {
+                    let message = error.to_string();
+                    assert!(message.contains(setting), "{args:?}: {message}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn request_connections_get_a_statement_timeout_and_migrations_do_not() {
+        let config = parse(&[
+            "--database-url=postgres://app@db/x",
+            "--database-statement-timeout-ms=1234",
+        ]);
+        let Ok(config) = config else {
+            panic!("rejected")
+        };
+        let request = format!("{:?}", config.connect_options().ok());
+        let admin = format!("{:?}", config.admin_connect_options().ok());
+        assert!(request.contains("statement_timeout=1234"), "{request}");
+        assert!(!admin.contains("statement_timeout"), "{admin}");
+    }
+}

@@ -1,0 +1,12 @@
+//! Server only: configuration, the database, and (as issues land) the domain rules and
+//! SQL per area. Never compiled into the browser bundle.
+
+pub mod config;
+pub mod db;
+pub mod password;
+pub mod seed;
+pub mod state;
+pub mod tenants;
+
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,124 @@
+import { expect, test, type Page } from '@playwright/test';
+
+// Collects what the browser reports as broken (hydration panics, failed scripts) so
+// each test can assert the page ran cleanly.
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}
+
+async function hydrated(page: Page) {
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('the home page renders on the server and hydrates without errors', async ({ page }) => {
+  const errors = watchErrors(page);
+  const response = await page.goto('/');
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveTitle('Dashboard · Casework');
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const label of ['Dashboard', 'My work', 'Companies', 'Lists', 'Admin']) {
+    await expect(nav.getByRole('link', { name: label, exact: true })).toBeVisible();
+  }
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('user-menu')).toContainText('Not signed in');
+
+  await hydrated(page);
+  expect(errors).toEqual([]);
+});
+
+test('the server sends real HTML before any WebAssembly runs', async ({ request }) => {
+  const response = await request.get('/');
+  expect(response.status()).toBe(200);
+  const html = await response.text();
+  expect(html).toContain('<title>Dashboard · Casework</title>');
+  expect(html).toContain('data-theme="system"');
+  expect(html).toContain('/pkg/casework.css');
+  expect(html).not.toContain('data-hydrated');
+});
+
+test('the theme toggle works once hydrated and the choice survives a reload', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('/');
+  await hydrated(page);
+  const html = page.locator('html');
+  const toggle = page.getByTestId('theme-toggle');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+
+  await expect(html).toHaveAttribute('data-theme', 'system');
+  const lightBackground = await background();
+
+  await toggle.click();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  await expect(toggle).toHaveAttribute('aria-label', 'Theme: light');
+
+  await toggle.click();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await expect(toggle).toHaveAttribute('aria-label', 'Theme: dark');
+  expect(await background()).not.toBe(lightBackground);
+
+  // The cookie makes the server render the dark theme itself: no flash on load.
+  await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await hydrated(page);
+  await expect(toggle).toHaveAttribute('aria-label', 'Theme: dark');
+
+  // Back to following the system.
+  await toggle.click();
+  await expect(html).toHaveAttribute('data-theme', 'system');
+  await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'system');
+  expect(errors).toEqual([]);
+});
+
+test('"follow system" follows the operating system colour scheme', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('/');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect.poll(background).not.toBe(light);
+});
+
+test('an unknown address gets a styled 404 page with a way back', async ({ page }) => {
+  const errors = watchErrors(page);
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page).toHaveTitle('Page not found · Casework');
+  await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Back to the dashboard' }).click();
+  await expect(page).toHaveURL('/');
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  // The 404 response itself is logged by Chromium as a failed resource; nothing else may be.
+  expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
+});
+
+test('navigation updates the page and its title', async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Companies' }).click();
+  await expect(page).toHaveURL('/companies');
+  await expect(page).toHaveTitle('Companies · Casework');
+  await expect(nav.getByRole('link', { name: 'Companies' })).toHaveAttribute('aria-current', 'page');
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).not.toHaveAttribute('aria-current', 'page');
+});
+
+test('/api/health reports the database', async ({ request }) => {
+  const response = await request.get('/api/health');
+  expect(response.status()).toBe(200);
+  expect(response.headers()['cache-control']).toBe('no-store');
+  expect(response.headers()['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  const body = await response.json();
+  expect(body).toMatchObject({ status: 'ok', database: 'ok' });
+  expect(typeof body.uptime_s).toBe('number');
+  expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+});

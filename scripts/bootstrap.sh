@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs what building and testing Casework needs, from crates.io, npm and apt only
+# (this project never downloads a prebuilt binary from anywhere else). Idempotent and
+# quick when everything is already there.
+#
+#   scripts/bootstrap.sh          build tools
+#   scripts/bootstrap.sh --test   build tools + Chromium and test tools
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+want_test=false
+[ "${1:-}" = "--test" ] && want_test=true
+
+CARGO_LEPTOS_VERSION=0.3.10
+
+apt_install() {
+  [ "$(id -u)" = 0 ] || die "need root to install $* (or install them yourself: sudo apt-get install $*)"
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit 2>/dev/null)" ]; then
+    apt-get update -qq >/dev/null
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+    || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+}
+
+command -v cargo >/dev/null || die "Rust is not installed (https://rustup.rs)"
+command -v node >/dev/null && command -v npm >/dev/null || { say "installing Node.js and npm"; apt_install nodejs npm; }
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+for component in clippy rustfmt; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
+done
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 13 minutes on 2 cores, once per machine)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+fi
+
+# wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+wb_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
+[ -n "$wb_version" ] || die "wasm-bindgen not found in Cargo.lock"
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb_version\$"; then
+  say "installing wasm-bindgen-cli $wb_version"
+  # Not --locked: its lock names a crate version the registry mirror may lack.
+  cargo install wasm-bindgen-cli --version "$wb_version" --force
+fi
+
+# npm packages (tailwindcss, wasm-opt, Playwright...): reinstall only when the lock changed.
+stamp="node_modules/.casework-lock"
+if ! [ -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json "$stamp"
+fi
+
+if $want_test; then
+  command -v chromium >/dev/null || { say "installing Chromium (Debian)"; apt_install chromium; }
+  command -v cargo-nextest >/dev/null || {
+    say "installing cargo-nextest"
+    cargo install cargo-nextest --locked
+  }
+fi
+exit 0

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make test`: every check CI runs. Lint, the Rust tests against a throwaway
+# PostgreSQL (one database per test), then the release build driven by Playwright in
+# headless Debian Chromium.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+scripts/bootstrap.sh --test
+
+say "rustfmt"
+cargo fmt --all --check
+say "clippy (server)"
+cargo clippy --workspace --all-targets --features ssr,app/ssr -- -D warnings
+say "clippy (browser)"
+cargo clippy -p casework -p app --lib --features hydrate,app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+say "starting the throwaway test PostgreSQL (port $CASEWORK_TEST_PG_PORT)"
+test_url="$(scripts/pg.sh start test)"
+# sqlx::test creates (and drops) one database per test on this server.
+export DATABASE_URL="${test_url%/*}/postgres"
+
+say "Rust tests"
+cargo nextest run --workspace --features ssr,app/ssr --no-fail-fast
+
+say "release build"
+cargo leptos build --release
+
+say "end-to-end tests"
+e2e_db="casework_e2e"
+psql_admin=(psql "${test_url%/*}/postgres" -q -v ON_ERROR_STOP=1)
+"${psql_admin[@]}" -c "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)" -c "CREATE DATABASE $e2e_db"
+export CASEWORK_E2E_DATABASE_URL="${test_url%/*}/$e2e_db"
+DATABASE_URL="$CASEWORK_E2E_DATABASE_URL" "$CASEWORK_BIN" seed --demo >/dev/null
+npx playwright test -c end2end

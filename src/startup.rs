@@ -1,0 +1,176 @@
+//! Building the app (router + state) and serving it until a shutdown signal.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use app::server::{AppState, Config, db};
+use app::{App, shell};
+use axum::Router;
+use axum::http::Request;
+use axum::routing::get;
+use leptos::config::{Env, LeptosOptions, get_configuration};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::http;
+
+/// Leptos' own options, with the address and site root taken from our `Config`.
+pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
+    let mut options = get_configuration(None)
+        .context("invalid LEPTOS_* environment variable")?
+        .leptos_options;
+    if options.output_name.is_empty() {
+        // Built by plain cargo (tests) rather than cargo-leptos.
+        options.output_name = "casework".into();
+    }
+    options.site_root = config.site_root.as_str().into();
+    options.site_addr = config.site_addr;
+    // Leptos defaults to DEV, which injects cargo-leptos' live-reload socket; only
+    // `cargo leptos watch` (which sets LEPTOS_ENV) wants that.
+    if std::env::var_os("LEPTOS_ENV").is_none() {
+        options.env = Env::PROD;
+    }
+    Ok(options)
+}
+
+/// The state every handler sees. The pool is lazy: building it never waits on the
+/// database.
+pub fn state(config: Config) -> anyhow::Result<AppState> {
+    Ok(AppState {
+        leptos_options: leptos_options(&config)?,
+        pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
+        config: Arc::new(config),
+        started_at: Instant::now(),
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .route("/api/health", get(http::health::health))
+        .leptos_routes_with_context(&state, routes, context.clone(), render)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(
+            // Outermost first: every request gets an id before it is traced, and a
+            // panic anywhere below becomes a 500 instead of a dropped connection.
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(CatchPanicLayer::new()),
+        )
+        .with_state(state)
+}
+
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+    )
+}
+
+/// `casework serve`: migrate, then serve until SIGINT/SIGTERM, then let in-flight
+/// requests finish (for at most the configured grace period).
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    migrate(&config).await?;
+    let grace = config.shutdown_grace();
+    let state = state(config)?;
+    let listener = TcpListener::bind(state.config.site_addr)
+        .await
+        .with_context(|| format!("could not listen on {}", state.config.site_addr))?;
+    tracing::info!(addr = %listener.local_addr()?, "serving http://{}", listener.local_addr()?);
+    serve_until(listener, router(state), shutdown_signal(), grace).await?;
+    tracing::info!("shutdown complete");
+    Ok(())
+}
+
+/// Serves until `signal` resolves, then waits for open requests up to `grace`.
+pub async fn serve_until(
+    listener: TcpListener,
+    router: Router,
+    signal: impl Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
+) -> anyhow::Result<()> {
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        signal.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping_tx.send(true);
+    };
+    let server = axum::serve(listener, router).with_graceful_shutdown(signal);
+    let deadline = async move {
+        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result.context("server error"),
+        () = deadline => {
+            tracing::warn!(grace_s = grace.as_secs(), "grace period over; exiting with requests still open");
+            Ok(())
+        }
+    }
+}
+
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let pool = db::admin_pool(config).await.with_context(|| {
+        format!(
+            "could not connect to the database at {} (for the embedded one, run `make db`)",
+            config.database_display()
+        )
+    })?;
+    db::migrate(&pool).await.context("migrations failed")?;
+    pool.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,216 @@
+#![cfg(feature = "ssr")]
+//! The `casework` binary's subcommands, run as a user would run them.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use sqlx::PgPool;
+
+const BIN: &str = env!("CARGO_BIN_EXE_casework");
+
+/// Runs the binary with a clean configuration environment plus `env`.
+fn casework(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for var in [
+        "DATABASE_URL",
+        "DATABASE_POOL_SIZE",
+        "LEPTOS_SITE_ADDR",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
+    ] {
+        command.env_remove(var);
+    }
+    // Run somewhere without a .env file of its own.
+    command.current_dir(std::env::temp_dir());
+    command.envs(env.iter().copied());
+    let mut child = command.spawn().unwrap_or_else(|error| panic!("{error}"));
+    // Dropping the pipe closes stdin, so a command reading it never waits.
+    if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+        let _ = pipe.write_all(text.as_bytes());
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn config_reads_the_environment_and_hides_secrets() {
+    let out = casework(
+        &["config"],
+        &[
+            (
+                "DATABASE_URL",
+                "postgres://app:hunter2@db.example:6000/prod",
+            ),
+            ("DATABASE_POOL_SIZE", "40"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+            ("LOG_FORMAT", "json"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("DATABASE_URL=postgres://app@db.example:6000/prod"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("DATABASE_POOL_SIZE=40"));
+    assert!(stdout.contains("LEPTOS_SITE_ADDR=0.0.0.0:8080"));
+    assert!(stdout.contains("LOG_FORMAT=json"));
+    assert!(!stdout.contains("hunter2") && !text(&out.stderr).contains("hunter2"));
+}
+
+#[test]
+fn a_bad_environment_value_stops_start_up_with_its_name() {
+    let out = casework(&["config"], &[("DATABASE_POOL_SIZE", "lots")], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("DATABASE_POOL_SIZE"), "{stderr}");
+}
+
+#[test]
+fn serve_explains_an_unreachable_database() {
+    let out = casework(
+        &["serve"],
+        &[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/x")],
+        None,
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("could not connect to the database at postgres://postgres@127.0.0.1:1/x"),
+        "{stderr}"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn migrate_and_demo_seed_are_repeatable(pool: PgPool) {
+    let url = common::database_url(&pool);
+    let env = [("DATABASE_URL", url.as_str())];
+    for _ in 0..2 {
+        let out = casework(&["migrate"], &env, None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let out = casework(&["seed", "--demo"], &env, None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        for login in [
+            "admin@demo.test",
+            "employee@demo.test",
+            "analyst@demo.test",
+            "casework-demo",
+        ] {
+            assert!(stdout.contains(login), "{login} not printed: {stdout}");
+        }
+    }
+    let users: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.email, u.role::text, u.password_hash FROM users u
+         JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = 'demo' ORDER BY u.email",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap_or_else(|error| panic!("{error}"));
+    let roles: Vec<_> = users
+        .iter()
+        .map(|(e, r, _)| (e.as_str(), r.as_str()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("admin@demo.test", "admin"),
+            ("analyst@demo.test", "analyst"),
+            ("employee@demo.test", "employee")
+        ]
+    );
+    for (_, _, hash) in users {
+        let hash = hash.unwrap_or_default();
+        assert!(app::server::password::verify("casework-demo".into(), hash).await);
+    }
+}
+
+#[sqlx::test]
+async fn create_admin_makes_tenant_and_admin_and_refuses_bad_input(pool: PgPool) {
+    let url = common::database_url(&pool);
+    let env = [("DATABASE_URL", url.as_str())];
+    let args = |tenant: &'static str, email: &'static str| {
+        vec![
+            "create-admin",
+            "--tenant",
+            tenant,
+            "--email",
+            email,
+            "--password-stdin",
+        ]
+    };
+
+    let out = casework(
+        &args("acme", " Boss@Acme.Example "),
+        &env,
+        Some("a long enough password\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (role, hash): (String, Option<String>) = sqlx::query_as(
+        "SELECT u.role::text, u.password_hash FROM users u JOIN tenants t ON t.id = u.tenant_id
+         WHERE t.slug = 'acme' AND u.email = 'boss@acme.example'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(role, "admin");
+    assert!(
+        app::server::password::verify("a long enough password".into(), hash.unwrap_or_default())
+            .await
+    );
+
+    // Each of these must fail with a clear message and write nothing.
+    let refused: [(Vec<&str>, Option<&str>, &str); 4] = [
+        (
+            args("Bad Slug", "x@acme.example"),
+            Some("a long enough password\n"),
+            "tenant",
+        ),
+        (
+            args("newco", "not-an-email"),
+            Some("a long enough password\n"),
+            "email",
+        ),
+        (
+            args("newco", "x@newco.example"),
+            Some("short\n"),
+            "password",
+        ),
+        // The email is already acme's: a person belongs to one tenant.
+        (
+            args("newco", "boss@acme.example"),
+            Some("a long enough password\n"),
+            "another tenant",
+        ),
+    ];
+    for (args, stdin, mentions) in refused {
+        let out = casework(&args, &env, stdin);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(mentions), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let (tenants, users): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM users)")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        (tenants, users),
+        (1, 1),
+        "a refused command wrote something"
+    );
+}

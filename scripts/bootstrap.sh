@@ -52,7 +52,9 @@ fi
 stamp="node_modules/.casework-lock"
 if ! [ -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: it insists on lock entries for other platforms' optional packages
+  # (tailwind's native builds), which the registry mirror here does not carry.
+  npm install --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
 

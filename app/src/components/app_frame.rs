@@ -23,12 +23,12 @@ pub fn AppFrame(children: Children) -> impl IntoView {
             "Skip to content"
         </a>
         <header class="sticky top-0 z-40 border-b border-slate-200 bg-white/90 backdrop-blur dark:border-slate-800 dark:bg-slate-900/90">
-            <div class="mx-auto flex h-14 max-w-7xl items-center gap-4 px-4 sm:px-6">
-                <a href="/" class="flex shrink-0 items-center gap-2 font-semibold tracking-tight text-slate-900 dark:text-white">
+            <div class="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 px-4 sm:h-14 sm:flex-nowrap sm:px-6">
+                <a href="/" class="flex h-14 shrink-0 items-center gap-2 font-semibold tracking-tight text-slate-900 dark:text-white">
                     <Logo/>
                     <span>"Casework"</span>
                 </a>
-                <nav aria-label="Main" class="-mx-1 flex min-w-0 flex-1 overflow-x-auto">
+                <nav aria-label="Main" class="order-last -mx-1 flex min-w-0 basis-full overflow-x-auto pb-2 sm:order-none sm:basis-auto sm:flex-1 sm:pb-0">
                     <ul class="flex items-center gap-1 text-sm">
                         {NAV
                             .into_iter()
@@ -48,7 +48,7 @@ pub fn AppFrame(children: Children) -> impl IntoView {
                             .collect_view()}
                     </ul>
                 </nav>
-                <div class="flex shrink-0 items-center gap-2">
+                <div class="ml-auto flex shrink-0 items-center gap-2 sm:ml-0">
                     <ThemeToggle/>
                     <UserMenu/>
                 </div>

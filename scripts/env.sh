@@ -13,7 +13,7 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 # The embedded PostgreSQL clusters: one for `make run`, one throwaway for tests.
 export CASEWORK_PG_PORT="${CASEWORK_PG_PORT:-54329}"
-export CASEWORK_TEST_PG_PORT="${CASEWORK_TEST_PG_PORT:-54339}"
+# The test cluster picks a free port from 54339 up unless CASEWORK_TEST_PG_PORT is set.
 
 # Where cargo-leptos puts the built site (the server's LEPTOS_SITE_ROOT).
 export CASEWORK_SITE_ROOT="$ROOT/target/site"

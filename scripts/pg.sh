@@ -11,13 +11,13 @@ source "$(dirname "$0")/env.sh"
 
 action="${1:-}"; which="${2:-dev}"
 case "$which" in
-  dev)  name=pg;      port="$CASEWORK_PG_PORT" ;;
-  test) name=pg-test; port="$CASEWORK_TEST_PG_PORT" ;;
+  dev)  name=pg ;;
+  test) name=pg-test ;;
   *) die "unknown cluster '$which' (dev or test)" ;;
 esac
 data="$ROOT/.data/$name"
 log="$ROOT/.data/$name.log"
-url="postgres://postgres@127.0.0.1:$port/casework"
+port=""
 
 find_bindir() {
   local dir
@@ -59,19 +59,40 @@ prepare_owner() {
   fi
 }
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The dev cluster has a fixed, documented port (it is DATABASE_URL's default). The test
+# cluster takes the first free port from 54339 unless CASEWORK_TEST_PG_PORT says
+# otherwise, so another checkout's tests (or anything else) on that port never block
+# these. The port in use is recorded beside the data directory.
+resolve_port() {
+  local port_file; port_file="$(dirname "$data")/$name.port"
+  if [ "$which" = dev ]; then
+    port="$CASEWORK_PG_PORT"
+  elif [ -n "${CASEWORK_TEST_PG_PORT:-}" ]; then
+    port="$CASEWORK_TEST_PG_PORT"
+  elif running && [ -f "$port_file" ]; then
+    port="$(cat "$port_file")"
+  else
+    port=54339
+    while port_taken "$port"; do port=$((port + 1)); done
+  fi
+  echo "$port" > "$port_file"
+  url="postgres://postgres@127.0.0.1:$port/casework"
+}
+
 running() { [ -f "$data/PG_VERSION" ] && as_owner "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
 start() {
   ensure_binaries
   prepare_owner
   if ! [ -f "$data/PG_VERSION" ]; then
-    say "initialising a PostgreSQL cluster in $data (port $port)"
+    say "initialising a PostgreSQL cluster in $data"
     mkdir -p "$data"
     [ "$(id -u)" = 0 ] && chown postgres "$data" "$(dirname "$data")"
     chmod 700 "$data"
     as_owner "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     {
-      echo "port = $port"
       echo "listen_addresses = '127.0.0.1'"
       echo "unix_socket_directories = ''"
       echo "max_connections = 200"
@@ -84,12 +105,13 @@ start() {
       fi
     } | as_owner tee -a "$data/postgresql.conf" >/dev/null
   fi
+  resolve_port
   if ! running; then
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      die "port $port is taken by another program; set CASEWORK_PG_PORT / CASEWORK_TEST_PG_PORT to a free port"
+    if port_taken "$port"; then
+      die "port $port is taken by another program; set CASEWORK_PG_PORT (or CASEWORK_TEST_PG_PORT) to a free port"
     fi
     [ "$(id -u)" = 0 ] && { touch "$log"; chown postgres "$log"; }
-    as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null \
+    as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -o "-p $port" -w -t 60 start >/dev/null \
       || die "PostgreSQL did not start; see $log"
   fi
   if [ "$(as_owner "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc \
@@ -107,7 +129,7 @@ stop() {
 case "$action" in
   start) start; echo "$url" ;;
   stop) stop ;;
-  url) echo "$url" ;;
-  status) ensure_binaries; prepare_owner; if running; then echo "running at $url"; else echo "stopped"; exit 3; fi ;;
+  url) ensure_binaries; prepare_owner; resolve_port; echo "$url" ;;
+  status) ensure_binaries; prepare_owner; resolve_port; if running; then echo "running at $url"; else echo "stopped"; exit 3; fi ;;
   *) die "usage: scripts/pg.sh start|stop|url|status dev|test" ;;
 esac

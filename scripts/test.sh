@@ -15,8 +15,9 @@ cargo clippy --workspace --all-targets --features ssr,app/ssr -- -D warnings
 say "clippy (browser)"
 cargo clippy -p casework -p app --lib --features hydrate,app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
-say "starting the throwaway test PostgreSQL (port $CASEWORK_TEST_PG_PORT)"
+say "starting the throwaway test PostgreSQL"
 test_url="$(scripts/pg.sh start test)"
+say "test PostgreSQL at $test_url"
 # sqlx::test creates (and drops) one database per test on this server.
 export DATABASE_URL="${test_url%/*}/postgres"
 

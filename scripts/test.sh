@@ -17,6 +17,8 @@ cargo clippy -p casework -p app --lib --features hydrate,app/hydrate --target wa
 
 say "starting the throwaway test PostgreSQL"
 test_url="$(scripts/pg.sh start test)"
+# Throwaway: stop it however the run ends (it starts again in under a second).
+trap 'scripts/pg.sh stop test || true' EXIT
 say "test PostgreSQL at $test_url"
 # sqlx::test creates (and drops) one database per test on this server.
 export DATABASE_URL="${test_url%/*}/postgres"

@@ -7,9 +7,14 @@ use std::time::Instant;
 use anyhow::Context as _;
 use app::server::{AppState, Config, db};
 use app::{App, shell};
+use std::net::SocketAddr;
+
+use app::server::auth::resolve_viewer;
+use app::server::rate_limit::LoginLimiter;
 use axum::Router;
 use axum::http::Request;
-use axum::routing::get;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions, get_configuration};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -18,6 +23,10 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::http;
 
@@ -46,6 +55,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
+        login_limiter: Arc::new(LoginLimiter::new(&config)),
         config: Arc::new(config),
         started_at: Instant::now(),
     })
@@ -61,21 +71,39 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, context.clone(), render)
+        .route_layer(from_fn(http::guard::require_sign_in));
+    let config = &state.config;
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
+        .with_name("casework_session")
+        .with_http_only(true)
+        // Lax, not Strict: Strict drops the cookie on the redirect back from Google.
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.cookie_secure())
+        .with_expiry(Expiry::OnInactivity(config.session_idle()));
     Router::new()
         .route("/api/health", get(http::health::health))
-        .leptos_routes_with_context(&state, routes, context.clone(), render)
+        .route("/auth/login", post(http::auth::sign_in_with_password))
+        .route("/auth/logout", post(http::auth::sign_out_and_leave))
+        .merge(pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(context, shell))
         .layer(
-            // Outermost first: every request gets an id before it is traced, and a
-            // panic anywhere below becomes a 500 instead of a dropped connection.
+            // Outermost first: every request gets an id before it is traced; a panic
+            // anywhere below becomes a 500 instead of a dropped connection; a
+            // cross-site write is refused before a session is even loaded; then the
+            // session and the viewer it names are resolved once for everything below.
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
-                .layer(CatchPanicLayer::new()),
+                .layer(CatchPanicLayer::new())
+                .layer(from_fn_with_state(state.clone(), http::csrf::verify_origin))
+                .layer(sessions)
+                .layer(from_fn_with_state(state.clone(), resolve_viewer)),
         )
         .with_state(state)
 }
@@ -104,6 +132,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}", state.config.site_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "serving http://{}", listener.local_addr()?);
+    tokio::spawn(delete_expired_sessions(state.pool.clone()));
     serve_until(listener, router(state), shutdown_signal(), grace).await?;
     tracing::info!("shutdown complete");
     Ok(())
@@ -122,7 +151,9 @@ pub async fn serve_until(
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stopping_tx.send(true);
     };
-    let server = axum::serve(listener, router).with_graceful_shutdown(signal);
+    // Peer addresses feed the per-IP sign-in limits.
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(signal);
     let deadline = async move {
         let _ = stopping_rx.wait_for(|stopping| *stopping).await;
         tokio::time::sleep(grace).await;
@@ -132,6 +163,19 @@ pub async fn serve_until(
         () = deadline => {
             tracing::warn!(grace_s = grace.as_secs(), "grace period over; exiting with requests still open");
             Ok(())
+        }
+    }
+}
+
+/// Expired sessions are deleted every minute (they are refused when read anyway; this
+/// keeps the table small). A failed sweep is logged and retried on the next tick.
+async fn delete_expired_sessions(pool: sqlx::PgPool) {
+    let store = PostgresStore::new(pool);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(error) = store.delete_expired().await {
+            tracing::warn!(%error, "could not delete expired sessions");
         }
     }
 }

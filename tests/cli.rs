@@ -1,4 +1,6 @@
 #![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The `casework` binary's subcommands, run as a user would run them.
 
 mod common;

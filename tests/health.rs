@@ -1,4 +1,6 @@
 #![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `/api/health` against a real database, a refused one and a silent one.
 
 mod common;

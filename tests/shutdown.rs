@@ -1,4 +1,6 @@
 #![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! SIGTERM lets in-flight requests finish: a large download started before the signal
 //! arrives whole, and the process then exits cleanly.
 

@@ -17,8 +17,8 @@ use leptos_router::{
     path,
 };
 
-use crate::components::{AppFrame, ErrorPanel, theme_toggle};
-use crate::pages::{Dashboard, NotFound, Section};
+use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
+use crate::pages::{Dashboard, Login, NotFound, Section};
 
 /// The document around the app. It is rendered only on the server; the browser
 /// hydrates `<App/>` inside `<body>`.
@@ -35,6 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                {viewer::viewer_meta()}
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
                 <App/>
@@ -47,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     mark_hydrated();
+    viewer::provide_viewer();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/casework.css"/>
@@ -57,11 +59,12 @@ pub fn App() -> impl IntoView {
             <AppFrame>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                     <Routes fallback=NotFound>
-                        <Route path=path!("/") view=Dashboard/>
-                        <Route path=path!("/work") view=|| view! { <Section section=pages::Area::Work/> }/>
-                        <Route path=path!("/companies") view=|| view! { <Section section=pages::Area::Companies/> }/>
-                        <Route path=path!("/lists") view=|| view! { <Section section=pages::Area::Lists/> }/>
-                        <Route path=path!("/admin") view=|| view! { <Section section=pages::Area::Admin/> }/>
+                        <Route path=path!("/login") view=Login/>
+                        <Route path=path!("/") view=|| view! { <SignedIn><Dashboard/></SignedIn> }/>
+                        <Route path=path!("/work") view=|| view! { <SignedIn><Section section=pages::Area::Work/></SignedIn> }/>
+                        <Route path=path!("/companies") view=|| view! { <SignedIn><Section section=pages::Area::Companies/></SignedIn> }/>
+                        <Route path=path!("/lists") view=|| view! { <SignedIn><Section section=pages::Area::Lists/></SignedIn> }/>
+                        <Route path=path!("/admin") view=|| view! { <SignedIn><Section section=pages::Area::Admin/></SignedIn> }/>
                     </Routes>
                 </ErrorBoundary>
             </AppFrame>

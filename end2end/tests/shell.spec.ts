@@ -1,24 +1,10 @@
-import { expect, test, type Page } from '@playwright/test';
-
-// Collects what the browser reports as broken (hydration panics, failed scripts) so
-// each test can assert the page ran cleanly.
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  return errors;
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-}
+import { expect, test } from '@playwright/test';
+import { ADMIN, hydrated, signIn, watchErrors } from './helpers';
 
 test('the home page renders on the server and hydrates without errors', async ({ page }) => {
   const errors = watchErrors(page);
-  const response = await page.goto('/');
-  expect(response?.status()).toBe(200);
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL('/');
   await expect(page).toHaveTitle('Dashboard · Casework');
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
 
@@ -27,17 +13,17 @@ test('the home page renders on the server and hydrates without errors', async ({
     await expect(nav.getByRole('link', { name: label, exact: true })).toBeVisible();
   }
   await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
-  await expect(page.getByTestId('user-menu')).toContainText('Not signed in');
+  await expect(page.getByTestId('viewer-name')).toHaveText('Avery Admin');
 
   await hydrated(page);
   expect(errors).toEqual([]);
 });
 
 test('the server sends real HTML before any WebAssembly runs', async ({ request }) => {
-  const response = await request.get('/');
+  const response = await request.get('/login');
   expect(response.status()).toBe(200);
   const html = await response.text();
-  expect(html).toContain('<title>Dashboard · Casework</title>');
+  expect(html).toContain('<title>Sign in · Casework</title>');
   expect(html).toContain('data-theme="system"');
   expect(html).toContain('/pkg/casework.css');
   expect(html).not.toContain('data-hydrated');
@@ -46,7 +32,7 @@ test('the server sends real HTML before any WebAssembly runs', async ({ request 
 test('the theme toggle works once hydrated and the choice survives a reload', async ({ page }) => {
   const errors = watchErrors(page);
   await page.emulateMedia({ colorScheme: 'light' });
-  await page.goto('/');
+  await page.goto('/login');
   await hydrated(page);
   const html = page.locator('html');
   const toggle = page.getByTestId('theme-toggle');
@@ -80,7 +66,7 @@ test('the theme toggle works once hydrated and the choice survives a reload', as
 
 test('"follow system" follows the operating system colour scheme', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'light' });
-  await page.goto('/');
+  await page.goto('/login');
   const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   const light = await background();
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -95,14 +81,14 @@ test('an unknown address gets a styled 404 page with a way back', async ({ page 
   await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
   await hydrated(page);
   await page.getByRole('link', { name: 'Back to the dashboard' }).click();
-  await expect(page).toHaveURL('/');
-  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  // Not signed in: the dashboard sends us to sign in, and back after.
+  await expect(page).toHaveURL('/login?next=%2F');
   // The 404 response itself is logged by Chromium as a failed resource; nothing else may be.
   expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
 });
 
 test('navigation updates the page and its title', async ({ page }) => {
-  await page.goto('/');
+  await signIn(page, ADMIN);
   await hydrated(page);
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('link', { name: 'Companies' }).click();

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Shared test helpers: a `Config` for a given database, the URL of a `#[sqlx::test]`
 //! database, and a way to call the real router.
 #![allow(dead_code)] // each test binary uses a different subset
@@ -61,8 +62,39 @@ pub async fn get(state: AppState, path: &str) -> Reply {
 }
 
 pub async fn send(state: AppState, request: axum::http::request::Builder) -> Reply {
+    send_body(state, request, Body::empty()).await
+}
+
+/// A same-site form post (the `Origin` a browser on this site would send).
+pub async fn post_form(
+    state: AppState,
+    path: &str,
+    form: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> Reply {
+    let body = serde_urlencoded::to_string(form).unwrap_or_default();
+    let mut request = Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    send_body(state, request, Body::from(body)).await
+}
+
+/// A GET with a cookie.
+pub async fn get_with_cookie(state: AppState, path: &str, cookie: &str) -> Reply {
+    send(state, Request::get(path).header("cookie", cookie)).await
+}
+
+pub async fn send_body(
+    state: AppState,
+    request: axum::http::request::Builder,
+    body: Body,
+) -> Reply {
     let router = casework::startup::router(state);
-    let request = match request.body(Body::empty()) {
+    let request = match request.body(body) {
         Ok(request) => request,
         Err(error) => panic!("{error}"),
     };
@@ -81,4 +113,53 @@ pub async fn send(state: AppState, request: axum::http::request::Builder) -> Rep
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
+}
+
+impl Reply {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// `name=value` of the session cookie this response sets, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find(|cookie| cookie.starts_with("casework_session="))
+            .and_then(|cookie| cookie.split(';').next())
+            .map(str::to_string)
+    }
+}
+
+/// A tenant with one user per `(email, role)`, all with `password`; returns the
+/// tenant id. Written as the owner, the way `casework create-admin` does.
+pub async fn tenant_with_users(
+    pool: &PgPool,
+    slug: &str,
+    users: &[(&str, app::model::Role)],
+    password: &str,
+) -> uuid::Uuid {
+    use app::model::{Email, TenantSlug};
+    use app::server::tenants::{NewUser, ensure_tenant, upsert_user};
+    let hash = app::server::password::hash(password.to_string()).await.ok();
+    let mut tx = pool.begin().await.unwrap();
+    let slug = TenantSlug::parse(slug).unwrap();
+    let tenant = ensure_tenant(&mut tx, &slug, slug.as_str()).await.unwrap();
+    for (email, role) in users {
+        let email = Email::parse(email).unwrap();
+        let name = email.as_str().split('@').next().unwrap_or("x").to_string();
+        let user = NewUser {
+            email: &email,
+            display_name: &name,
+            role: *role,
+            password_hash: hash.clone(),
+        };
+        upsert_user(&mut tx, tenant, user).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    tenant
 }

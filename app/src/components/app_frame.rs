@@ -6,18 +6,24 @@ use leptos_router::components::A;
 
 use super::ThemeToggle;
 use super::icons::Logo;
+use super::use_viewer;
+use crate::model::{Role, Viewer};
 
-/// The main navigation, in the order people reach for it.
-const NAV: [(&str, &str); 5] = [
-    ("/", "Dashboard"),
-    ("/work", "My work"),
-    ("/companies", "Companies"),
-    ("/lists", "Lists"),
-    ("/admin", "Admin"),
+/// The main navigation, in the order people reach for it, with who sees each entry
+/// (the server enforces access either way; this only keeps the menu honest).
+type NavEntry = (&'static str, &'static str, fn(Role) -> bool);
+
+const NAV: [NavEntry; 5] = [
+    ("/", "Dashboard", |_| true),
+    ("/work", "My work", |_| true),
+    ("/companies", "Companies", |_| true),
+    ("/lists", "Lists", |_| true),
+    ("/admin", "Admin", |role| role == Role::Admin),
 ];
 
 #[component]
 pub fn AppFrame(children: Children) -> impl IntoView {
+    let viewer = use_viewer();
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:shadow dark:focus:bg-slate-800">
             "Skip to content"
@@ -28,29 +34,10 @@ pub fn AppFrame(children: Children) -> impl IntoView {
                     <Logo/>
                     <span>"Casework"</span>
                 </a>
-                <nav aria-label="Main" class="order-last -mx-1 flex min-w-0 basis-full overflow-x-auto pb-2 sm:order-none sm:basis-auto sm:flex-1 sm:pb-0">
-                    <ul class="flex items-center gap-1 text-sm">
-                        {NAV
-                            .into_iter()
-                            .map(|(href, label)| {
-                                view! {
-                                    <li>
-                                        <A
-                                            href=href
-                                            exact=href == "/"
-                                            attr:class="block whitespace-nowrap rounded-md px-3 py-1.5 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-slate-900 aria-[current=page]:text-white dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-white dark:aria-[current=page]:text-slate-900"
-                                        >
-                                            {label}
-                                        </A>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                </nav>
+                {viewer.as_ref().map(|viewer| view! { <MainNav role=viewer.role/> })}
                 <div class="ml-auto flex shrink-0 items-center gap-2 sm:ml-0">
                     <ThemeToggle/>
-                    <UserMenu/>
+                    {viewer.map(|viewer| view! { <UserMenu viewer/> })}
                 </div>
             </div>
         </header>
@@ -60,19 +47,62 @@ pub fn AppFrame(children: Children) -> impl IntoView {
     }
 }
 
-/// Who is signed in. Sign-in arrives with the Identity issue; until then the menu says
-/// plainly that nobody is.
 #[component]
-fn UserMenu() -> impl IntoView {
+fn MainNav(role: Role) -> impl IntoView {
     view! {
-        <div class="flex items-center gap-2" data-testid="user-menu">
-            <span
-                aria-hidden="true"
-                class="flex h-8 w-8 items-center justify-center rounded-full bg-slate-200 text-xs font-semibold text-slate-600 dark:bg-slate-700 dark:text-slate-200"
-            >
-                "?"
-            </span>
-            <span class="hidden text-sm text-slate-500 sm:inline dark:text-slate-400">"Not signed in"</span>
-        </div>
+        <nav aria-label="Main" class="order-last -mx-1 flex min-w-0 basis-full overflow-x-auto pb-2 sm:order-none sm:basis-auto sm:flex-1 sm:pb-0">
+            <ul class="flex items-center gap-1 text-sm">
+                {NAV
+                    .into_iter()
+                    .filter(|(_, _, shown)| shown(role))
+                    .map(|(href, label, _)| {
+                        view! {
+                            <li>
+                                <A
+                                    href=href
+                                    exact=href == "/"
+                                    attr:class="block whitespace-nowrap rounded-md px-3 py-1.5 font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-slate-900 aria-[current=page]:text-white dark:text-slate-300 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-white dark:aria-[current=page]:text-slate-900"
+                                >
+                                    {label}
+                                </A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// Who is signed in, and the way out. Signing out is a form post (it changes state,
+/// so it is CSRF-checked like every other write) that works without JavaScript.
+#[component]
+fn UserMenu(viewer: Viewer) -> impl IntoView {
+    view! {
+        <details class="relative" data-testid="user-menu">
+            <summary class="flex cursor-pointer list-none items-center gap-2 rounded-md px-1 py-1 hover:bg-slate-100 dark:hover:bg-slate-800 [&::-webkit-details-marker]:hidden">
+                <span
+                    aria-hidden="true"
+                    class="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200"
+                >
+                    {viewer.initials()}
+                </span>
+                <span class="hidden text-sm font-medium sm:inline" data-testid="viewer-name">{viewer.display_name.clone()}</span>
+            </summary>
+            <div class="absolute right-0 z-50 mt-2 w-64 rounded-lg border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900">
+                <p class="font-medium">{viewer.display_name.clone()}</p>
+                <p class="truncate text-slate-500 dark:text-slate-400">{viewer.email.clone()}</p>
+                <p class="mt-1 text-slate-500 dark:text-slate-400">
+                    <span data-testid="viewer-role">{viewer.role.label()}</span>
+                    " · "
+                    {viewer.tenant_name.clone()}
+                </p>
+                <form method="post" action="/auth/logout" class="mt-3 border-t border-slate-200 pt-3 dark:border-slate-700">
+                    <button type="submit" class="w-full rounded-md px-2 py-1.5 text-left font-medium text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800">
+                        "Sign out"
+                    </button>
+                </form>
+            </div>
+        </details>
     }
 }

@@ -4,7 +4,9 @@ mod app_frame;
 mod error_panel;
 pub mod icons;
 pub mod theme_toggle;
+pub mod viewer;
 
 pub use app_frame::AppFrame;
 pub use error_panel::ErrorPanel;
 pub use theme_toggle::ThemeToggle;
+pub use viewer::{SignedIn, use_viewer};

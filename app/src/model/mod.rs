@@ -4,7 +4,9 @@
 mod error;
 mod identity;
 mod theme;
+mod viewer;
 
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};
 pub use theme::Theme;
+pub use viewer::Viewer;

@@ -6,9 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::Area;
+use crate::components::use_viewer;
+use crate::model::Role;
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
+    let is_admin = use_viewer().is_some_and(|viewer| viewer.role == Role::Admin);
     view! {
         <Title text="Dashboard"/>
         <div class="space-y-8">
@@ -21,6 +24,7 @@ pub fn Dashboard() -> impl IntoView {
             <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
                 {Area::ALL
                     .into_iter()
+                    .filter(|area| *area != Area::Admin || is_admin)
                     .map(|area| {
                         view! {
                             <li>

@@ -47,6 +47,34 @@ pub struct Config {
     #[arg(long, env = "LOG_LEVEL", default_value = "info,sqlx=warn", value_parser = parse_log_filter)]
     pub log_level: String,
 
+    /// The address people use to reach the app, e.g. `https://casework.example.com`.
+    /// Decides whether the session cookie is `Secure`, is an allowed `Origin` for
+    /// state-changing requests, and is the base of the OAuth redirect URL. Default:
+    /// `http://` + LEPTOS_SITE_ADDR.
+    #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Sign out after this many minutes without a request.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 24 * 60, value_parser = clap::value_parser!(u64).range(5..=525_600))]
+    pub session_idle_minutes: u64,
+
+    /// Sign out this many hours after signing in, however active.
+    #[arg(long, env = "SESSION_MAX_AGE_HOURS", default_value_t = 14 * 24, value_parser = clap::value_parser!(u64).range(1..=8_760))]
+    pub session_max_age_hours: u64,
+
+    /// Force the session cookie's `Secure` flag on or off (default: on when PUBLIC_URL
+    /// is https).
+    #[arg(long, env = "SESSION_COOKIE_SECURE")]
+    pub session_cookie_secure: Option<bool>,
+
+    /// Sign-in attempts allowed per client IP per minute.
+    #[arg(long, env = "LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub login_attempts_per_ip_per_minute: u32,
+
+    /// Sign-in attempts allowed per email address per minute.
+    #[arg(long, env = "LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub login_attempts_per_email_per_minute: u32,
+
     /// After SIGINT/SIGTERM, how long in-flight requests may take to finish, in seconds.
     #[arg(long, env = "SHUTDOWN_GRACE_S", default_value_t = 30)]
     pub shutdown_grace_s: u64,
@@ -82,6 +110,34 @@ impl Config {
 
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.database_acquire_timeout_ms)
+    }
+
+    /// PUBLIC_URL without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.site_addr),
+        }
+    }
+
+    pub fn cookie_secure(&self) -> bool {
+        self.session_cookie_secure
+            .unwrap_or_else(|| self.public_url().starts_with("https://"))
+    }
+
+    pub fn session_idle(&self) -> time::Duration {
+        time::Duration::minutes(self.session_idle_minutes as i64)
+    }
+
+    pub fn session_max_age(&self) -> time::Duration {
+        time::Duration::hours(self.session_max_age_hours as i64)
+    }
+
+    /// How stale a session's "last seen" may get before a request extends it: a tenth
+    /// of the idle window, at most five minutes, so idle expiry slides without a
+    /// database write on every request.
+    pub fn session_touch_interval_s(&self) -> i64 {
+        (self.session_idle_minutes as i64 * 6).min(300)
     }
 
     pub fn shutdown_grace(&self) -> Duration {
@@ -122,6 +178,18 @@ impl Config {
                 format!("{:?}", self.log_format).to_lowercase()
             ),
             format!("LOG_LEVEL={}", self.log_level),
+            format!("PUBLIC_URL={}", self.public_url()),
+            format!("SESSION_IDLE_MINUTES={}", self.session_idle_minutes),
+            format!("SESSION_MAX_AGE_HOURS={}", self.session_max_age_hours),
+            format!("SESSION_COOKIE_SECURE={}", self.cookie_secure()),
+            format!(
+                "LOGIN_ATTEMPTS_PER_IP_PER_MINUTE={}",
+                self.login_attempts_per_ip_per_minute
+            ),
+            format!(
+                "LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE={}",
+                self.login_attempts_per_email_per_minute
+            ),
             format!("SHUTDOWN_GRACE_S={}", self.shutdown_grace_s),
         ]
         .join("\n")
@@ -139,6 +207,18 @@ fn parse_database_url(value: &str) -> Result<SecretString, String> {
     PgConnectOptions::from_str(value)
         .map_err(|_| format!("not a valid PostgreSQL URL ({EXPECTED})"))?;
     Ok(SecretString::from(value.to_string()))
+}
+
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or("must start with http:// or https://")?;
+    let host = rest.trim_end_matches('/');
+    if host.is_empty() || host.contains('/') || host.contains(char::is_whitespace) {
+        return Err("must be a scheme and host only, e.g. https://casework.example.com".into());
+    }
+    Ok(value.to_string())
 }
 
 fn parse_log_filter(value: &str) -> Result<String, String> {
@@ -193,6 +273,24 @@ mod tests {
     }
 
     #[test]
+    fn cookies_are_secure_exactly_when_served_over_https() {
+        let plain =
+            parse(&["--site-addr=127.0.0.1:3000"]).map(|c| (c.public_url(), c.cookie_secure()));
+        assert_eq!(
+            plain.ok(),
+            Some(("http://127.0.0.1:3000".to_string(), false))
+        );
+        let https = parse(&["--public-url=https://cw.example.com/"])
+            .map(|c| (c.public_url(), c.cookie_secure()));
+        assert_eq!(
+            https.ok(),
+            Some(("https://cw.example.com".to_string(), true))
+        );
+        let forced = parse(&["--session-cookie-secure=true"]).map(|c| c.cookie_secure());
+        assert_eq!(forced.ok(), Some(true));
+    }
+
+    #[test]
     fn secrets_never_print() {
         let config =
             parse(&["--database-url=postgres://app:hunter2@db/x"]).map_err(|e| e.to_string());
@@ -210,7 +308,9 @@ mod tests {
 
     #[test]
     fn refuses_bad_values_with_a_message_naming_the_setting() {
-        let cases: [(&[&str], &str); 5] = [
+        let cases: [(&[&str], &str); 7] = [
+            (&["--public-url=casework.example.com"], "--public-url"),
+            (&["--public-url=https://x.example/app"], "--public-url"),
             (&["--database-url=mysql://x"], "--database-url"),
             (&["--database-pool-size=0"], "--database-pool-size"),
             (&["--site-addr=localhost"], "--site-addr"),

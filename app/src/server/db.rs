@@ -1,20 +1,68 @@
 //! The connection pool and the migrations.
 
-use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
+use sqlx::{Executor, PgPool, Postgres, Transaction};
+use uuid::Uuid;
 
 use super::Config;
+use crate::model::AppError;
+
+/// The role request traffic runs as (see the tenant-isolation migration): it owns no
+/// table and cannot bypass row-level security.
+pub const APP_ROLE: &str = "casework_app";
 
 /// Forward-only migrations, one concern per file, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// The request pool. Lazy: the server starts (and `/api/health` answers 503) even
-/// while the database is down, instead of refusing to boot.
+/// while the database is down, instead of refusing to boot. Every connection drops to
+/// the app role first, so row-level security applies to everything it runs.
 pub fn request_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     Ok(PgPoolOptions::new()
         .max_connections(config.database_pool_size)
         .acquire_timeout(config.acquire_timeout())
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                    .await?;
+                Ok(())
+            })
+        })
         .connect_lazy_with(config.connect_options()?))
+}
+
+/// A transaction scoped to one tenant: row-level security shows it that tenant's rows
+/// and nothing else. The setting ends with the transaction (`is_local = true`), so a
+/// pooled connection never carries a tenant into the next request.
+pub async fn tenant_tx(
+    pool: &PgPool,
+    tenant_id: Uuid,
+) -> Result<Transaction<'static, Postgres>, AppError> {
+    let mut tx = pool.begin().await.map_err(unavailable)?;
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    Ok(tx)
+}
+
+/// A pool that cannot give out a connection in time means "try again shortly", not
+/// "the server is broken".
+pub fn unavailable(error: sqlx::Error) -> AppError {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            tracing::warn!(%error, "database unavailable");
+            AppError::Unavailable
+        }
+        other => internal(other),
+    }
+}
+
+/// Logs the detail (the request id is on the span) and hands the browser nothing of it.
+pub fn internal(error: sqlx::Error) -> AppError {
+    tracing::error!(%error, "database error");
+    AppError::Internal
 }
 
 /// A short-lived connection pool for migrations, seeding and admin commands.

@@ -1,9 +1,13 @@
 //! Server only: configuration, the database, and (as issues land) the domain rules and
 //! SQL per area. Never compiled into the browser bundle.
 
+pub mod auth;
+pub mod authz;
 pub mod config;
 pub mod db;
 pub mod password;
+pub mod rate_limit;
+pub mod request;
 pub mod seed;
 pub mod state;
 pub mod tenants;

@@ -9,6 +9,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use super::Config;
+use super::rate_limit::LoginLimiter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +17,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub started_at: Instant,
+    pub login_limiter: Arc<LoginLimiter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,0 +1,34 @@
+//! Who is looking: resolved once per request on the server, and sent to the browser
+//! for the user menu. Authorisation decisions are made on the server only.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Role;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub user_id: Uuid,
+    pub tenant_id: Uuid,
+    pub role: Role,
+    pub email: String,
+    pub display_name: String,
+    pub tenant_name: String,
+}
+
+impl Viewer {
+    /// Up to two initials for the avatar.
+    pub fn initials(&self) -> String {
+        let initials: String = self
+            .display_name
+            .split_whitespace()
+            .filter_map(|word| word.chars().next())
+            .take(2)
+            .collect();
+        if initials.is_empty() {
+            "?".to_string()
+        } else {
+            initials.to_uppercase()
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Resolving the `Viewer` once per request: a middleware reads the session, checks it
+//! against the user's row, and puts the `Viewer` into the request's extensions, where
+//! pages and server functions find it.
+
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use time::OffsetDateTime;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::session::{KEY, SignedIn};
+use crate::model::{Role, Viewer};
+use crate::server::AppState;
+
+#[derive(sqlx::FromRow)]
+struct SessionUser {
+    tenant_id: Uuid,
+    tenant_name: String,
+    email: String,
+    display_name: String,
+    role: Role,
+    active: bool,
+    session_epoch: i32,
+}
+
+pub async fn resolve_viewer(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Some(viewer) = load(&state, &session).await {
+        request.extensions_mut().insert(viewer);
+    }
+    next.run(request).await
+}
+
+/// The viewer of the request these parts belong to (server functions and SSR pages
+/// reach the parts through Leptos' context).
+pub fn viewer_from_parts(parts: &Parts) -> Option<Viewer> {
+    parts.extensions.get::<Viewer>().cloned()
+}
+
+async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
+    // No cookie: no session row to read, no query.
+    let mut signed_in: SignedIn = match session.get(KEY).await {
+        Ok(found) => found?,
+        Err(error) => {
+            tracing::warn!(%error, "session could not be read; treating the request as signed out");
+            return None;
+        }
+    };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let settings = &state.config;
+    if now - signed_in.at > settings.session_max_age().whole_seconds() {
+        revoke(session, "absolute session lifetime reached").await;
+        return None;
+    }
+    let user = sqlx::query_as::<_, SessionUser>(
+        "SELECT tenant_id, tenant_name, email, display_name, role, active, session_epoch
+         FROM auth_session_user($1)",
+    )
+    .bind(signed_in.user_id)
+    .fetch_optional(&state.pool)
+    .await;
+    let user = match user {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            revoke(session, "user no longer exists").await;
+            return None;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not load the session's user");
+            return None;
+        }
+    };
+    if !user.active || user.session_epoch != signed_in.epoch {
+        revoke(session, "user deactivated or sessions revoked").await;
+        return None;
+    }
+    // Sliding idle expiry without a write per request: extend the session (which
+    // saves it and pushes its expiry out) at most every few minutes.
+    if now - signed_in.seen > settings.session_touch_interval_s() {
+        signed_in.seen = now;
+        if let Err(error) = session.insert(KEY, &signed_in).await {
+            tracing::warn!(%error, "could not extend the session");
+        }
+    }
+    Some(Viewer {
+        user_id: signed_in.user_id,
+        tenant_id: user.tenant_id,
+        role: user.role,
+        email: user.email,
+        display_name: user.display_name,
+        tenant_name: user.tenant_name,
+    })
+}
+
+async fn revoke(session: &Session, why: &str) {
+    tracing::info!(why, "session ended");
+    if let Err(error) = session.flush().await {
+        tracing::warn!(%error, "could not delete the ended session");
+    }
+}

@@ -1,0 +1,33 @@
+//! Pages need a signed-in viewer: an anonymous request for a page is sent to
+//! `/login?next=<where it was going>`, and a signed-in one for `/login` goes home.
+//! Applied to the Leptos page routes only, so static files and the 404 page stay
+//! public; server functions check capabilities themselves (401/403).
+
+use app::model::Viewer;
+use axum::extract::Request;
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+pub const LOGIN_PATH: &str = "/login";
+
+pub async fn require_sign_in(request: Request, next: Next) -> Response {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let signed_in = request.extensions().get::<Viewer>().is_some();
+    let path = request.uri().path();
+    match (signed_in, path == LOGIN_PATH) {
+        (false, false) => {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str())
+                .unwrap_or("/");
+            let query = serde_urlencoded::to_string([("next", target)]).unwrap_or_default();
+            Redirect::to(&format!("{LOGIN_PATH}?{query}")).into_response()
+        }
+        (true, true) => Redirect::to("/").into_response(),
+        _ => next.run(request).await,
+    }
+}

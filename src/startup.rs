@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(CatchPanicLayer::new())
+                .layer(from_fn(http::server_fn_status::error_status))
                 .layer(from_fn_with_state(state.clone(), http::csrf::verify_origin))
                 .layer(sessions)
                 .layer(from_fn_with_state(state.clone(), resolve_viewer)),

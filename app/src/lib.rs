@@ -13,12 +13,13 @@ pub mod server;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
 
 use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
-use crate::pages::{Dashboard, Login, NotFound, Section};
+use crate::pages::{AdminUsers, Dashboard, Login, NotFound, Section};
 
 /// The document around the app. It is rendered only on the server; the browser
 /// hydrates `<App/>` inside `<body>`.
@@ -65,6 +66,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/companies") view=|| view! { <SignedIn><Section section=pages::Area::Companies/></SignedIn> }/>
                         <Route path=path!("/lists") view=|| view! { <SignedIn><Section section=pages::Area::Lists/></SignedIn> }/>
                         <Route path=path!("/admin") view=|| view! { <SignedIn><Section section=pages::Area::Admin/></SignedIn> }/>
+                        // Async: the whole page (and its status, e.g. 403) is ready before
+                        // the first byte, so it needs no streaming script to show.
+                        <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsers/></SignedIn> }/>
                     </Routes>
                 </ErrorBoundary>
             </AppFrame>

@@ -7,3 +7,4 @@ pub mod client_ip;
 pub mod csrf;
 pub mod guard;
 pub mod health;
+pub mod server_fn_status;

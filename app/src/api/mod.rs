@@ -1,2 +1,4 @@
 //! `#[server]` functions grouped by area. Each one is thin: authenticate, authorise,
-//! call `server/`, map the error to `model::AppError`. Areas arrive with their issues.
+//! call `server/`, map the error to `model::AppError` with its HTTP status.
+
+pub mod admin;

@@ -4,9 +4,11 @@
 mod error;
 mod identity;
 mod theme;
+mod users;
 mod viewer;
 
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};
 pub use theme::Theme;
+pub use users::{UserAuditEntry, UserSummary, UsersPage, format_timestamp};
 pub use viewer::Viewer;

@@ -1,10 +1,12 @@
 //! One module per page.
 
+mod admin_users;
 mod dashboard;
 mod login;
 mod not_found;
 mod section;
 
+pub use admin_users::AdminUsers;
 pub use dashboard::Dashboard;
 pub use login::Login;
 pub use not_found::NotFound;

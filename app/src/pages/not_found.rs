@@ -4,12 +4,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::set_response_status;
+
 #[component]
 pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
+    set_response_status(404);
     view! {
         <Title text="Page not found"/>
         <section class="mx-auto max-w-md py-16 text-center">

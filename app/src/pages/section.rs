@@ -53,8 +53,23 @@ pub fn Section(section: Area) -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">{section.title()}</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{section.summary()}</p>
         </header>
-        <div class="mt-8 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">
-            "Nothing to show here yet."
-        </div>
+        {if section == Area::Admin {
+            view! {
+                <ul class="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+                    <li>
+                        <a href="/admin/users" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
+                            <h2 class="font-medium">"Users and roles"</h2>
+                            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Add people, change roles, deactivate accounts, see who changed what."</p>
+                        </a>
+                    </li>
+                </ul>
+            }.into_any()
+        } else {
+            view! {
+                <div class="mt-8 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">
+                    "Nothing to show here yet."
+                </div>
+            }.into_any()
+        }}
     }
 }

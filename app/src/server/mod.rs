@@ -11,6 +11,7 @@ pub mod request;
 pub mod seed;
 pub mod state;
 pub mod tenants;
+pub mod users;
 
 pub use config::Config;
 pub use state::AppState;

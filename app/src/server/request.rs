@@ -17,3 +17,11 @@ pub fn require(capability: Capability) -> Result<Viewer, AppError> {
     let viewer = viewer();
     authz::require(viewer.as_ref(), capability).cloned()
 }
+
+/// The app state (pool, config) for a server function.
+pub fn state() -> Result<super::AppState, AppError> {
+    use_context::<super::AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}

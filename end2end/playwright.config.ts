@@ -5,9 +5,12 @@ import { defineConfig, devices } from '@playwright/test';
 // available here.
 const port = Number(process.env.CASEWORK_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+// The stand-in for Google (end2end/oidc-mock.mjs); its control endpoint is on oidc + 1.
+const oidc = Number(process.env.OIDC_MOCK_PORT ?? 3190);
 
 export default defineConfig({
   testDir: './tests',
+  outputDir: './test-results',
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
@@ -31,7 +34,15 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
-  webServer: {
+  webServer: [
+  {
+    command: 'node oidc-mock.mjs',
+    url: `http://127.0.0.1:${oidc + 1}/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    env: { OIDC_MOCK_PORT: String(oidc) },
+  },
+  {
     command: `"${process.env.CASEWORK_BIN}" serve`,
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,
@@ -46,6 +57,12 @@ export default defineConfig({
       // Every test signs in from 127.0.0.1; the limits themselves are tested in Rust.
       LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '10000',
       LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE: '10000',
+      GOOGLE_CLIENT_ID: 'casework-e2e',
+      GOOGLE_CLIENT_SECRET: 'casework-e2e-secret',
+      GOOGLE_AUTH_URL: `http://127.0.0.1:${oidc}/authorize`,
+      GOOGLE_TOKEN_URL: `http://127.0.0.1:${oidc}/token`,
+      GOOGLE_USERINFO_URL: `http://127.0.0.1:${oidc}/userinfo`,
     },
   },
+  ],
 });

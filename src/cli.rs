@@ -54,6 +54,10 @@ pub enum Command {
         /// has no password and signs in with Google.
         #[arg(long)]
         password_stdin: bool,
+        /// The tenant's Google Workspace domain (e.g. `acme.com`): people with a
+        /// verified Google account there join as employees on first sign-in.
+        #[arg(long)]
+        google_domain: Option<String>,
     },
     /// Print the configuration in force, secrets hidden.
     Config,
@@ -116,10 +120,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             email,
             name,
             password_stdin,
+            google_domain,
         } => {
             // Parse every input before touching the database: bad input changes nothing.
             let slug = TenantSlug::parse(&tenant)?;
             let email = Email::parse(&email)?;
+            let google_domain = google_domain
+                .map(|domain| parse_domain(&domain))
+                .transpose()?;
             let name = name.unwrap_or_else(|| {
                 email
                     .as_str()
@@ -159,6 +167,20 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 },
             )
             .await?;
+            if let Some(domain) = &google_domain {
+                let updated =
+                    sqlx::query("UPDATE tenants SET google_workspace_domain = $2 WHERE id = $1")
+                        .bind(tenant_id)
+                        .bind(domain)
+                        .execute(&mut *tx)
+                        .await;
+                if let Err(sqlx::Error::Database(error)) = &updated
+                    && error.is_unique_violation()
+                {
+                    anyhow::bail!("--google-domain: {domain} is already another tenant's domain");
+                }
+                updated?;
+            }
             tx.commit().await?;
             println!("{} is an admin of `{}`", email.as_str(), slug.as_str());
             Ok(())
@@ -167,5 +189,22 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             println!("{}", config.describe());
             Ok(())
         }
+    }
+}
+
+/// A Google Workspace domain: lower-case host name with at least one dot.
+fn parse_domain(input: &str) -> anyhow::Result<String> {
+    let domain = input.trim().to_lowercase();
+    let valid = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain.len() <= 253
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if valid {
+        Ok(domain)
+    } else {
+        anyhow::bail!("--google-domain: `{input}` is not a domain name like acme.com")
     }
 }

@@ -56,6 +56,13 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
         login_limiter: Arc::new(LoginLimiter::new(&config)),
+        http: reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(15))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("casework/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("cannot build the HTTP client")?,
         config: Arc::new(config),
         started_at: Instant::now(),
     })
@@ -86,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(http::health::health))
         .route("/auth/login", post(http::auth::sign_in_with_password))
         .route("/auth/logout", post(http::auth::sign_out_and_leave))
+        .route("/auth/google/start", get(http::google::start))
+        .route("/auth/google/callback", get(http::google::callback))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -175,7 +175,17 @@ async fn create_admin_makes_tenant_and_admin_and_refuses_bad_input(pool: PgPool)
     );
 
     // Each of these must fail with a clear message and write nothing.
-    let refused: [(Vec<&str>, Option<&str>, &str); 4] = [
+    let with_domain = |domain: &'static str| {
+        let mut args = args("newco", "x@newco.example");
+        args.extend(["--google-domain", domain]);
+        args
+    };
+    let refused: [(Vec<&str>, Option<&str>, &str); 5] = [
+        (
+            with_domain("not a domain"),
+            Some("a long enough password\n"),
+            "--google-domain",
+        ),
         (
             args("Bad Slug", "x@acme.example"),
             Some("a long enough password\n"),

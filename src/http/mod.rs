@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod client_ip;
 pub mod csrf;
+pub mod google;
 pub mod guard;
 pub mod health;
 pub mod server_fn_status;

@@ -35,7 +35,7 @@ pub fn AppFrame(children: Children) -> impl IntoView {
                     <span>"Casework"</span>
                 </a>
                 {viewer.as_ref().map(|viewer| view! { <MainNav role=viewer.role/> })}
-                <div class="ml-auto flex shrink-0 items-center gap-2 sm:ml-0">
+                <div class="ml-auto flex shrink-0 items-center gap-2">
                     <ThemeToggle/>
                     {viewer.map(|viewer| view! { <UserMenu viewer/> })}
                 </div>

@@ -12,6 +12,9 @@ use leptos_router::hooks::use_location;
 use crate::model::Viewer;
 
 pub const META_NAME: &str = "casework-viewer";
+/// Present when Google sign-in is configured, so the sign-in page renders the same
+/// button on both sides.
+pub const GOOGLE_META_NAME: &str = "casework-google";
 
 #[derive(Debug, Clone)]
 pub struct CurrentViewer(pub Option<Viewer>);
@@ -25,10 +28,32 @@ pub fn use_viewer() -> Option<Viewer> {
     use_context::<CurrentViewer>().and_then(|current| current.0)
 }
 
-/// The `<meta>` tag the shell puts in `<head>` (server only).
+/// The `<meta>` tags the shell puts in `<head>` (server only).
 pub fn viewer_meta() -> impl IntoView {
     let json = initial_viewer().and_then(|viewer| serde_json::to_string(&viewer).ok());
-    json.map(|content| view! { <meta name=META_NAME content=content/> })
+    (
+        json.map(|content| view! { <meta name=META_NAME content=content/> }),
+        google_sign_in_enabled().then(|| view! { <meta name=GOOGLE_META_NAME content="on"/> }),
+    )
+}
+
+pub fn google_sign_in_enabled() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<crate::server::AppState>().is_some_and(|state| state.config.google_enabled())
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        document()
+            .query_selector(&format!("meta[name={GOOGLE_META_NAME}]"))
+            .ok()
+            .flatten()
+            .is_some()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        false
+    }
 }
 
 fn initial_viewer() -> Option<Viewer> {

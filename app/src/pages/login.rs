@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::viewer::google_sign_in_enabled;
+
 /// The message for an `error` / `notice` code the sign-in handler sent back.
 fn message(error: &str, retry_after: Option<u64>) -> Option<String> {
     Some(match error {
@@ -19,6 +21,13 @@ fn message(error: &str, retry_after: Option<u64>) -> Option<String> {
             retry_after.unwrap_or(60)
         ),
         "unavailable" => "Signing in is not possible right now. Try again in a moment.".to_string(),
+        "google_off" => "Google sign-in is not set up for this workspace.".to_string(),
+        "google_denied" => "Google sign-in was cancelled.".to_string(),
+        "google_expired" => "That Google sign-in had expired or was already used. Please try again.".to_string(),
+        "google_tampered" => "That Google sign-in could not be verified and was refused. Please try again.".to_string(),
+        "google_failed" => "Google did not confirm the sign-in. Please try again.".to_string(),
+        "google_unverified" => "Your Google account's email address is not verified, so it cannot be used to sign in.".to_string(),
+        "google_no_account" => "There is no Casework account for that Google account. Ask an admin of your workspace to add you.".to_string(),
         _ => return None,
     })
 }
@@ -32,6 +41,7 @@ pub fn Login() -> impl IntoView {
     let signed_out = param("notice") == "signed_out";
     let email = param("email");
     let next = param("next");
+    let form_next = next.clone();
 
     view! {
         <Title text="Sign in"/>
@@ -48,7 +58,7 @@ pub fn Login() -> impl IntoView {
                 </p>
             })}
             <form method="post" action="/auth/login" class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-                <input type="hidden" name="next" value=next/>
+                <input type="hidden" name="next" value=form_next/>
                 <div>
                     <label for="email" class="block text-sm font-medium">"Email"</label>
                     <input
@@ -68,6 +78,24 @@ pub fn Login() -> impl IntoView {
                     "Sign in"
                 </button>
             </form>
+            {google_sign_in_enabled().then(|| {
+                let href = if next.is_empty() {
+                    "/auth/google/start".to_string()
+                } else {
+                    format!("/auth/google/start?{}", serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default())
+                };
+                view! {
+                    <div class="mt-4 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-400">
+                        <span class="h-px flex-1 bg-slate-200 dark:bg-slate-800"></span>"or"<span class="h-px flex-1 bg-slate-200 dark:bg-slate-800"></span>
+                    </div>
+                    <a
+                        href=href rel="external" data-testid="google-sign-in"
+                        class="mt-4 flex w-full items-center justify-center gap-2 rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:hover:bg-slate-800"
+                    >
+                        "Sign in with Google"
+                    </a>
+                }
+            })}
         </div>
     }
 }

@@ -75,6 +75,36 @@ pub struct Config {
     #[arg(long, env = "LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub login_attempts_per_email_per_minute: u32,
 
+    /// Google sign-in: the OAuth client id. Google sign-in is offered only when this
+    /// and GOOGLE_CLIENT_SECRET are set.
+    #[arg(long, env = "GOOGLE_CLIENT_ID")]
+    pub google_client_id: Option<String>,
+
+    #[arg(long, env = "GOOGLE_CLIENT_SECRET", value_parser = parse_secret, hide_env_values = true)]
+    pub google_client_secret: Option<SecretString>,
+
+    /// Google's endpoints; point them at a local OIDC mock for tests.
+    #[arg(
+        long,
+        env = "GOOGLE_AUTH_URL",
+        default_value = "https://accounts.google.com/o/oauth2/v2/auth"
+    )]
+    pub google_auth_url: String,
+
+    #[arg(
+        long,
+        env = "GOOGLE_TOKEN_URL",
+        default_value = "https://oauth2.googleapis.com/token"
+    )]
+    pub google_token_url: String,
+
+    #[arg(
+        long,
+        env = "GOOGLE_USERINFO_URL",
+        default_value = "https://openidconnect.googleapis.com/v1/userinfo"
+    )]
+    pub google_userinfo_url: String,
+
     /// After SIGINT/SIGTERM, how long in-flight requests may take to finish, in seconds.
     #[arg(long, env = "SHUTDOWN_GRACE_S", default_value_t = 30)]
     pub shutdown_grace_s: u64,
@@ -140,6 +170,18 @@ impl Config {
         (self.session_idle_minutes as i64 * 6).min(300)
     }
 
+    pub fn google_enabled(&self) -> bool {
+        self.google_client_id
+            .as_deref()
+            .is_some_and(|id| !id.is_empty())
+            && self.google_client_secret.is_some()
+    }
+
+    /// Where Google sends people back to after they chose an account.
+    pub fn google_redirect_url(&self) -> String {
+        format!("{}/auth/google/callback", self.public_url())
+    }
+
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_s)
     }
@@ -190,6 +232,14 @@ impl Config {
                 "LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE={}",
                 self.login_attempts_per_email_per_minute
             ),
+            format!(
+                "GOOGLE_SIGN_IN={}",
+                if self.google_enabled() {
+                    "configured (secret hidden)"
+                } else {
+                    "off"
+                }
+            ),
             format!("SHUTDOWN_GRACE_S={}", self.shutdown_grace_s),
         ]
         .join("\n")
@@ -206,6 +256,10 @@ fn parse_database_url(value: &str) -> Result<SecretString, String> {
     }
     PgConnectOptions::from_str(value)
         .map_err(|_| format!("not a valid PostgreSQL URL ({EXPECTED})"))?;
+    Ok(SecretString::from(value.to_string()))
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(value.to_string()))
 }
 

@@ -19,11 +19,14 @@ pub async fn demo(pool: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
     let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
     let mut tx = pool.begin().await.map_err(internal)?;
     let tenant = ensure_tenant(&mut tx, &TenantSlug::parse(DEMO_TENANT)?, "Demo Company").await?;
-    sqlx::query("UPDATE tenants SET plan = 'pro' WHERE id = $1")
-        .bind(tenant)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    // demo.test people who sign in with Google join as employees.
+    sqlx::query(
+        "UPDATE tenants SET plan = 'pro', google_workspace_domain = 'demo.test' WHERE id = $1",
+    )
+    .bind(tenant)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
     let people = [
         ("admin@demo.test", "Avery Admin", Role::Admin),
         ("employee@demo.test", "Emery Employee", Role::Employee),

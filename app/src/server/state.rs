@@ -18,6 +18,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub started_at: Instant,
     pub login_limiter: Arc<LoginLimiter>,
+    /// The one outbound HTTP client (timeouts set; redirects not followed, as OAuth
+    /// token endpoints must not redirect).
+    pub http: reqwest::Client,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,6 +1,7 @@
 //! Who is signed in: the session record, signing in and out, and resolving the
 //! `Viewer` once per request.
 
+pub mod google;
 mod password_login;
 mod session;
 mod viewer;

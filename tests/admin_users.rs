@@ -33,15 +33,10 @@ async fn setup(pool: &PgPool) -> (app::server::AppState, Uuid) {
 }
 
 async fn cookie_for(state: &app::server::AppState, email: &str) -> String {
-    common::post_form(
-        state.clone(),
-        "/auth/login",
-        &[("email", email), ("password", PASSWORD)],
-        None,
-    )
-    .await
-    .session_cookie()
-    .expect("sign-in failed")
+    common::sign_in(state, email, PASSWORD, None)
+        .await
+        .session_cookie()
+        .expect("sign-in failed")
 }
 
 async fn user_id(pool: &PgPool, email: &str) -> Uuid {
@@ -387,4 +382,92 @@ async fn bad_input_to_add_user_is_refused_and_writes_nothing(pool: PgPool) {
     let (users_after, audit_after) = snapshot(&pool).await;
     assert_eq!(users_after.len(), before.0.len() + 1);
     assert_eq!(audit_after, before.1 + 1);
+}
+
+#[sqlx::test]
+async fn cross_site_calls_to_server_functions_are_refused(pool: PgPool) {
+    let (state, _) = setup(&pool).await;
+    let cookie = cookie_for(&state, "ada@acme.example").await;
+    let before = snapshot(&pool).await;
+    // A page on another site posting with the admin's cookie (SameSite=Lax would not
+    // even send it for a cross-site POST; the Origin check refuses it regardless).
+    let body = "email=evil%40acme.example&display_name=Evil&role=admin&password=";
+    let request = axum::http::Request::post("/api/admin/users/add")
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "https://evil.example")
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded");
+    let reply = common::send_body(state.clone(), request, body.into()).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(snapshot(&pool).await, before);
+}
+
+#[sqlx::test]
+async fn bad_input_to_role_and_status_changes_is_refused_and_writes_nothing(pool: PgPool) {
+    let (state, _) = setup(&pool).await;
+    let cookie = cookie_for(&state, "ada@acme.example").await;
+    let emil = user_id(&pool, "emil@acme.example").await.to_string();
+    let missing = Uuid::new_v4().to_string();
+    let long_search = "x".repeat(201);
+    let before = snapshot(&pool).await;
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, StatusCode);
+    let cases: Vec<Case> = vec![
+        (
+            "/api/admin/users/role",
+            vec![("user_id", "not-a-uuid"), ("role", "admin")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/admin/users/role",
+            vec![("user_id", &emil), ("role", "owner")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/admin/users/role",
+            vec![("user_id", &emil)],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/admin/users/role",
+            vec![("user_id", &missing), ("role", "admin")],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/admin/users/active",
+            vec![("user_id", &emil), ("active", "maybe")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/admin/users/active",
+            vec![("user_id", "' OR 1=1 --"), ("active", "false")],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/api/admin/users",
+            vec![("q", &long_search)],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (path, form, expected) in cases {
+        let reply = common::post_form(state.clone(), path, &form, Some(&cookie)).await;
+        assert_eq!(reply.status, expected, "{path} {form:?}: {}", reply.body);
+        assert!(!reply.body.contains("panicked"));
+    }
+    assert_eq!(snapshot(&pool).await, before);
+    // Search text is literal: % and _ are not wildcards.
+    let admin = viewer(&pool, "ada@acme.example").await;
+    assert!(
+        users::page(&state.pool, &admin, "%")
+            .await
+            .unwrap()
+            .users
+            .is_empty()
+    );
+    assert!(
+        users::page(&state.pool, &admin, "_")
+            .await
+            .unwrap()
+            .users
+            .is_empty()
+    );
 }

@@ -32,13 +32,7 @@ async fn sign_in(
     password: &str,
     cookie: Option<&str>,
 ) -> common::Reply {
-    common::post_form(
-        state.clone(),
-        "/auth/login",
-        &[("email", email), ("password", password)],
-        cookie,
-    )
-    .await
+    common::sign_in(state, email, password, cookie).await
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
@@ -425,4 +419,34 @@ async fn row_level_security_keeps_tenants_apart(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(hank, "hank");
+}
+
+#[sqlx::test]
+async fn sessions_expire_after_the_idle_window(pool: PgPool) {
+    let state = app_with_users(&pool, &["--session-idle-minutes=30"]).await;
+    let reply = sign_in(&state, "ada@acme.example", PASSWORD, None).await;
+    let set_cookie = reply.headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.contains("Max-Age=1800"), "{set_cookie}");
+    let seconds_left: f64 = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM expiry_date - now())::float8 FROM tower_sessions.session",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        (29.0 * 60.0..=30.0 * 60.0 + 5.0).contains(&seconds_left),
+        "{seconds_left}"
+    );
+    // An expired row is refused even before the sweeper deletes it.
+    sqlx::query("UPDATE tower_sessions.session SET expiry_date = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let cookie = reply.session_cookie().unwrap();
+    assert_eq!(
+        common::get_with_cookie(state.clone(), "/", &cookie)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
 }

@@ -163,3 +163,14 @@ pub async fn tenant_with_users(
     tx.commit().await.unwrap();
     tenant
 }
+
+/// Posts the sign-in form, as the browser does (optionally presenting a cookie).
+pub async fn sign_in(state: &AppState, email: &str, password: &str, cookie: Option<&str>) -> Reply {
+    post_form(
+        state.clone(),
+        "/auth/login",
+        &[("email", email), ("password", password)],
+        cookie,
+    )
+    .await
+}

@@ -54,7 +54,7 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let settings = &state.config;
-    if now - signed_in.at > settings.session_max_age().whole_seconds() {
+    if past_max_age(&signed_in, now, settings.session_max_age()) {
         revoke(session, "absolute session lifetime reached").await;
         return None;
     }
@@ -98,9 +98,33 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
     })
 }
 
+/// Absolute expiry: however active, a sign-in ends `max_age` after it began.
+fn past_max_age(signed_in: &SignedIn, now: i64, max_age: time::Duration) -> bool {
+    now - signed_in.at > max_age.whole_seconds()
+}
+
 async fn revoke(session: &Session, why: &str) {
     tracing::info!(why, "session ended");
     if let Err(error) = session.flush().await {
         tracing::warn!(%error, "could not delete the ended session");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_ends_at_its_absolute_age_however_active() {
+        let at = 1_000_000;
+        let signed_in = SignedIn {
+            user_id: Uuid::nil(),
+            epoch: 0,
+            at,
+            seen: at + 3_000,
+        };
+        let max_age = time::Duration::hours(1);
+        assert!(!past_max_age(&signed_in, at + 3_600, max_age));
+        assert!(past_max_age(&signed_in, at + 3_601, max_age));
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use app::model::{Email, Role, TenantSlug};
 use app::server::tenants::{NewUser, ensure_tenant, upsert_user};
-use app::server::{Config, db, password, seed};
+use app::server::{Config, db, generate, password, seed};
 use clap::{Parser, Subcommand};
 
 use crate::{startup, telemetry};
@@ -30,11 +30,26 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Load data into the database (migrating first).
+    /// Load data into the database (migrating first): `--demo`, or a generated tenant
+    /// (`--cases 1000000 --employees 2000 --comments 5000000`).
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["demo", "cases"])))]
     Seed {
-        /// A demo tenant with one admin, one employee and one analyst.
-        #[arg(long, required = true)]
+        /// A demo tenant with one admin, one employee (with a queue of cases) and one
+        /// analyst.
+        #[arg(long, conflicts_with_all = ["cases", "employees", "comments", "tenant"])]
         demo: bool,
+        /// Generate a tenant with this many cases...
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000_000))]
+        cases: Option<u32>,
+        /// ...spread over this many employees...
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=200_000))]
+        employees: u32,
+        /// ...with this many comments among them.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=500_000_000))]
+        comments: u64,
+        /// The generated tenant's slug (its people are employeeN@<slug>.test).
+        #[arg(long, default_value = "load")]
+        tenant: String,
     },
     /// Create an admin (and their tenant, if new), or make an existing user of that
     /// tenant an admin again.
@@ -96,7 +111,34 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied to {}", config.database_display());
             Ok(())
         }
-        Command::Seed { demo: _ } => {
+        Command::Seed {
+            cases: Some(cases),
+            employees,
+            comments,
+            tenant,
+            ..
+        } => {
+            let spec = generate::LoadSpec {
+                tenant: TenantSlug::parse(&tenant)?,
+                employees,
+                cases,
+                comments,
+            };
+            startup::migrate(&config).await?;
+            let pool = db::admin_pool(&config).await?;
+            let loaded = generate::load(&pool, &spec).await?;
+            println!(
+                "Tenant `{tenant}`: {} employees, {} cases, {} comments in {:.1} s. \
+                 Sign in as employee1@{tenant}.test (or admin@{tenant}.test) / {}",
+                loaded.employees,
+                loaded.cases,
+                loaded.comments,
+                loaded.elapsed.as_secs_f64(),
+                seed::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Command::Seed { .. } => {
             startup::migrate(&config).await?;
             let pool = db::admin_pool(&config).await?;
             let logins = seed::demo(&pool).await.map_err(anyhow::Error::from)?;

@@ -134,6 +134,16 @@ async fn migrate_and_demo_seed_are_repeatable(pool: PgPool) {
             ("employee@demo.test", "employee")
         ]
     );
+    // The demo employee has a queue, loaded once however often the seed runs.
+    let (cases, assigned): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE u.email = 'employee@demo.test')
+         FROM cases c LEFT JOIN users u ON u.id = c.assignee_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(cases, i64::from(app::server::seed::DEMO_CASES));
+    assert!(assigned > cases * 9 / 10, "{assigned} of {cases}");
     for (_, _, hash) in users {
         let hash = hash.unwrap_or_default();
         assert!(app::server::password::verify("casework-demo".into(), hash).await);

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod authz;
 pub mod config;
 pub mod db;
+pub mod generate;
 pub mod password;
 pub mod rate_limit;
 pub mod request;

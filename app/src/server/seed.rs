@@ -3,12 +3,16 @@
 
 use sqlx::PgPool;
 
-use super::password;
 use super::tenants::{NewUser, ensure_tenant, upsert_user};
+use super::{generate, password};
 use crate::model::{AppError, Email, Role, TenantSlug};
 
 pub const DEMO_TENANT: &str = "demo";
 pub const DEMO_PASSWORD: &str = "casework-demo";
+/// The demo employee's queue: enough to page through (100 a page), small enough to
+/// load in a moment.
+pub const DEMO_CASES: u32 = 240;
+pub const DEMO_COMMENTS: u64 = 720;
 
 pub struct DemoLogin {
     pub email: String,
@@ -33,9 +37,10 @@ pub async fn demo(pool: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
         ("analyst@demo.test", "Ash Analyst", Role::Analyst),
     ];
     let mut logins = Vec::with_capacity(people.len());
+    let mut employee = None;
     for (email, name, role) in people {
         let email = Email::parse(email)?;
-        upsert_user(
+        let id = upsert_user(
             &mut tx,
             tenant,
             NewUser {
@@ -46,10 +51,23 @@ pub async fn demo(pool: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
             },
         )
         .await?;
+        if role == Role::Employee {
+            employee = Some(id);
+        }
         logins.push(DemoLogin {
             email: email.as_str().to_string(),
             role,
         });
+    }
+    // A queue to work: only on the first run, so re-seeding never doubles it.
+    let has_cases: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE tenant_id = $1)")
+            .bind(tenant)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+    if let (false, Some(employee)) = (has_cases, employee) {
+        generate::generate_cases(&mut tx, tenant, &[employee], DEMO_CASES, DEMO_COMMENTS).await?;
     }
     tx.commit().await.map_err(internal)?;
     Ok(logins)

@@ -1,12 +1,16 @@
 //! Plain serde types shared by the server and the browser. Nothing here touches the
 //! database or the DOM, so it compiles into both builds.
 
+mod cases;
 mod error;
 mod identity;
 mod theme;
 mod users;
 mod viewer;
 
+pub use cases::{
+    CaseFilter, CasePage, CasePriority, CaseRow, CaseSort, CaseStatus, Cursor, MatchCount,
+};
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};
 pub use theme::Theme;

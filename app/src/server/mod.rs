@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod authz;
+pub mod cases;
 pub mod config;
 pub mod db;
 pub mod generate;

@@ -1,0 +1,382 @@
+//! Cases as the work-queue table sees them, and the filter a queue URL carries.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "case_status", rename_all = "lowercase")
+)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseStatus {
+    New,
+    Open,
+    Pending,
+    Resolved,
+    Closed,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 5] = [
+        Self::New,
+        Self::Open,
+        Self::Pending,
+        Self::Resolved,
+        Self::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Open => "open",
+            Self::Pending => "pending",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == value)
+    }
+}
+
+/// Declared low → urgent, so the database orders them by urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "case_priority", rename_all = "lowercase")
+)]
+#[serde(rename_all = "lowercase")]
+pub enum CasePriority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl CasePriority {
+    pub const ALL: [CasePriority; 4] = [Self::Low, Self::Normal, Self::High, Self::Urgent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|priority| priority.as_str() == value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum CaseSort {
+    /// Most recently updated first (the default).
+    #[default]
+    Updated,
+    /// Newest first.
+    Created,
+    /// Most urgent first, then most recently updated.
+    Priority,
+}
+
+impl CaseSort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Updated => "updated",
+            Self::Created => "created",
+            Self::Priority => "priority",
+        }
+    }
+}
+
+/// Where the next page starts: the sort key and id of the last row shown. Keyset, not
+/// OFFSET: page 50 costs what page 1 costs, and rows changing meanwhile never shift a
+/// row into two pages or out of all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub priority: Option<CasePriority>,
+    /// `updated_at` or `created_at` (by sort), in microseconds since the epoch.
+    pub at_micros: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        match self.priority {
+            Some(priority) => format!("{}.{}.{}", priority.as_str(), self.at_micros, self.id),
+            None => format!("{}.{}", self.at_micros, self.id),
+        }
+    }
+
+    pub fn decode(value: &str, sort: CaseSort) -> Result<Self, AppError> {
+        let invalid = || {
+            AppError::invalid(
+                "after",
+                "is not a page marker from this list; start from the first page",
+            )
+        };
+        let parts: Vec<&str> = value.split('.').collect();
+        let (priority, at, id) = match (sort, parts.as_slice()) {
+            (CaseSort::Priority, [priority, at, id]) => (
+                Some(CasePriority::parse(priority).ok_or_else(invalid)?),
+                at,
+                id,
+            ),
+            (CaseSort::Updated | CaseSort::Created, [at, id]) => (None, at, id),
+            _ => return Err(invalid()),
+        };
+        Ok(Self {
+            priority,
+            at_micros: at.parse().map_err(|_| invalid())?,
+            id: id.parse().map_err(|_| invalid())?,
+        })
+    }
+}
+
+/// Every filter of a queue, as carried in the URL (so it can be bookmarked, shared and
+/// used without JavaScript).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CaseFilter {
+    /// Empty: every status.
+    pub statuses: Vec<CaseStatus>,
+    pub priority: Option<CasePriority>,
+    pub archived: bool,
+    pub q: String,
+    pub sort: CaseSort,
+    pub after: Option<Cursor>,
+}
+
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+impl CaseFilter {
+    /// Parses `status=open&status=pending&priority=high&archived=true&q=…&sort=…&after=…`.
+    /// Anything unrecognised is a clear error naming the parameter, never a guess.
+    pub fn from_query(pairs: &[(String, String)]) -> Result<Self, AppError> {
+        let mut filter = Self::default();
+        let mut after = None;
+        for (key, value) in pairs {
+            let value = value.trim();
+            match key.as_str() {
+                "status" if value.is_empty() => {}
+                "status" => {
+                    let status = CaseStatus::parse(value).ok_or_else(|| {
+                        AppError::invalid(
+                            "status",
+                            format!(
+                                "`{value}` is not a status (new, open, pending, resolved, closed)"
+                            ),
+                        )
+                    })?;
+                    if !filter.statuses.contains(&status) {
+                        filter.statuses.push(status);
+                    }
+                }
+                "priority" if value.is_empty() => {}
+                "priority" => {
+                    filter.priority = Some(CasePriority::parse(value).ok_or_else(|| {
+                        AppError::invalid(
+                            "priority",
+                            format!("`{value}` is not a priority (low, normal, high, urgent)"),
+                        )
+                    })?);
+                }
+                "archived" => {
+                    filter.archived = match value {
+                        "true" | "yes" | "1" => true,
+                        "false" | "no" | "0" | "" => false,
+                        _ => return Err(AppError::invalid("archived", "must be true or false")),
+                    }
+                }
+                "q" => {
+                    if value.chars().count() > MAX_SEARCH_CHARS {
+                        return Err(AppError::invalid(
+                            "q",
+                            format!(
+                                "search text is too long ({MAX_SEARCH_CHARS} characters at most)"
+                            ),
+                        ));
+                    }
+                    filter.q = value.to_string();
+                }
+                "sort" => {
+                    filter.sort = match value {
+                        "updated" | "" => CaseSort::Updated,
+                        "created" => CaseSort::Created,
+                        "priority" => CaseSort::Priority,
+                        _ => {
+                            return Err(AppError::invalid(
+                                "sort",
+                                "must be updated, created or priority",
+                            ));
+                        }
+                    }
+                }
+                "after" if value.is_empty() => {}
+                "after" => after = Some(value.to_string()),
+                // Other parameters belong to other parts of the page (e.g. `assignee`).
+                _ => {}
+            }
+        }
+        filter.statuses.sort();
+        filter.after = after
+            .map(|value| Cursor::decode(&value, filter.sort))
+            .transpose()?;
+        Ok(filter)
+    }
+
+    /// The query string for this filter (without the page marker unless given).
+    pub fn to_query(&self, after: Option<&Cursor>) -> Vec<(&'static str, String)> {
+        let mut pairs: Vec<(&'static str, String)> = self
+            .statuses
+            .iter()
+            .map(|status| ("status", status.as_str().to_string()))
+            .collect();
+        if let Some(priority) = self.priority {
+            pairs.push(("priority", priority.as_str().to_string()));
+        }
+        if self.archived {
+            pairs.push(("archived", "true".to_string()));
+        }
+        if !self.q.is_empty() {
+            pairs.push(("q", self.q.clone()));
+        }
+        if self.sort != CaseSort::Updated {
+            pairs.push(("sort", self.sort.as_str().to_string()));
+        }
+        if let Some(after) = after {
+            pairs.push(("after", after.encode()));
+        }
+        pairs
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct CaseRow {
+    pub id: i64,
+    pub number: i32,
+    pub title: String,
+    pub customer_name: String,
+    pub status: CaseStatus,
+    pub priority: CasePriority,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub version: i32,
+    pub last_comment: Option<String>,
+}
+
+/// How many cases match: exact while that is cheap, "at least" beyond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MatchCount {
+    Exact(u64),
+    AtLeast(u64),
+}
+
+impl MatchCount {
+    pub fn label(self) -> String {
+        match self {
+            Self::Exact(1) => "1 case".to_string(),
+            Self::Exact(n) => format!("{} cases", group_thousands(n)),
+            Self::AtLeast(n) => format!("{}+ cases", group_thousands(n)),
+        }
+    }
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CasePage {
+    pub rows: Vec<CaseRow>,
+    pub count: MatchCount,
+    /// The marker of the next page, if there is one.
+    pub next: Option<Cursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(query: &str) -> Vec<(String, String)> {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn round_trips_through_the_url() {
+        let filter = CaseFilter::from_query(&pairs(
+            "status=pending&status=open&status=open&priority=high&archived=true&q=refund&sort=priority&after=high.1700000000000000.42",
+        ));
+        let Ok(filter) = filter else {
+            panic!("{filter:?}")
+        };
+        assert_eq!(filter.statuses, [CaseStatus::Open, CaseStatus::Pending]);
+        assert_eq!(
+            filter.after,
+            Some(Cursor {
+                priority: Some(CasePriority::High),
+                at_micros: 1_700_000_000_000_000,
+                id: 42
+            })
+        );
+        let back: Vec<(String, String)> = filter
+            .to_query(filter.after.as_ref())
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        assert_eq!(CaseFilter::from_query(&back), Ok(filter));
+    }
+
+    #[test]
+    fn bad_values_name_their_parameter() {
+        for (query, field) in [
+            ("status=bogus", "status"),
+            ("priority=asap", "priority"),
+            ("archived=maybe", "archived"),
+            ("sort=random", "sort"),
+            ("after=garbage", "after"),
+            ("sort=priority&after=1.2", "after"),
+            ("after=urgent.1.2", "after"),
+        ] {
+            match CaseFilter::from_query(&pairs(query)) {
+                Err(AppError::Invalid { field: f, .. }) => assert_eq!(f, field, "{query}"),
+                other => panic!("{query}: {other:?}"),
+            }
+        }
+        let long = format!("q={}", "x".repeat(201));
+        assert!(CaseFilter::from_query(&pairs(&long)).is_err());
+    }
+
+    #[test]
+    fn counts_read_like_people_write_them() {
+        assert_eq!(MatchCount::Exact(1).label(), "1 case");
+        assert_eq!(MatchCount::Exact(9_999).label(), "9,999 cases");
+        assert_eq!(MatchCount::AtLeast(10_000).label(), "10,000+ cases");
+    }
+}

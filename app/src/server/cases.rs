@@ -1,0 +1,197 @@
+//! The work queue: one page of cases for a filter, by keyset, with a capped count.
+
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::db::{internal, tenant_tx};
+use crate::model::{AppError, CaseFilter, CasePage, CaseRow, CaseSort, Cursor, MatchCount, Viewer};
+
+pub const PAGE_SIZE: usize = 100;
+/// Counting stops here: an exact count of a million matches is a full scan; "10,000+"
+/// tells a person all they need.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// Whose cases a queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The viewer's own queue.
+    Mine,
+    /// Every case of the tenant (admins).
+    Everyone,
+    Unassigned,
+    AssignedTo(Uuid),
+}
+
+pub async fn queue(
+    pool: &PgPool,
+    viewer: &Viewer,
+    scope: Scope,
+    filter: &CaseFilter,
+) -> Result<CasePage, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+
+    let mut rows_query = QueryBuilder::<Postgres>::new(
+        "SELECT c.id, c.number, c.title, c.customer_name, c.status, c.priority, c.updated_at, c.created_at,
+                c.version,
+                (SELECT left(m.body, 140) FROM case_comments m
+                 WHERE m.case_id = c.id AND m.deleted_at IS NULL
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS last_comment
+         FROM cases c WHERE ",
+    );
+    push_conditions(&mut rows_query, viewer, scope, filter);
+    if let Some(after) = &filter.after {
+        push_after(&mut rows_query, filter.sort, after)?;
+    }
+    rows_query.push(match filter.sort {
+        CaseSort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
+        CaseSort::Created => " ORDER BY c.created_at DESC, c.id DESC",
+        CaseSort::Priority => " ORDER BY c.priority DESC, c.updated_at DESC, c.id DESC",
+    });
+    // One extra row says whether there is a next page.
+    rows_query.push(" LIMIT ").push_bind((PAGE_SIZE + 1) as i64);
+    let mut rows: Vec<CaseRow> = rows_query
+        .build_query_as()
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+
+    let mut count_query =
+        QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM cases c WHERE ");
+    push_conditions(&mut count_query, viewer, scope, filter);
+    count_query
+        .push(" LIMIT ")
+        .push_bind((COUNT_CAP + 1) as i64)
+        .push(") capped");
+    let counted: i64 = count_query
+        .build_query_scalar()
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+
+    let next = if rows.len() > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE);
+        rows.last().map(|row| cursor_of(row, filter.sort))
+    } else {
+        None
+    };
+    let counted = counted.max(0) as u64;
+    let count = if counted > COUNT_CAP {
+        MatchCount::AtLeast(COUNT_CAP)
+    } else {
+        MatchCount::Exact(counted)
+    };
+    Ok(CasePage { rows, count, next })
+}
+
+fn push_conditions(
+    query: &mut QueryBuilder<'_, Postgres>,
+    viewer: &Viewer,
+    scope: Scope,
+    filter: &CaseFilter,
+) {
+    // Row-level security already limits rows to the tenant; saying it again lets the
+    // planner use the (tenant, assignee, …) index.
+    query.push("c.tenant_id = ").push_bind(viewer.tenant_id);
+    match scope {
+        Scope::Mine => {
+            query
+                .push(" AND c.assignee_id = ")
+                .push_bind(viewer.user_id);
+        }
+        Scope::AssignedTo(user) => {
+            query.push(" AND c.assignee_id = ").push_bind(user);
+        }
+        Scope::Unassigned => {
+            query.push(" AND c.assignee_id IS NULL");
+        }
+        Scope::Everyone => {}
+    }
+    query.push(" AND c.archived = ").push_bind(filter.archived);
+    if !filter.statuses.is_empty() {
+        query
+            .push(" AND c.status = ANY(")
+            .push_bind(filter.statuses.clone())
+            .push(")");
+    }
+    if let Some(priority) = filter.priority {
+        query.push(" AND c.priority = ").push_bind(priority);
+    }
+    if !filter.q.is_empty() {
+        query
+            .push(" AND c.search @@ websearch_to_tsquery('english', ")
+            .push_bind(filter.q.clone())
+            .push(")");
+    }
+}
+
+fn push_after(
+    query: &mut QueryBuilder<'_, Postgres>,
+    sort: CaseSort,
+    after: &Cursor,
+) -> Result<(), AppError> {
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(after.at_micros) * 1_000)
+        .map_err(|_| {
+            AppError::invalid(
+                "after",
+                "is not a page marker from this list; start from the first page",
+            )
+        })?;
+    match (sort, after.priority) {
+        (CaseSort::Updated, _) => {
+            query
+                .push(" AND (c.updated_at, c.id) < (")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
+        (CaseSort::Created, _) => {
+            query
+                .push(" AND (c.created_at, c.id) < (")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
+        (CaseSort::Priority, Some(priority)) => {
+            query
+                .push(" AND (c.priority, c.updated_at, c.id) < (")
+                .push_bind(priority)
+                .push(", ")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(after.id)
+                .push(")");
+        }
+        (CaseSort::Priority, None) => {
+            return Err(AppError::invalid(
+                "after",
+                "is not a page marker from this list; start from the first page",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn cursor_of(row: &CaseRow, sort: CaseSort) -> Cursor {
+    let micros = |at: OffsetDateTime| (at.unix_timestamp_nanos() / 1_000) as i64;
+    match sort {
+        CaseSort::Updated => Cursor {
+            priority: None,
+            at_micros: micros(row.updated_at),
+            id: row.id,
+        },
+        CaseSort::Created => Cursor {
+            priority: None,
+            at_micros: micros(row.created_at),
+            id: row.id,
+        },
+        CaseSort::Priority => Cursor {
+            priority: Some(row.priority),
+            at_micros: micros(row.updated_at),
+            id: row.id,
+        },
+    }
+}

@@ -1,0 +1,295 @@
+#![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The work-queue query: every filter and sort, walked page by page, returns exactly
+//! the rows an independent computation expects, in order, with no duplicates or gaps
+//! across page boundaries — including many ties on the sort keys.
+
+mod common;
+
+use app::model::{CaseFilter, CasePriority, CaseSort, CaseStatus, MatchCount, Role, Viewer};
+use app::server::cases::{self, PAGE_SIZE, Scope};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow, Clone)]
+struct Truth {
+    id: i64,
+    assignee_id: Option<Uuid>,
+    status: CaseStatus,
+    priority: CasePriority,
+    archived: bool,
+    updated_at: OffsetDateTime,
+    created_at: OffsetDateTime,
+    matches_q: bool,
+}
+
+async fn viewer(pool: &PgPool, email: &str) -> Viewer {
+    let (user_id, tenant_id, role): (Uuid, Uuid, Role) =
+        sqlx::query_as("SELECT id, tenant_id, role FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    Viewer {
+        user_id,
+        tenant_id,
+        role,
+        email: email.into(),
+        display_name: email.into(),
+        tenant_name: String::new(),
+    }
+}
+
+/// Two employees' queues in one tenant, another tenant beside it, and ties: many
+/// cases share an `updated_at` / `created_at` to the microsecond.
+async fn setup(pool: &PgPool) -> (app::server::AppState, Viewer, Viewer) {
+    let acme = common::tenant_with_users(
+        pool,
+        "acme",
+        &[
+            ("ada@acme.example", Role::Admin),
+            ("emil@acme.example", Role::Employee),
+            ("erin@acme.example", Role::Employee),
+        ],
+        "a long password",
+    )
+    .await;
+    let employees: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE role = 'employee' ORDER BY email")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    app::server::generate::generate_cases(&mut conn, acme, &employees, 900, 400)
+        .await
+        .unwrap();
+    let globex = common::tenant_with_users(
+        pool,
+        "globex",
+        &[("gus@globex.example", Role::Employee)],
+        "a long password",
+    )
+    .await;
+    let gus: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'gus@globex.example'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    app::server::generate::generate_cases(&mut conn, globex, &[gus], 200, 0)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE cases SET updated_at = '2026-01-01 12:00:00+00' WHERE number % 5 = 0")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE cases SET created_at = '2025-06-01 08:00:00+00', updated_at = greatest(updated_at, '2025-06-01 08:00:00+00') WHERE number % 7 = 0")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let state = common::state(common::config(&common::database_url(pool), &[]));
+    (
+        state,
+        viewer(pool, "ada@acme.example").await,
+        viewer(pool, "emil@acme.example").await,
+    )
+}
+
+async fn truth(pool: &PgPool, tenant: Uuid, q: &str) -> Vec<Truth> {
+    sqlx::query_as(
+        "SELECT id, assignee_id, status, priority, archived, updated_at, created_at,
+                ($2 <> '' AND search @@ websearch_to_tsquery('english', $2)) AS matches_q
+         FROM cases WHERE tenant_id = $1",
+    )
+    .bind(tenant)
+    .bind(q)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+fn expected(all: &[Truth], scope: Scope, me: Uuid, filter: &CaseFilter) -> Vec<i64> {
+    let mut rows: Vec<&Truth> = all
+        .iter()
+        .filter(|c| match scope {
+            Scope::Mine => c.assignee_id == Some(me),
+            Scope::AssignedTo(user) => c.assignee_id == Some(user),
+            Scope::Unassigned => c.assignee_id.is_none(),
+            Scope::Everyone => true,
+        })
+        .filter(|c| c.archived == filter.archived)
+        .filter(|c| filter.statuses.is_empty() || filter.statuses.contains(&c.status))
+        .filter(|c| filter.priority.is_none_or(|p| p == c.priority))
+        .filter(|c| filter.q.is_empty() || c.matches_q)
+        .collect();
+    rows.sort_by(|a, b| match filter.sort {
+        CaseSort::Updated => (b.updated_at, b.id).cmp(&(a.updated_at, a.id)),
+        CaseSort::Created => (b.created_at, b.id).cmp(&(a.created_at, a.id)),
+        CaseSort::Priority => {
+            (b.priority, b.updated_at, b.id).cmp(&(a.priority, a.updated_at, a.id))
+        }
+    });
+    rows.into_iter().map(|c| c.id).collect()
+}
+
+/// Follows `next` markers from the first page to the last.
+async fn walk(
+    state: &app::server::AppState,
+    viewer: &Viewer,
+    scope: Scope,
+    filter: &CaseFilter,
+) -> (Vec<i64>, MatchCount) {
+    let mut filter = filter.clone();
+    filter.after = None;
+    let mut ids = Vec::new();
+    let mut first_count = None;
+    for _ in 0..100 {
+        let page = cases::queue(&state.pool, viewer, scope, &filter)
+            .await
+            .unwrap();
+        assert!(page.rows.len() <= PAGE_SIZE);
+        first_count.get_or_insert(page.count);
+        ids.extend(page.rows.iter().map(|row| row.id));
+        match page.next {
+            Some(next) => {
+                assert_eq!(
+                    page.rows.len(),
+                    PAGE_SIZE,
+                    "a short page that says there is more"
+                );
+                filter.after = Some(next);
+            }
+            None => return (ids, first_count.unwrap_or(MatchCount::Exact(0))),
+        }
+    }
+    panic!("more than 100 pages");
+}
+
+fn filter(
+    statuses: &[CaseStatus],
+    priority: Option<CasePriority>,
+    archived: bool,
+    q: &str,
+    sort: CaseSort,
+) -> CaseFilter {
+    CaseFilter {
+        statuses: statuses.to_vec(),
+        priority,
+        archived,
+        q: q.into(),
+        sort,
+        after: None,
+    }
+}
+
+#[sqlx::test]
+async fn every_filter_and_sort_pages_through_exactly_the_right_rows(pool: PgPool) {
+    let (state, admin, emil) = setup(&pool).await;
+    use CaseSort::*;
+    use CaseStatus::*;
+    let filters = [
+        filter(&[], None, false, "", Updated),
+        filter(&[], None, false, "", Created),
+        filter(&[], None, false, "", Priority),
+        filter(&[], None, true, "", Updated),
+        filter(&[Open, Pending], None, false, "", Updated),
+        filter(&[Open], Some(CasePriority::High), false, "", Priority),
+        filter(&[], Some(CasePriority::Urgent), false, "", Created),
+        filter(&[], None, false, "refund", Updated),
+        filter(
+            &[New, Open, Pending],
+            None,
+            false,
+            "portal OR invoice",
+            Priority,
+        ),
+        filter(&[Closed], None, true, "", Created),
+    ];
+    let scopes = [
+        (&emil, Scope::Mine),
+        (&admin, Scope::Everyone),
+        (&admin, Scope::Unassigned),
+        (&admin, Scope::AssignedTo(emil.user_id)),
+    ];
+    let mut non_trivial = 0;
+    for f in &filters {
+        let all = truth(&pool, admin.tenant_id, &f.q).await;
+        for (viewer, scope) in scopes {
+            let want = expected(&all, scope, viewer.user_id, f);
+            let (got, count) = walk(&state, viewer, scope, f).await;
+            let mut unique = got.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), got.len(), "duplicates for {scope:?} {f:?}");
+            assert_eq!(got, want, "wrong rows or order for {scope:?} {f:?}");
+            assert_eq!(
+                count,
+                MatchCount::Exact(want.len() as u64),
+                "{scope:?} {f:?}"
+            );
+            if want.len() > PAGE_SIZE {
+                non_trivial += 1;
+            }
+        }
+    }
+    assert!(
+        non_trivial >= 8,
+        "too few multi-page cases to mean anything: {non_trivial}"
+    );
+    // The generator's other tenant never shows up.
+    let (everyone, _) = walk(&state, &admin, Scope::Everyone, &filters[0]).await;
+    let foreign: i64 = sqlx::query_scalar("SELECT count(*) FROM cases c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'globex' AND c.id = ANY($1)")
+        .bind(&everyone)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(foreign, 0);
+}
+
+#[sqlx::test]
+async fn counts_are_exact_up_to_the_cap_and_capped_beyond(pool: PgPool) {
+    let tenant = common::tenant_with_users(
+        &pool,
+        "big",
+        &[("bo@big.example", Role::Employee)],
+        "a long password",
+    )
+    .await;
+    let bo = viewer(&pool, "bo@big.example").await;
+    let mut conn = pool.acquire().await.unwrap();
+    app::server::generate::generate_cases(&mut conn, tenant, &[bo.user_id], 10_200, 0)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE cases SET assignee_id = $1, archived = false")
+        .bind(bo.user_id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let state = common::state(common::config(&common::database_url(&pool), &[]));
+    let all_open = CaseFilter::default();
+    let page = cases::queue(&state.pool, &bo, Scope::Mine, &all_open)
+        .await
+        .unwrap();
+    let unarchived: i64 = sqlx::query_scalar("SELECT count(*) FROM cases WHERE NOT archived")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(unarchived > 10_000);
+    assert_eq!(page.count, MatchCount::AtLeast(10_000));
+    assert_eq!(page.count.label(), "10,000+ cases");
+    let urgent = CaseFilter {
+        priority: Some(CasePriority::Urgent),
+        ..CaseFilter::default()
+    };
+    let page = cases::queue(&state.pool, &bo, Scope::Mine, &urgent)
+        .await
+        .unwrap();
+    let want: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM cases WHERE NOT archived AND priority = 'urgent'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(page.count, MatchCount::Exact(want as u64));
+}

@@ -293,3 +293,81 @@ async fn counts_are_exact_up_to_the_cap_and_capped_beyond(pool: PgPool) {
             .unwrap();
     assert_eq!(page.count, MatchCount::Exact(want as u64));
 }
+
+#[sqlx::test]
+async fn the_work_page_and_its_function_over_http(pool: PgPool) {
+    let (state, _admin, _emil) = setup(&pool).await;
+    common::tenant_with_users(
+        &pool,
+        "acme",
+        &[("ana@acme.example", Role::Analyst)],
+        "a long password",
+    )
+    .await;
+    let cookie = |email: &'static str| {
+        let state = state.clone();
+        async move {
+            common::sign_in(&state, email, "a long password", None)
+                .await
+                .session_cookie()
+                .unwrap()
+        }
+    };
+    let emil = cookie("emil@acme.example").await;
+    let ana = cookie("ana@acme.example").await;
+
+    // Who may ask for a queue of their own.
+    let form = [("query", "status=open")];
+    assert_eq!(
+        common::post_form(state.clone(), "/api/cases/mine", &form, None)
+            .await
+            .status,
+        axum::http::StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        common::post_form(state.clone(), "/api/cases/mine", &form, Some(&ana))
+            .await
+            .status,
+        axum::http::StatusCode::FORBIDDEN
+    );
+    let reply = common::post_form(state.clone(), "/api/cases/mine", &form, Some(&emil)).await;
+    assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.body);
+    let page: app::model::CasePage = serde_json::from_str(&reply.body).unwrap();
+    assert!(!page.rows.is_empty() && page.rows.iter().all(|row| row.status == CaseStatus::Open));
+
+    // The page, server-rendered: count, rows, and a link to the next page.
+    let html = common::get_with_cookie(state.clone(), "/work", &emil).await;
+    assert_eq!(html.status, axum::http::StatusCode::OK);
+    assert_eq!(
+        html.body.matches(r#"data-testid="case-row""#).count(),
+        PAGE_SIZE
+    );
+    assert!(html.body.contains(r#"data-testid="match-count""#));
+    assert!(html.body.contains("Next page →"));
+    assert!(html.body.contains("/work?after="));
+
+    // A bad value in the URL: a clear message with the right status, not a 500.
+    for bad in [
+        "/work?status=bogus",
+        "/work?sort=sideways",
+        "/work?after=nonsense",
+        "/work?archived=perhaps",
+    ] {
+        let reply = common::get_with_cookie(state.clone(), bad, &emil).await;
+        assert_eq!(
+            reply.status,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}"
+        );
+        assert!(reply.body.contains("These filters cannot be used"), "{bad}");
+    }
+    let reply = common::post_form(
+        state.clone(),
+        "/api/cases/mine",
+        &[("query", "status=bogus")],
+        Some(&emil),
+    )
+    .await;
+    assert_eq!(reply.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("is not a status"), "{}", reply.body);
+}

@@ -2,3 +2,4 @@
 //! call `server/`, map the error to `model::AppError` with its HTTP status.
 
 pub mod admin;
+pub mod cases;

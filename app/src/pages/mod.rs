@@ -5,9 +5,11 @@ mod dashboard;
 mod login;
 mod not_found;
 mod section;
+mod work;
 
 pub use admin_users::AdminUsers;
 pub use dashboard::Dashboard;
 pub use login::Login;
 pub use not_found::NotFound;
 pub use section::{Area, Section};
+pub use work::Work;

@@ -1,0 +1,223 @@
+//! `/work` — "My work": the signed-in employee's cases. Every filter, sort and page is
+//! in the URL (bookmarkable, shareable, and a plain GET form without JavaScript).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_location;
+
+use crate::api::cases::my_queue;
+use crate::components::set_response_status;
+use crate::model::{
+    AppError, CaseFilter, CasePage, CasePriority, CaseRow, CaseStatus, format_timestamp,
+};
+
+#[component]
+pub fn Work() -> impl IntoView {
+    let location = use_location();
+    let page = Resource::new(
+        move || location.search.get(),
+        |search| my_queue(search.trim_start_matches('?').to_string()),
+    );
+    // The filter as the form shows it; an unparseable URL shows the defaults.
+    let filter = move || {
+        let search = location.search.get();
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(search.trim_start_matches('?')).unwrap_or_default();
+        CaseFilter::from_query(&pairs).unwrap_or_default()
+    };
+
+    view! {
+        <Title text="My work"/>
+        <header>
+            <h1 class="text-2xl font-semibold tracking-tight">"My work"</h1>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"The cases assigned to you."</p>
+        </header>
+        {move || view! { <Filters filter=filter()/> }}
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
+            {move || page.get().map(|result| match result {
+                Ok(page) => view! { <Results page filter=filter()/> }.into_any(),
+                Err(error) => {
+                    set_response_status(error.status());
+                    view! { <QueueError error/> }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Filters(filter: CaseFilter) -> impl IntoView {
+    let field = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
+    view! {
+        <Form method="GET" action="" attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <fieldset class="flex flex-wrap items-center gap-x-3 gap-y-1">
+                <legend class="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">"Status"</legend>
+                {CaseStatus::ALL.into_iter().map(|status| view! {
+                    <label class="inline-flex items-center gap-1.5 text-sm">
+                        <input type="checkbox" name="status" value=status.as_str() checked=filter.statuses.contains(&status)/>
+                        {status_label(status)}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <label class="text-sm">
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Priority"</span>
+                <select name="priority" class=field>
+                    <option value="" selected=filter.priority.is_none()>"Any"</option>
+                    {CasePriority::ALL.into_iter().rev().map(|priority| view! {
+                        <option value=priority.as_str() selected=filter.priority == Some(priority)>{priority_label(priority)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="text-sm">
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Sort"</span>
+                <select name="sort" class=field>
+                    <option value="updated" selected=filter.sort.as_str() == "updated">"Recently updated"</option>
+                    <option value="created" selected=filter.sort.as_str() == "created">"Newest"</option>
+                    <option value="priority" selected=filter.sort.as_str() == "priority">"Most urgent"</option>
+                </select>
+            </label>
+            <label class="inline-flex items-center gap-1.5 text-sm">
+                <input type="checkbox" name="archived" value="true" checked=filter.archived/>
+                "Archived"
+            </label>
+            <label class="min-w-48 flex-1 text-sm">
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Search"</span>
+                <input type="search" name="q" maxlength="200" value=filter.q.clone() placeholder="Title, customer, email, company" class=format!("{field} w-full")/>
+            </label>
+            <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Apply"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn Results(page: CasePage, filter: CaseFilter) -> impl IntoView {
+    let next_href = page.next.map(|next| {
+        format!(
+            "/work?{}",
+            serde_urlencoded::to_string(filter.to_query(Some(&next))).unwrap_or_default()
+        )
+    });
+    let first_href = filter.after.map(|_| {
+        let query = serde_urlencoded::to_string(filter.to_query(None)).unwrap_or_default();
+        if query.is_empty() {
+            "/work".to_string()
+        } else {
+            format!("/work?{query}")
+        }
+    });
+    let empty = page.rows.is_empty();
+    view! {
+        <div class="mt-6 flex items-center justify-between text-sm">
+            <p data-testid="match-count" class="font-medium">{page.count.label()}</p>
+            <nav aria-label="Pages" class="flex gap-3">
+                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}
+                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A> })}
+            </nav>
+        </div>
+        {if empty {
+            view! {
+                <div data-testid="empty-queue" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700">
+                    <p class="font-medium text-slate-700 dark:text-slate-200">"No cases match."</p>
+                    <p class="mt-1">"Try fewer filters, or " <a href="/work" class="text-indigo-700 underline dark:text-indigo-300">"show all open work"</a> "."</p>
+                </div>
+            }.into_any()
+        } else {
+            view! { <CaseTable rows=page.rows/> }.into_any()
+        }}
+        {next_href.map(|href| view! {
+            <div class="mt-4 text-right text-sm">
+                <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A>
+            </div>
+        })}
+    }
+}
+
+#[component]
+fn CaseTable(rows: Vec<CaseRow>) -> impl IntoView {
+    view! {
+        <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+            <table class="min-w-full text-sm" data-testid="case-table">
+                <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
+                    <tr>
+                        <th scope="col" class="px-4 py-2 font-medium">"#"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Case"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Customer"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Status"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Priority"</th>
+                        <th scope="col" class="px-4 py-2 font-medium">"Updated"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                    {rows.into_iter().map(|row| view! { <CaseLine row/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn CaseLine(row: CaseRow) -> impl IntoView {
+    let href = format!("/cases/{}", row.number);
+    view! {
+        <tr data-testid="case-row" data-number=row.number data-status=row.status.as_str() data-priority=row.priority.as_str() class="hover:bg-slate-50 dark:hover:bg-slate-800/50">
+            <td class="whitespace-nowrap px-4 py-2.5 tabular-nums text-slate-500">{row.number}</td>
+            <td class="max-w-md px-4 py-2.5">
+                <a href=href.clone() class="font-medium hover:underline">{row.title.clone()}</a>
+                {row.last_comment.clone().map(|comment| view! {
+                    <p class="truncate text-xs text-slate-500 dark:text-slate-400">{comment}</p>
+                })}
+            </td>
+            <td class="whitespace-nowrap px-4 py-2.5">{row.customer_name.clone()}</td>
+            <td class="px-4 py-2.5"><StatusBadge status=row.status/></td>
+            <td class="whitespace-nowrap px-4 py-2.5">{priority_label(row.priority)}</td>
+            <td class="whitespace-nowrap px-4 py-2.5 text-slate-500">
+                <time datetime=row.updated_at.to_string()>{format_timestamp(row.updated_at)}</time>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn StatusBadge(status: CaseStatus) -> impl IntoView {
+    let colours = match status {
+        CaseStatus::New => "bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200",
+        CaseStatus::Open => "bg-indigo-100 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-200",
+        CaseStatus::Pending => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
+        CaseStatus::Resolved => {
+            "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200"
+        }
+        CaseStatus::Closed => "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200",
+    };
+    view! { <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {colours}")>{status_label(status)}</span> }
+}
+
+#[component]
+fn QueueError(error: AppError) -> impl IntoView {
+    view! {
+        <section role="alert" data-testid="queue-error" class="mt-6 rounded-lg border border-red-200 bg-red-50 p-6 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+            <p class="font-semibold">"These filters cannot be used"</p>
+            <p class="mt-1">{error.to_string()}</p>
+            <p class="mt-3"><a href="/work" class="font-medium underline">"Reset the filters"</a></p>
+        </section>
+    }
+}
+
+fn status_label(status: CaseStatus) -> &'static str {
+    match status {
+        CaseStatus::New => "New",
+        CaseStatus::Open => "Open",
+        CaseStatus::Pending => "Pending",
+        CaseStatus::Resolved => "Resolved",
+        CaseStatus::Closed => "Closed",
+    }
+}
+
+fn priority_label(priority: CasePriority) -> &'static str {
+    match priority {
+        CasePriority::Low => "Low",
+        CasePriority::Normal => "Normal",
+        CasePriority::High => "High",
+        CasePriority::Urgent => "Urgent",
+    }
+}

@@ -1,0 +1,43 @@
+import { expect, test } from '@playwright/test';
+import { EMPLOYEE, hydrated, signIn, watchErrors } from './helpers';
+
+test('the demo employee filters their queue and pages forward and back', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, EMPLOYEE, undefined, '/login?next=%2Fwork');
+  await expect(page).toHaveURL('/work');
+  await expect(page).toHaveTitle('My work · Casework');
+  await hydrated(page);
+  const rows = page.getByTestId('case-row');
+  await expect(rows).toHaveCount(100);
+  await expect(page.getByTestId('match-count')).toHaveText(/^\d+ cases$/);
+
+  // Filter by status through the form: the URL carries it, every row obeys it.
+  await page.getByLabel('Open', { exact: true }).check();
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/status=open/);
+  await expect(rows.first()).toHaveAttribute('data-status', 'open');
+  const statuses = await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-status')));
+  expect(new Set(statuses)).toEqual(new Set(['open']));
+
+  // Back to everything, then forward a page and back again.
+  await page.goto('/work');
+  await hydrated(page);
+  const firstOnPageOne = (await rows.first().getAttribute('data-number')) ?? '';
+  expect(firstOnPageOne).not.toBe('');
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Next page →' }).click();
+  await expect(page).toHaveURL(/after=/);
+  await expect(rows.first()).not.toHaveAttribute('data-number', firstOnPageOne);
+  await page.goBack();
+  await expect(page).toHaveURL('/work');
+  await expect(rows.first()).toHaveAttribute('data-number', firstOnPageOne);
+  expect(errors).toEqual([]);
+});
+
+test('a bad filter in the URL explains itself', async ({ page }) => {
+  await signIn(page, EMPLOYEE);
+  const response = await page.goto('/work?status=everything');
+  expect(response?.status()).toBe(422);
+  await expect(page.getByTestId('queue-error')).toContainText('is not a status');
+  await page.getByRole('link', { name: 'Reset the filters' }).click();
+  await expect(page.getByTestId('case-row').first()).toBeVisible();
+});

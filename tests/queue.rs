@@ -371,3 +371,103 @@ async fn the_work_page_and_its_function_over_http(pool: PgPool) {
     assert_eq!(reply.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.body.contains("is not a status"), "{}", reply.body);
 }
+
+#[sqlx::test]
+async fn the_team_view_is_for_admins_and_filters_by_assignee(pool: PgPool) {
+    let (state, _admin, emil) = setup(&pool).await;
+    let sign = |email: &'static str| {
+        let state = state.clone();
+        async move {
+            common::sign_in(&state, email, "a long password", None)
+                .await
+                .session_cookie()
+                .unwrap()
+        }
+    };
+    let admin = sign("ada@acme.example").await;
+    let employee = sign("emil@acme.example").await;
+
+    // Employees only ever see their own queue.
+    let reply = common::post_form(
+        state.clone(),
+        "/api/cases/team",
+        &[("query", "")],
+        Some(&employee),
+    )
+    .await;
+    assert_eq!(reply.status, axum::http::StatusCode::FORBIDDEN);
+    let page = common::get_with_cookie(state.clone(), "/cases", &employee).await;
+    assert_eq!(page.status, axum::http::StatusCode::FORBIDDEN);
+    assert_eq!(page.body.matches(r#"data-testid="case-row""#).count(), 0);
+
+    let team = |query: String| {
+        let (state, admin) = (state.clone(), admin.clone());
+        async move {
+            let reply =
+                common::post_form(state, "/api/cases/team", &[("query", &query)], Some(&admin))
+                    .await;
+            (reply.status, reply.body)
+        }
+    };
+    let (status, body) = team("assignee=unassigned".into()).await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{body}");
+    let unassigned: app::model::TeamPage = serde_json::from_str(&body).unwrap();
+    let want: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cases c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' AND assignee_id IS NULL AND NOT archived",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(want > 0);
+    assert_eq!(unassigned.page.count, MatchCount::Exact(want as u64));
+    assert!(
+        unassigned
+            .assignees
+            .iter()
+            .any(|person| person.id == emil.user_id)
+    );
+
+    let (_, body) = team(format!("assignee={}", emil.user_id)).await;
+    let emils: app::model::TeamPage = serde_json::from_str(&body).unwrap();
+    let mine = cases::queue(&state.pool, &emil, Scope::Mine, &CaseFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(emils.page.count, mine.count);
+    assert_eq!(emils.page.rows, mine.rows);
+
+    for bad in [
+        "assignee=nobody",
+        "assignee=' OR 1=1",
+        "status=closed&assignee=42",
+    ] {
+        let (status, body) = team(bad.into()).await;
+        assert_eq!(
+            status,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {body}"
+        );
+    }
+    // Another tenant's person is simply nobody here: an empty queue, not their cases.
+    let gus: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'gus@globex.example'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let (_, body) = team(format!("assignee={gus}")).await;
+    let foreign: app::model::TeamPage = serde_json::from_str(&body).unwrap();
+    assert!(foreign.page.rows.is_empty());
+
+    // The server-rendered page keeps the assignee in its page links.
+    let html = common::get_with_cookie(
+        state.clone(),
+        &format!("/cases?assignee={}", emil.user_id),
+        &admin,
+    )
+    .await;
+    assert_eq!(html.status, axum::http::StatusCode::OK);
+    assert!(
+        html.body.contains(&format!("assignee={}", emil.user_id)),
+        "next link lost the assignee"
+    );
+    assert!(html.body.contains("Unassigned"));
+}

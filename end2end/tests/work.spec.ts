@@ -41,3 +41,25 @@ test('a bad filter in the URL explains itself', async ({ page }) => {
   await page.getByRole('link', { name: 'Reset the filters' }).click();
   await expect(page.getByTestId('case-row').first()).toBeVisible();
 });
+
+test('an admin sees every case and narrows to the unassigned ones', async ({ page }) => {
+  await signIn(page, 'admin@demo.test');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'All cases' }).click();
+  await expect(page).toHaveURL('/cases');
+  await expect(page).toHaveTitle('All cases · Casework');
+  const everyone = await page.getByTestId('match-count').innerText();
+  await page.getByLabel('Assignee').selectOption('unassigned');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/assignee=unassigned/);
+  await expect(page.getByTestId('match-count')).not.toHaveText(everyone);
+  await expect(page.getByTestId('case-row').first()).toBeVisible();
+});
+
+test('employees have no team view', async ({ page }) => {
+  await signIn(page, EMPLOYEE);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'All cases' })).toHaveCount(0);
+  const response = await page.goto('/cases');
+  expect(response?.status()).toBe(403);
+  await expect(page.getByTestId('queue-error')).toContainText('Not allowed');
+  await expect(page.getByTestId('case-row')).toHaveCount(0);
+});

@@ -1,8 +1,8 @@
-//! The work queue.
+//! The work queues: one's own, and the team's (admins).
 
 use leptos::prelude::*;
 
-use crate::model::{AppError, CasePage};
+use crate::model::{AppError, CasePage, TeamPage};
 
 #[cfg(feature = "ssr")]
 use crate::model::CaseFilter;
@@ -14,9 +14,7 @@ use crate::server::{authz::Capability, cases, request};
 #[server(endpoint = "cases/mine")]
 pub async fn my_queue(query: String) -> Result<CasePage, AppError> {
     let viewer = request::require(Capability::WorkOwnCases)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query)
-        .map_err(|_| AppError::invalid("query", "is not a valid query string"))?;
-    let filter = CaseFilter::from_query(&pairs)?;
+    let filter = CaseFilter::from_query(&parse_query(&query)?)?;
     cases::queue(
         &request::state()?.pool,
         &viewer,
@@ -24,4 +22,29 @@ pub async fn my_queue(query: String) -> Result<CasePage, AppError> {
         &filter,
     )
     .await
+}
+
+/// Every case of the tenant (admins), optionally one assignee's or the unassigned.
+#[server(endpoint = "cases/team")]
+pub async fn team_queue(query: String) -> Result<TeamPage, AppError> {
+    let viewer = request::require(Capability::ManageAllCases)?;
+    let pairs = parse_query(&query)?;
+    let filter = CaseFilter::from_query(&pairs)?;
+    let assignee = pairs
+        .iter()
+        .find(|(key, _)| key == "assignee")
+        .map(|(_, value)| value.as_str());
+    let scope = cases::Scope::from_assignee_param(assignee)?;
+    let pool = &request::state()?.pool;
+    let page = cases::queue(pool, &viewer, scope, &filter).await?;
+    Ok(TeamPage {
+        page,
+        assignees: cases::assignees(pool, &viewer).await?,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn parse_query(query: &str) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_str(query)
+        .map_err(|_| AppError::invalid("query", "is not a valid query string"))
 }

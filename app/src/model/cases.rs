@@ -380,3 +380,18 @@ mod tests {
         assert_eq!(MatchCount::AtLeast(10_000).label(), "10,000+ cases");
     }
 }
+
+/// Someone a case can be assigned to, for the team view's filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Assignee {
+    pub id: uuid::Uuid,
+    pub display_name: String,
+}
+
+/// The team view: a page of the tenant's cases and the people to filter by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamPage {
+    pub page: CasePage,
+    pub assignees: Vec<Assignee>,
+}

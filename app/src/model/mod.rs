@@ -9,7 +9,8 @@ mod users;
 mod viewer;
 
 pub use cases::{
-    CaseFilter, CasePage, CasePriority, CaseRow, CaseSort, CaseStatus, Cursor, MatchCount,
+    Assignee, CaseFilter, CasePage, CasePriority, CaseRow, CaseSort, CaseStatus, Cursor,
+    MatchCount, TeamPage,
 };
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};

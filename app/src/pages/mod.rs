@@ -5,6 +5,7 @@ mod dashboard;
 mod login;
 mod not_found;
 mod section;
+mod team;
 mod work;
 
 pub use admin_users::AdminUsers;
@@ -12,4 +13,5 @@ pub use dashboard::Dashboard;
 pub use login::Login;
 pub use not_found::NotFound;
 pub use section::{Area, Section};
+pub use team::Team;
 pub use work::Work;

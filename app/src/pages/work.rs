@@ -9,7 +9,8 @@ use leptos_router::hooks::use_location;
 use crate::api::cases::my_queue;
 use crate::components::set_response_status;
 use crate::model::{
-    AppError, CaseFilter, CasePage, CasePriority, CaseRow, CaseStatus, format_timestamp,
+    AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseRow, CaseStatus, Cursor,
+    format_timestamp,
 };
 
 #[component]
@@ -33,21 +34,24 @@ pub fn Work() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">"My work"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"The cases assigned to you."</p>
         </header>
-        {move || view! { <Filters filter=filter()/> }}
+        {move || view! { <Filters filter=filter() assignees=None/> }}
         <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
             {move || page.get().map(|result| match result {
-                Ok(page) => view! { <Results page filter=filter()/> }.into_any(),
+                Ok(page) => view! { <Results page filter=filter() base="/work" extra=vec![]/> }.into_any(),
                 Err(error) => {
                     set_response_status(error.status());
-                    view! { <QueueError error/> }.into_any()
+                    view! { <QueueError error base="/work"/> }.into_any()
                 }
             })}
         </Suspense>
     }
 }
 
+/// The team view's assignee filter: who is selected, and who can be.
+pub(super) type AssigneeChoice = Option<(String, Vec<Assignee>)>;
+
 #[component]
-fn Filters(filter: CaseFilter) -> impl IntoView {
+pub(super) fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
     let field = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
     view! {
         <Form method="GET" action="" attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
@@ -69,6 +73,20 @@ fn Filters(filter: CaseFilter) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            {assignees.map(|(selected, people)| view! {
+                <label class="text-sm">
+                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Assignee"</span>
+                    <select name="assignee" class=field>
+                        <option value="" selected=selected.is_empty()>"Anyone"</option>
+                        <option value="unassigned" selected=selected == "unassigned">"Unassigned"</option>
+                        {people.into_iter().map(|person| {
+                            let id = person.id.to_string();
+                            let is_selected = id == selected;
+                            view! { <option value=id selected=is_selected>{person.display_name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
             <label class="text-sm">
                 <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Sort"</span>
                 <select name="sort" class=field>
@@ -90,22 +108,27 @@ fn Filters(filter: CaseFilter) -> impl IntoView {
     }
 }
 
+/// The count, the table and the page links. `extra` are parameters of the page beyond
+/// the filter (the team view's assignee) that every link must keep.
 #[component]
-fn Results(page: CasePage, filter: CaseFilter) -> impl IntoView {
-    let next_href = page.next.map(|next| {
-        format!(
-            "/work?{}",
-            serde_urlencoded::to_string(filter.to_query(Some(&next))).unwrap_or_default()
-        )
-    });
-    let first_href = filter.after.map(|_| {
-        let query = serde_urlencoded::to_string(filter.to_query(None)).unwrap_or_default();
+pub(super) fn Results(
+    page: CasePage,
+    filter: CaseFilter,
+    base: &'static str,
+    extra: Vec<(&'static str, String)>,
+) -> impl IntoView {
+    let href = |after: Option<&Cursor>| {
+        let mut pairs = filter.to_query(after);
+        pairs.extend(extra.iter().cloned());
+        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
         if query.is_empty() {
-            "/work".to_string()
+            base.to_string()
         } else {
-            format!("/work?{query}")
+            format!("{base}?{query}")
         }
-    });
+    };
+    let next_href = page.next.map(|next| href(Some(&next)));
+    let first_href = filter.after.map(|_| href(None));
     let empty = page.rows.is_empty();
     view! {
         <div class="mt-6 flex items-center justify-between text-sm">
@@ -119,7 +142,7 @@ fn Results(page: CasePage, filter: CaseFilter) -> impl IntoView {
             view! {
                 <div data-testid="empty-queue" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700">
                     <p class="font-medium text-slate-700 dark:text-slate-200">"No cases match."</p>
-                    <p class="mt-1">"Try fewer filters, or " <a href="/work" class="text-indigo-700 underline dark:text-indigo-300">"show all open work"</a> "."</p>
+                    <p class="mt-1">"Try fewer filters, or " <a href=base class="text-indigo-700 underline dark:text-indigo-300">"show everything not archived"</a> "."</p>
                 </div>
             }.into_any()
         } else {
@@ -193,12 +216,21 @@ fn StatusBadge(status: CaseStatus) -> impl IntoView {
 }
 
 #[component]
-fn QueueError(error: AppError) -> impl IntoView {
+pub(super) fn QueueError(error: AppError, base: &'static str) -> impl IntoView {
+    let (heading, detail, reset) = match &error {
+        AppError::Forbidden => (
+            "Not allowed",
+            "Only admins can see every case in the workspace.".to_string(),
+            false,
+        ),
+        AppError::Invalid { .. } => ("These filters cannot be used", error.to_string(), true),
+        other => ("The cases could not be loaded", other.to_string(), true),
+    };
     view! {
         <section role="alert" data-testid="queue-error" class="mt-6 rounded-lg border border-red-200 bg-red-50 p-6 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
-            <p class="font-semibold">"These filters cannot be used"</p>
-            <p class="mt-1">{error.to_string()}</p>
-            <p class="mt-3"><a href="/work" class="font-medium underline">"Reset the filters"</a></p>
+            <p class="font-semibold">{heading}</p>
+            <p class="mt-1">{detail}</p>
+            {reset.then(|| view! { <p class="mt-3"><a href=base class="font-medium underline">"Reset the filters"</a></p> })}
         </section>
     }
 }

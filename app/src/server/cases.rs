@@ -23,6 +23,38 @@ pub enum Scope {
     AssignedTo(Uuid),
 }
 
+impl Scope {
+    /// The team view's `assignee` URL parameter: empty for everyone, `unassigned`, or a
+    /// user id.
+    pub fn from_assignee_param(value: Option<&str>) -> Result<Self, AppError> {
+        match value.map(str::trim) {
+            None | Some("") => Ok(Self::Everyone),
+            Some("unassigned") => Ok(Self::Unassigned),
+            Some(id) => Uuid::parse_str(id)
+                .map(Self::AssignedTo)
+                .map_err(|_| AppError::invalid("assignee", "is not someone in this workspace")),
+        }
+    }
+}
+
+/// Active people who work cases, by name, for the assignee filter.
+pub async fn assignees(
+    pool: &PgPool,
+    viewer: &Viewer,
+) -> Result<Vec<crate::model::Assignee>, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let people = sqlx::query_as(
+        "SELECT id, display_name FROM users
+         WHERE active AND role IN ('employee', 'admin')
+         ORDER BY lower(display_name), id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(people)
+}
+
 pub async fn queue(
     pool: &PgPool,
     viewer: &Viewer,

@@ -1,0 +1,56 @@
+//! `/cases` — the team view (admins): every case of the workspace, filterable by
+//! assignee (including "unassigned"), with the same table, filters and paging as
+//! "My work".
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_location;
+
+use super::work::{Filters, QueueError, Results};
+use crate::api::cases::team_queue;
+use crate::components::set_response_status;
+use crate::model::CaseFilter;
+
+#[component]
+pub fn Team() -> impl IntoView {
+    let location = use_location();
+    let pairs = move || -> Vec<(String, String)> {
+        serde_urlencoded::from_str(location.search.get().trim_start_matches('?'))
+            .unwrap_or_default()
+    };
+    let assignee = move || {
+        pairs()
+            .into_iter()
+            .find(|(key, _)| key == "assignee")
+            .map(|(_, value)| value)
+            .unwrap_or_default()
+    };
+    let filter = move || CaseFilter::from_query(&pairs()).unwrap_or_default();
+    let data = Resource::new(
+        move || location.search.get(),
+        |search| team_queue(search.trim_start_matches('?').to_string()),
+    );
+    view! {
+        <Title text="All cases"/>
+        <header>
+            <h1 class="text-2xl font-semibold tracking-tight">"All cases"</h1>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Every case in the workspace, whoever has it."</p>
+        </header>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
+            {move || data.get().map(|result| match result {
+                Ok(team) => {
+                    let selected = assignee();
+                    let extra = if selected.is_empty() { vec![] } else { vec![("assignee", selected.clone())] };
+                    view! {
+                        <Filters filter=filter() assignees=Some((selected, team.assignees))/>
+                        <Results page=team.page filter=filter() base="/cases" extra/>
+                    }.into_any()
+                }
+                Err(error) => {
+                    set_response_status(error.status());
+                    view! { <QueueError error base="/cases"/> }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}

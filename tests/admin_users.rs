@@ -33,10 +33,7 @@ async fn setup(pool: &PgPool) -> (app::server::AppState, Uuid) {
 }
 
 async fn cookie_for(state: &app::server::AppState, email: &str) -> String {
-    common::sign_in(state, email, PASSWORD, None)
-        .await
-        .session_cookie()
-        .expect("sign-in failed")
+    common::session_cookie(state, email, PASSWORD).await
 }
 
 async fn user_id(pool: &PgPool, email: &str) -> Uuid {
@@ -48,20 +45,7 @@ async fn user_id(pool: &PgPool, email: &str) -> Uuid {
 }
 
 async fn viewer(pool: &PgPool, email: &str) -> Viewer {
-    let (user_id, tenant_id, role): (Uuid, Uuid, Role) =
-        sqlx::query_as("SELECT id, tenant_id, role FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    Viewer {
-        user_id,
-        tenant_id,
-        role,
-        email: email.into(),
-        display_name: email.into(),
-        tenant_name: "acme".into(),
-    }
+    common::viewer(pool, email).await
 }
 
 async fn snapshot(pool: &PgPool) -> (Vec<(String, String, bool, i32)>, i64) {

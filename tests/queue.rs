@@ -26,20 +26,7 @@ struct Truth {
 }
 
 async fn viewer(pool: &PgPool, email: &str) -> Viewer {
-    let (user_id, tenant_id, role): (Uuid, Uuid, Role) =
-        sqlx::query_as("SELECT id, tenant_id, role FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    Viewer {
-        user_id,
-        tenant_id,
-        role,
-        email: email.into(),
-        display_name: email.into(),
-        tenant_name: String::new(),
-    }
+    common::viewer(pool, email).await
 }
 
 /// Two employees' queues in one tenant, another tenant beside it, and ties: many
@@ -304,17 +291,8 @@ async fn the_work_page_and_its_function_over_http(pool: PgPool) {
         "a long password",
     )
     .await;
-    let cookie = |email: &'static str| {
-        let state = state.clone();
-        async move {
-            common::sign_in(&state, email, "a long password", None)
-                .await
-                .session_cookie()
-                .unwrap()
-        }
-    };
-    let emil = cookie("emil@acme.example").await;
-    let ana = cookie("ana@acme.example").await;
+    let emil = common::session_cookie(&state, "emil@acme.example", "a long password").await;
+    let ana = common::session_cookie(&state, "ana@acme.example", "a long password").await;
 
     // Who may ask for a queue of their own.
     let form = [("query", "status=open")];
@@ -375,17 +353,8 @@ async fn the_work_page_and_its_function_over_http(pool: PgPool) {
 #[sqlx::test]
 async fn the_team_view_is_for_admins_and_filters_by_assignee(pool: PgPool) {
     let (state, _admin, emil) = setup(&pool).await;
-    let sign = |email: &'static str| {
-        let state = state.clone();
-        async move {
-            common::sign_in(&state, email, "a long password", None)
-                .await
-                .session_cookie()
-                .unwrap()
-        }
-    };
-    let admin = sign("ada@acme.example").await;
-    let employee = sign("emil@acme.example").await;
+    let admin = common::session_cookie(&state, "ada@acme.example", "a long password").await;
+    let employee = common::session_cookie(&state, "emil@acme.example", "a long password").await;
 
     // Employees only ever see their own queue.
     let reply = common::post_form(

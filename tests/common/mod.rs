@@ -174,3 +174,29 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, cookie: Opti
     )
     .await
 }
+
+/// The `Viewer` the middleware would resolve for this user (read as the owner).
+pub async fn viewer(pool: &PgPool, email: &str) -> app::model::Viewer {
+    let (user_id, tenant_id, role): (uuid::Uuid, uuid::Uuid, app::model::Role) =
+        sqlx::query_as("SELECT id, tenant_id, role FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    app::model::Viewer {
+        user_id,
+        tenant_id,
+        role,
+        email: email.into(),
+        display_name: email.into(),
+        tenant_name: String::new(),
+    }
+}
+
+/// Signs in and returns the session cookie (`name=value`).
+pub async fn session_cookie(state: &AppState, email: &str, password: &str) -> String {
+    sign_in(state, email, password, None)
+        .await
+        .session_cookie()
+        .expect("sign-in failed")
+}

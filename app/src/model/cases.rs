@@ -314,6 +314,9 @@ pub struct CasePage {
     pub count: MatchCount,
     /// The marker of the next page, if there is one.
     pub next: Option<Cursor>,
+    /// The database's clock when the page was read (µs since the epoch): a bulk action
+    /// on "all matching" skips cases changed after it.
+    pub as_of_micros: i64,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Plain serde types shared by the server and the browser. Nothing here touches the
 //! database or the DOM, so it compiles into both builds.
 
+mod bulk;
 mod cases;
 mod error;
 mod identity;
@@ -8,6 +9,7 @@ mod theme;
 mod users;
 mod viewer;
 
+pub use bulk::{BULK_LIMIT, BulkChange, BulkReport, BulkTarget, SeenCase};
 pub use cases::{
     Assignee, CaseFilter, CasePage, CasePriority, CaseRow, CaseSort, CaseStatus, Cursor,
     MatchCount, TeamPage,

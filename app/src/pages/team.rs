@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use super::work::{Filters, QueueError, Results};
-use crate::api::cases::team_queue;
-use crate::components::set_response_status;
+use crate::api::cases::{BulkUpdateCases, team_queue};
+use crate::components::{BulkOutcome, set_response_status};
 use crate::model::CaseFilter;
 
 #[component]
@@ -26,9 +26,10 @@ pub fn Team() -> impl IntoView {
             .unwrap_or_default()
     };
     let filter = move || CaseFilter::from_query(&pairs()).unwrap_or_default();
+    let bulk = ServerAction::<BulkUpdateCases>::new();
     let data = Resource::new(
-        move || location.search.get(),
-        |search| team_queue(search.trim_start_matches('?').to_string()),
+        move || (location.search.get(), bulk.version().get()),
+        |(search, _)| team_queue(search.trim_start_matches('?').to_string()),
     );
     view! {
         <Title text="All cases"/>
@@ -36,14 +37,16 @@ pub fn Team() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">"All cases"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Every case in the workspace, whoever has it."</p>
         </header>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
+        <BulkOutcome action=bulk/>
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
             {move || data.get().map(|result| match result {
                 Ok(team) => {
                     let selected = assignee();
                     let extra = if selected.is_empty() { vec![] } else { vec![("assignee", selected.clone())] };
+                    let people = team.assignees.clone();
                     view! {
                         <Filters filter=filter() assignees=Some((selected, team.assignees))/>
-                        <Results page=team.page filter=filter() base="/cases" extra/>
+                        <Results page=team.page filter=filter() base="/cases" extra bulk people/>
                     }.into_any()
                 }
                 Err(error) => {
@@ -51,6 +54,6 @@ pub fn Team() -> impl IntoView {
                     view! { <QueueError error base="/cases"/> }.into_any()
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

@@ -1,24 +1,27 @@
 //! `/work` — "My work": the signed-in employee's cases. Every filter, sort and page is
 //! in the URL (bookmarkable, shareable, and a plain GET form without JavaScript).
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_location;
 
-use crate::api::cases::my_queue;
-use crate::components::set_response_status;
-use crate::model::{
-    AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseRow, CaseStatus, Cursor,
-    format_timestamp,
+use crate::api::cases::{BulkUpdateCases, my_queue};
+use crate::components::{
+    BulkBar, BulkContext, BulkOutcome, CaseTable, Selection, priority_label, set_response_status,
+    status_label,
 };
+use crate::model::{AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseStatus, Cursor};
 
 #[component]
 pub fn Work() -> impl IntoView {
     let location = use_location();
+    let bulk = ServerAction::<BulkUpdateCases>::new();
+    // Reloaded when the URL changes and after every bulk action.
     let page = Resource::new(
-        move || location.search.get(),
-        |search| my_queue(search.trim_start_matches('?').to_string()),
+        move || (location.search.get(), bulk.version().get()),
+        |(search, _)| my_queue(search.trim_start_matches('?').to_string()),
     );
     // The filter as the form shows it; an unparseable URL shows the defaults.
     let filter = move || {
@@ -35,15 +38,20 @@ pub fn Work() -> impl IntoView {
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"The cases assigned to you."</p>
         </header>
         {move || view! { <Filters filter=filter() assignees=None/> }}
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
+        <BulkOutcome action=bulk/>
+        // Transition, not Suspense: after a bulk action the old table stays until the new
+        // one is ready, instead of flashing "Loading".
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
             {move || page.get().map(|result| match result {
-                Ok(page) => view! { <Results page filter=filter() base="/work" extra=vec![]/> }.into_any(),
+                Ok(page) => view! {
+                    <Results page filter=filter() base="/work" extra=vec![] bulk people=vec![]/>
+                }.into_any(),
                 Err(error) => {
                     set_response_status(error.status());
                     view! { <QueueError error base="/work"/> }.into_any()
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -108,19 +116,25 @@ pub(super) fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl Int
     }
 }
 
-/// The count, the table and the page links. `extra` are parameters of the page beyond
-/// the filter (the team view's assignee) that every link must keep.
+/// The count, the bulk bar, the table and the page links. `extra` are parameters of the
+/// page beyond the filter (the team view's assignee) that every link must keep.
 #[component]
 pub(super) fn Results(
     page: CasePage,
     filter: CaseFilter,
     base: &'static str,
     extra: Vec<(&'static str, String)>,
+    bulk: ServerAction<BulkUpdateCases>,
+    /// Who the team view can assign to; empty in one's own queue.
+    people: Vec<Assignee>,
 ) -> impl IntoView {
-    let href = |after: Option<&Cursor>| {
+    let query_of = |after: Option<&Cursor>| {
         let mut pairs = filter.to_query(after);
         pairs.extend(extra.iter().cloned());
-        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    };
+    let href = |after: Option<&Cursor>| {
+        let query = query_of(after);
         if query.is_empty() {
             base.to_string()
         } else {
@@ -130,6 +144,21 @@ pub(super) fn Results(
     let next_href = page.next.map(|next| href(Some(&next)));
     let first_href = filter.after.map(|_| href(None));
     let empty = page.rows.is_empty();
+    let context = BulkContext {
+        queue: if base == "/cases" { "team" } else { "mine" },
+        query: query_of(filter.after.as_ref()),
+        as_of_micros: page.as_of_micros,
+        count: page.count,
+        archived: filter.archived,
+        people,
+    };
+    let selection = Selection::new();
+    // A finished bulk action reloads the rows; what was ticked is done with.
+    Effect::watch(
+        move || bulk.version().get(),
+        move |_, _, _| selection.0.set(Vec::new()),
+        false,
+    );
     view! {
         <div class="mt-6 flex items-center justify-between text-sm">
             <p data-testid="match-count" class="font-medium">{page.count.label()}</p>
@@ -146,7 +175,12 @@ pub(super) fn Results(
                 </div>
             }.into_any()
         } else {
-            view! { <CaseTable rows=page.rows/> }.into_any()
+            view! {
+                <ActionForm action=bulk attr:data-testid="bulk-form">
+                    <BulkBar context selection action=bulk/>
+                    <CaseTable rows=page.rows selection/>
+                </ActionForm>
+            }.into_any()
         }}
         {next_href.map(|href| view! {
             <div class="mt-4 text-right text-sm">
@@ -154,65 +188,6 @@ pub(super) fn Results(
             </div>
         })}
     }
-}
-
-#[component]
-fn CaseTable(rows: Vec<CaseRow>) -> impl IntoView {
-    view! {
-        <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <table class="min-w-full text-sm" data-testid="case-table">
-                <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
-                    <tr>
-                        <th scope="col" class="px-4 py-2 font-medium">"#"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Case"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Customer"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Status"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Priority"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Updated"</th>
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                    {rows.into_iter().map(|row| view! { <CaseLine row/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-}
-
-#[component]
-fn CaseLine(row: CaseRow) -> impl IntoView {
-    let href = format!("/cases/{}", row.number);
-    view! {
-        <tr data-testid="case-row" data-number=row.number data-status=row.status.as_str() data-priority=row.priority.as_str() class="hover:bg-slate-50 dark:hover:bg-slate-800/50">
-            <td class="whitespace-nowrap px-4 py-2.5 tabular-nums text-slate-500">{row.number}</td>
-            <td class="max-w-md px-4 py-2.5">
-                <a href=href.clone() class="font-medium hover:underline">{row.title.clone()}</a>
-                {row.last_comment.clone().map(|comment| view! {
-                    <p class="truncate text-xs text-slate-500 dark:text-slate-400">{comment}</p>
-                })}
-            </td>
-            <td class="whitespace-nowrap px-4 py-2.5">{row.customer_name.clone()}</td>
-            <td class="px-4 py-2.5"><StatusBadge status=row.status/></td>
-            <td class="whitespace-nowrap px-4 py-2.5">{priority_label(row.priority)}</td>
-            <td class="whitespace-nowrap px-4 py-2.5 text-slate-500">
-                <time datetime=row.updated_at.to_string()>{format_timestamp(row.updated_at)}</time>
-            </td>
-        </tr>
-    }
-}
-
-#[component]
-fn StatusBadge(status: CaseStatus) -> impl IntoView {
-    let colours = match status {
-        CaseStatus::New => "bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200",
-        CaseStatus::Open => "bg-indigo-100 text-indigo-800 dark:bg-indigo-900 dark:text-indigo-200",
-        CaseStatus::Pending => "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
-        CaseStatus::Resolved => {
-            "bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200"
-        }
-        CaseStatus::Closed => "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200",
-    };
-    view! { <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {colours}")>{status_label(status)}</span> }
 }
 
 #[component]
@@ -232,24 +207,5 @@ pub(super) fn QueueError(error: AppError, base: &'static str) -> impl IntoView {
             <p class="mt-1">{detail}</p>
             {reset.then(|| view! { <p class="mt-3"><a href=base class="font-medium underline">"Reset the filters"</a></p> })}
         </section>
-    }
-}
-
-fn status_label(status: CaseStatus) -> &'static str {
-    match status {
-        CaseStatus::New => "New",
-        CaseStatus::Open => "Open",
-        CaseStatus::Pending => "Pending",
-        CaseStatus::Resolved => "Resolved",
-        CaseStatus::Closed => "Closed",
-    }
-}
-
-fn priority_label(priority: CasePriority) -> &'static str {
-    match priority {
-        CasePriority::Low => "Low",
-        CasePriority::Normal => "Normal",
-        CasePriority::High => "High",
-        CasePriority::Urgent => "Urgent",
     }
 }

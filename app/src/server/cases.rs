@@ -88,15 +88,17 @@ pub async fn queue(
         .await
         .map_err(internal)?;
 
+    // The count, and the database's clock for the page's "as of" (a bulk action on all
+    // matching skips what changed after it).
     let mut count_query =
-        QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM cases c WHERE ");
+        QueryBuilder::<Postgres>::new("SELECT count(*), now() FROM (SELECT 1 FROM cases c WHERE ");
     push_conditions(&mut count_query, viewer, scope, filter);
     count_query
         .push(" LIMIT ")
         .push_bind((COUNT_CAP + 1) as i64)
         .push(") capped");
-    let counted: i64 = count_query
-        .build_query_scalar()
+    let (counted, as_of): (i64, OffsetDateTime) = count_query
+        .build_query_as()
         .fetch_one(&mut *tx)
         .await
         .map_err(internal)?;
@@ -114,10 +116,15 @@ pub async fn queue(
     } else {
         MatchCount::Exact(counted)
     };
-    Ok(CasePage { rows, count, next })
+    Ok(CasePage {
+        rows,
+        count,
+        next,
+        as_of_micros: (as_of.unix_timestamp_nanos() / 1_000) as i64,
+    })
 }
 
-fn push_conditions(
+pub(super) fn push_conditions(
     query: &mut QueryBuilder<'_, Postgres>,
     viewer: &Viewer,
     scope: Scope,

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod authz;
+pub mod bulk;
 pub mod cases;
 pub mod config;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod generate;
 pub mod password;
 pub mod rate_limit;
 pub mod request;
+pub mod retry;
 pub mod seed;
 pub mod state;
 pub mod tenants;

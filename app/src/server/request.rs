@@ -25,3 +25,15 @@ pub fn state() -> Result<super::AppState, AppError> {
         AppError::Internal
     })
 }
+
+/// A form posted by the browser itself (no JavaScript): it asks for HTML, and gets a
+/// redirect back to a page rather than a server function's JSON.
+pub fn is_plain_form_post() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
+}

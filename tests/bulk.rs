@@ -583,6 +583,8 @@ async fn post_bulk(
     common::send_body(state.clone(), request, Body::from(body)).await
 }
 
+type Form = Vec<(&'static str, String)>;
+
 fn form(
     queue: &str,
     query: &str,
@@ -710,7 +712,7 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(pool: PgPool) {
 
     let cases_of = |n: usize| -> Vec<String> { (1..=n).map(|i| format!("{i}:1")).collect() };
     let too_many = cases_of(10_001);
-    let refused: Vec<(Vec<(&str, String)>, StatusCode, &str)> = vec![
+    let refused: Vec<(Form, StatusCode, &str)> = vec![
         (
             form("mine", "", "", "selected", "", &one),
             StatusCode::UNPROCESSABLE_ENTITY,

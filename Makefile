@@ -1,5 +1,5 @@
 # The two commands the README starts with, and a few for day-to-day work.
-.PHONY: run test dev db db-stop fmt lint
+.PHONY: run test dev db db-stop fmt lint bench
 
 run:            ## build and serve at http://127.0.0.1:3000 with demo data
 	@scripts/run.sh
@@ -10,11 +10,14 @@ test:           ## everything CI checks: fmt, clippy, Rust tests, end-to-end tes
 dev:            ## rebuild and reload on every change (debug build)
 	@scripts/bootstrap.sh && . scripts/env.sh && export DATABASE_URL="$${DATABASE_URL:-$$(scripts/pg.sh start dev)}" && LEPTOS_ENV=DEV cargo leptos watch
 
+bench:          ## load the 1M-case data set (once), benchmark the release server, write bench/RESULTS.md
+	@bench/run.sh
+
 db:             ## start the embedded PostgreSQL and print its URL
 	@scripts/pg.sh start dev
 
 db-stop:        ## stop the embedded PostgreSQL clusters
-	@scripts/pg.sh stop dev; scripts/pg.sh stop test
+	@scripts/pg.sh stop dev; scripts/pg.sh stop test; scripts/pg.sh stop bench
 
 fmt:
 	@cargo fmt --all

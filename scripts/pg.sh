@@ -2,10 +2,11 @@
 # A private PostgreSQL cluster under .data/, on its own port, using the system's
 # PostgreSQL server binaries (installed with apt when missing and we are root).
 #
-#   scripts/pg.sh start dev|test   initialise on first use, start, create `casework`
-#   scripts/pg.sh stop  dev|test
-#   scripts/pg.sh url   dev|test   print the connection URL
-#   scripts/pg.sh status dev|test
+#   scripts/pg.sh start dev|test|bench   initialise on first use, start, create `casework`
+#   scripts/pg.sh stop  dev|test|bench
+#   scripts/pg.sh url   dev|test|bench   print the connection URL
+#   scripts/pg.sh status dev|test|bench
+#   scripts/pg.sh log   dev|test|bench   print the path of the server's log
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -13,7 +14,8 @@ action="${1:-}"; which="${2:-dev}"
 case "$which" in
   dev)  name=pg ;;
   test) name=pg-test ;;
-  *) die "unknown cluster '$which' (dev or test)" ;;
+  bench) name=pg-bench ;;
+  *) die "unknown cluster '$which' (dev, test or bench)" ;;
 esac
 data="$ROOT/.data/$name"
 log="$ROOT/.data/$name.log"
@@ -69,6 +71,8 @@ resolve_port() {
   local port_file; port_file="$(dirname "$data")/$name.port"
   if [ "$which" = dev ]; then
     port="$CASEWORK_PG_PORT"
+  elif [ "$which" = bench ]; then
+    port="${CASEWORK_BENCH_PG_PORT:-54349}"
   elif [ -n "${CASEWORK_TEST_PG_PORT:-}" ]; then
     port="$CASEWORK_TEST_PG_PORT"
   elif running && [ -f "$port_file" ]; then
@@ -96,7 +100,13 @@ start() {
       echo "listen_addresses = '127.0.0.1'"
       echo "unix_socket_directories = ''"
       echo "max_connections = 200"
-      echo "shared_buffers = 256MB"
+      if [ "$which" = bench ]; then
+        # The benchmark data set (about 3 GB) mostly in memory, as on a real server.
+        echo "shared_buffers = 2GB"
+        echo "effective_cache_size = 8GB"
+      else
+        echo "shared_buffers = 256MB"
+      fi
       if [ "$which" = test ]; then
         # Throwaway data: durability buys nothing and costs seconds per test run.
         echo "fsync = off"
@@ -130,6 +140,7 @@ case "$action" in
   start) start; echo "$url" ;;
   stop) stop ;;
   url) ensure_binaries; prepare_owner; resolve_port; echo "$url" ;;
+  log) ensure_binaries; prepare_owner; echo "$log" ;;
   status) ensure_binaries; prepare_owner; resolve_port; if running; then echo "running at $url"; else echo "stopped"; exit 3; fi ;;
-  *) die "usage: scripts/pg.sh start|stop|url|status dev|test" ;;
+  *) die "usage: scripts/pg.sh start|stop|url|status|log dev|test|bench" ;;
 esac

@@ -65,6 +65,8 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
             .context("cannot build the HTTP client")?,
         config: Arc::new(config),
         started_at: Instant::now(),
+        live: app::server::live::channel(),
+        stopping: tokio::sync::watch::channel(false).0,
     })
 }
 
@@ -95,6 +97,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(http::auth::sign_out_and_leave))
         .route("/auth/google/start", get(http::google::start))
         .route("/auth/google/callback", get(http::google::callback))
+        .route("/api/events", get(http::events::queue_events))
+        .route("/api/cases/{number}/events", get(http::events::case_events))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -143,7 +147,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("could not listen on {}", state.config.site_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "serving http://{}", listener.local_addr()?);
     tokio::spawn(delete_expired_sessions(state.pool.clone()));
-    serve_until(listener, router(state), shutdown_signal(), grace).await?;
+    start_live_updates(&state);
+    let stopping = state.stopping.clone();
+    let signal = async move {
+        shutdown_signal().await;
+        stopping.send_replace(true);
+    };
+    serve_until(listener, router(state), signal, grace).await?;
     tracing::info!("shutdown complete");
     Ok(())
 }
@@ -175,6 +185,15 @@ pub async fn serve_until(
             Ok(())
         }
     }
+}
+
+/// Listens for case changes and feeds the event streams (in `serve`; tests that watch
+/// streams start it themselves).
+pub fn start_live_updates(state: &AppState) {
+    tokio::spawn(app::server::live::listen(
+        state.pool.clone(),
+        state.live.clone(),
+    ));
 }
 
 /// Expired sessions are deleted every minute (they are refused when read anyway; this

@@ -5,7 +5,17 @@
 pub mod auth;
 pub mod client_ip;
 pub mod csrf;
+pub mod events;
 pub mod google;
 pub mod guard;
 pub mod health;
 pub mod server_fn_status;
+
+/// An `AppError` as a plain HTTP answer (for the axum edges; server functions have
+/// their own encoding): its status and its JSON.
+pub fn error_response(error: app::model::AppError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = axum::http::StatusCode::from_u16(error.status())
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(error)).into_response()
+}

@@ -2,4 +2,5 @@
 //! call `server/`, map the error to `model::AppError` with its HTTP status.
 
 pub mod admin;
+pub mod case;
 pub mod cases;

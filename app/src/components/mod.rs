@@ -2,17 +2,25 @@
 
 mod app_frame;
 mod bulk_bar;
+mod case_form;
 mod case_table;
+mod comment_thread;
 mod error_panel;
 pub mod icons;
+mod live;
 mod status;
 pub mod theme_toggle;
 pub mod viewer;
+mod when;
 
 pub use app_frame::AppFrame;
 pub use bulk_bar::{BulkBar, BulkContext, BulkOutcome};
+pub use case_form::{CaseForm, ConflictDialog, FormState, field_label};
 pub use case_table::{CaseTable, Selection, StatusBadge, priority_label, status_label};
+pub use comment_thread::{CommentThread, Composer};
 pub use error_panel::ErrorPanel;
+pub use live::{LiveChange, StreamEvent, use_event_stream};
 pub use status::set_response_status;
 pub use theme_toggle::ThemeToggle;
 pub use viewer::{SignedIn, use_viewer};
+pub use when::{When, relative_label};

@@ -2,6 +2,7 @@
 //! database or the DOM, so it compiles into both builds.
 
 mod bulk;
+mod case_detail;
 mod cases;
 mod error;
 mod identity;
@@ -10,6 +11,9 @@ mod users;
 mod viewer;
 
 pub use bulk::{BULK_LIMIT, BulkChange, BulkReport, BulkTarget, SeenCase};
+pub use case_detail::{
+    ActivityEntry, CaseDetail, CaseFields, CaseRecord, Comment, ConflictState, MAX_COMMENT_CHARS,
+};
 pub use cases::{
     Assignee, CaseFilter, CasePage, CasePriority, CaseRow, CaseSort, CaseStatus, Cursor,
     MatchCount, TeamPage,

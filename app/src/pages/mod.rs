@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod admin_users;
+mod case;
 mod dashboard;
 mod login;
 mod not_found;
@@ -9,6 +10,7 @@ mod team;
 mod work;
 
 pub use admin_users::AdminUsers;
+pub use case::CasePage;
 pub use dashboard::Dashboard;
 pub use login::Login;
 pub use not_found::NotFound;

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::cases::{Scope, push_conditions};
 use super::db::{internal, tenant_tx, write_tx};
+use super::live::{self, Announced};
 use super::retry;
 use crate::model::{
     AppError, BULK_LIMIT, BulkChange, BulkReport, BulkTarget, CaseFilter, CaseStatus, Role,
@@ -26,10 +27,6 @@ use crate::model::{
 /// Cases per transaction: big enough that a 10,000-case action is 50 round trips, small
 /// enough that no row stays locked for long.
 pub const CHUNK: usize = 200;
-
-/// The Postgres channel every case change is announced on (the live-update fan-out
-/// listens to it).
-pub const CHANNEL: &str = "case_changes";
 
 /// Applies `change` to the `target` cases of `scope`/`filter` for `viewer`.
 ///
@@ -227,6 +224,7 @@ async fn apply_chunk(
     let mut report = BulkReport::default();
     let mut update_ids = Vec::new();
     let mut befores = Vec::new();
+    let mut assignees_before = HashMap::new();
     for seen in chunk {
         let Some(row) = locked.get(&seen.id) else {
             // Gone from the queue (reassigned, another tenant's, deleted).
@@ -244,6 +242,7 @@ async fn apply_chunk(
             Some(before) => {
                 update_ids.push(row.id);
                 befores.push(before.to_string());
+                assignees_before.insert(row.id, row.assignee_id);
             }
         }
     }
@@ -264,10 +263,11 @@ async fn apply_chunk(
         update.build().execute(&mut *tx).await?;
 
         let (kind, after) = after(change);
-        sqlx::query(
+        let recorded: Vec<(i64, i64)> = sqlx::query_as(
             "INSERT INTO case_actions (tenant_id, case_id, actor_id, kind, before, after)
              SELECT $1, changed.id, $2, $3::case_action_kind, changed.before::jsonb, $4
-             FROM unnest($5::bigint[], $6::text[]) AS changed (id, before)",
+             FROM unnest($5::bigint[], $6::text[]) AS changed (id, before)
+             RETURNING case_id, id",
         )
         .bind(viewer.tenant_id)
         .bind(viewer.user_id)
@@ -275,21 +275,32 @@ async fn apply_chunk(
         .bind(&after)
         .bind(&update_ids)
         .bind(&befores)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
 
-        // Delivered only if the transaction commits, and to listeners in commit order.
-        let payload = json!({
-            "tenant_id": viewer.tenant_id,
-            "case_ids": update_ids,
-            "actor_id": viewer.user_id,
-            "kind": kind,
-        });
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(payload.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let announced: Vec<Announced> = recorded
+            .into_iter()
+            .map(|(case_id, action_id)| {
+                let before = assignees_before.get(&case_id).copied().flatten();
+                Announced {
+                    case_id,
+                    action_id,
+                    assignee_before: before,
+                    assignee_after: match change {
+                        BulkChange::Assign(assignee) => assignee,
+                        _ => before,
+                    },
+                }
+            })
+            .collect();
+        live::announce(
+            &mut tx,
+            viewer.tenant_id,
+            Some(viewer.user_id),
+            kind,
+            &announced,
+        )
+        .await?;
         report.updated = update_ids.len() as u64;
     }
     tx.commit().await?;

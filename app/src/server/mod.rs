@@ -4,10 +4,15 @@
 pub mod auth;
 pub mod authz;
 pub mod bulk;
+pub mod case_detail;
+pub mod case_edit;
 pub mod cases;
+pub mod comments;
 pub mod config;
 pub mod db;
 pub mod generate;
+pub mod live;
+pub mod markdown;
 pub mod password;
 pub mod rate_limit;
 pub mod request;

@@ -21,6 +21,11 @@ pub struct AppState {
     /// The one outbound HTTP client (timeouts set; redirects not followed, as OAuth
     /// token endpoints must not redirect).
     pub http: reqwest::Client,
+    /// Case changes heard from Postgres, fanned out to the open event streams.
+    pub live: tokio::sync::broadcast::Sender<super::live::LiveEvent>,
+    /// Flips to true when the server starts shutting down: long-lived responses (event
+    /// streams) end then, instead of holding the shutdown for its whole grace period.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

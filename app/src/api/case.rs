@@ -1,0 +1,162 @@
+//! One case: read it, save its fields, and its comment thread.
+//!
+//! Every write is also a plain HTML form (the page works before it hydrates): a form
+//! post is answered with a redirect back to the case, carrying what happened in the
+//! URL (`saved`, `error`, and for a stale save the values the person sent, so nothing
+//! they typed is lost).
+
+// `save_case` takes one argument per form field (that is what a plain form posts),
+// and the lint also fires on the client stub the macro generates.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+
+use crate::model::{AppError, CaseDetail, CaseRecord, Comment};
+
+#[cfg(feature = "ssr")]
+use crate::model::{CaseFields, CasePriority, CaseStatus};
+#[cfg(feature = "ssr")]
+use crate::server::{authz::Capability, case_detail, case_edit, comments, request};
+
+#[server(endpoint = "case/detail")]
+pub async fn load_case(number: i32) -> Result<CaseDetail, AppError> {
+    let viewer = request::require(Capability::WorkOwnCases)?;
+    case_detail::load(&request::state()?.pool, &viewer, number).await
+}
+
+/// Saves the case's fields if it is still at `version` (409 with the current case
+/// otherwise).
+#[server(endpoint = "case/save")]
+pub async fn save_case(
+    number: i32,
+    version: i32,
+    title: String,
+    customer_name: String,
+    customer_email: String,
+    customer_phone: String,
+    customer_company: String,
+    status: String,
+    priority: String,
+    assignee: String,
+) -> Result<CaseRecord, AppError> {
+    let fields = || -> Result<CaseFields, AppError> {
+        Ok(CaseFields {
+            title: title.clone(),
+            customer_name: customer_name.clone(),
+            customer_email: customer_email.clone(),
+            customer_phone: customer_phone.clone(),
+            customer_company: customer_company.clone(),
+            status: CaseStatus::parse(status.trim()).ok_or_else(|| {
+                AppError::invalid(
+                    "status",
+                    "is not a status (new, open, pending, resolved, closed)",
+                )
+            })?,
+            priority: CasePriority::parse(priority.trim()).ok_or_else(|| {
+                AppError::invalid("priority", "is not a priority (low, normal, high, urgent)")
+            })?,
+            assignee_id: match assignee.trim() {
+                "" | "unassigned" => None,
+                id => Some(id.parse().map_err(|_| {
+                    AppError::invalid("assignee_id", "is not someone in this workspace")
+                })?),
+            },
+        })
+    };
+    let outcome = async {
+        let viewer = request::require(Capability::WorkOwnCases)?;
+        case_edit::save(&request::state()?.pool, &viewer, number, version, fields()?).await
+    }
+    .await;
+    if request::is_plain_form_post() {
+        let mut back: Vec<(&str, String)> = Vec::new();
+        match &outcome {
+            Ok(_) => back.push(("saved", "1".into())),
+            Err(error) => {
+                back.push(("error", error.to_string()));
+                // What they typed, so a refused or stale save loses nothing.
+                for (key, value) in [
+                    ("title", &title),
+                    ("customer_name", &customer_name),
+                    ("customer_email", &customer_email),
+                    ("customer_phone", &customer_phone),
+                    ("customer_company", &customer_company),
+                    ("status", &status),
+                    ("priority", &priority),
+                    ("assignee", &assignee),
+                ] {
+                    back.push((key, value.chars().take(400).collect()));
+                }
+            }
+        }
+        redirect_to_case(number, &back);
+    }
+    outcome
+}
+
+#[server(endpoint = "case/comment")]
+pub async fn post_comment(number: i32, body: String) -> Result<Comment, AppError> {
+    let outcome = async {
+        let viewer = request::require(Capability::WorkOwnCases)?;
+        comments::post(&request::state()?.pool, &viewer, number, &body).await
+    }
+    .await;
+    if request::is_plain_form_post() {
+        match &outcome {
+            Ok(comment) => redirect_to_case(number, &[("posted", comment.id.to_string())]),
+            // The draft comes back with the error: a refused post loses nothing. (Long
+            // drafts are kept by the browser's draft store when JavaScript runs.)
+            Err(error) => redirect_to_case(
+                number,
+                &[
+                    ("error", error.to_string()),
+                    ("draft", body.chars().take(4_000).collect()),
+                ],
+            ),
+        }
+    }
+    outcome
+}
+
+#[server(endpoint = "case/comment/edit")]
+pub async fn edit_comment(number: i32, comment_id: i64, body: String) -> Result<(), AppError> {
+    let outcome = async {
+        let viewer = request::require(Capability::WorkOwnCases)?;
+        comments::edit(&request::state()?.pool, &viewer, number, comment_id, &body).await
+    }
+    .await;
+    form_redirect(number, &outcome);
+    outcome
+}
+
+#[server(endpoint = "case/comment/delete")]
+pub async fn delete_comment(number: i32, comment_id: i64) -> Result<(), AppError> {
+    let outcome = async {
+        let viewer = request::require(Capability::WorkOwnCases)?;
+        comments::delete(&request::state()?.pool, &viewer, number, comment_id).await
+    }
+    .await;
+    form_redirect(number, &outcome);
+    outcome
+}
+
+#[cfg(feature = "ssr")]
+fn form_redirect(number: i32, outcome: &Result<(), AppError>) {
+    if request::is_plain_form_post() {
+        match outcome {
+            Ok(()) => redirect_to_case(number, &[]),
+            Err(error) => redirect_to_case(number, &[("error", error.to_string())]),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn redirect_to_case(number: i32, params: &[(&str, String)]) {
+    let query = serde_urlencoded::to_string(params).unwrap_or_default();
+    let path = if query.is_empty() {
+        format!("/cases/{number}")
+    } else {
+        format!("/cases/{number}?{query}")
+    };
+    leptos_axum::redirect(&path);
+}

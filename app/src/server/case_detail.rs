@@ -1,0 +1,307 @@
+//! Reading one case for its page: who may see it, its fields, its comment thread and
+//! its audit trail put into words.
+
+use std::collections::HashMap;
+
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::db::{internal, tenant_tx};
+use super::markdown;
+use crate::model::{
+    ActivityEntry, AppError, Assignee, CaseDetail, CaseFields, CasePriority, CaseRecord,
+    CaseStatus, Comment, Role, Viewer,
+};
+
+/// How long after posting an author may still edit a comment.
+pub const COMMENT_EDIT_WINDOW: time::Duration = time::Duration::minutes(15);
+/// The thread shows the latest this many comments, the activity tab this many entries.
+const THREAD_LIMIT: i64 = 500;
+const ACTIVITY_LIMIT: i64 = 200;
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: i64,
+    number: i32,
+    title: String,
+    customer_name: String,
+    customer_email: String,
+    customer_phone: String,
+    customer_company: String,
+    status: CaseStatus,
+    priority: CasePriority,
+    assignee_id: Option<Uuid>,
+    assignee_name: Option<String>,
+    archived: bool,
+    version: i32,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl From<CaseRow> for CaseRecord {
+    fn from(row: CaseRow) -> Self {
+        CaseRecord {
+            id: row.id,
+            number: row.number,
+            fields: CaseFields {
+                title: row.title,
+                customer_name: row.customer_name,
+                customer_email: row.customer_email,
+                customer_phone: row.customer_phone,
+                customer_company: row.customer_company,
+                status: row.status,
+                priority: row.priority,
+                assignee_id: row.assignee_id,
+            },
+            assignee_name: row.assignee_name,
+            archived: row.archived,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// The case numbered `number` if `viewer` may see it: admins see every case of their
+/// tenant, employees the cases assigned to them. Anything else is "not found" (a case
+/// one may not see is not confirmed to exist). With `lock`, the row is locked
+/// `FOR UPDATE` until the caller's transaction ends.
+pub async fn find(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    number: i32,
+    lock: bool,
+) -> Result<Option<CaseRecord>, sqlx::Error> {
+    // The lock is taken on `cases` only (`OF c`): the joined user row is just a name.
+    let sql = format!(
+        "SELECT c.id, c.number, c.title, c.customer_name, c.customer_email, c.customer_phone,
+                c.customer_company, c.status, c.priority, c.assignee_id,
+                u.display_name AS assignee_name, c.archived, c.version, c.created_at, c.updated_at
+         FROM cases c LEFT JOIN users u ON u.id = c.assignee_id
+         WHERE c.tenant_id = $1 AND c.number = $2
+           AND ($3 OR c.assignee_id = $4)
+         {}",
+        if lock { "FOR UPDATE OF c" } else { "" }
+    );
+    let row: Option<CaseRow> = sqlx::query_as(&sql)
+        .bind(viewer.tenant_id)
+        .bind(number)
+        .bind(viewer.role == Role::Admin)
+        .bind(viewer.user_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(CaseRecord::from))
+}
+
+#[derive(sqlx::FromRow)]
+struct CommentRow {
+    id: i64,
+    author_id: Option<Uuid>,
+    author_name: Option<String>,
+    body: String,
+    created_at: OffsetDateTime,
+    edited_at: Option<OffsetDateTime>,
+    deleted: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    id: i64,
+    actor_name: Option<String>,
+    kind: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    at: OffsetDateTime,
+}
+
+pub async fn load(pool: &PgPool, viewer: &Viewer, number: i32) -> Result<CaseDetail, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let case = find(&mut tx, viewer, number, false)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let comments: Vec<CommentRow> = sqlx::query_as(
+        "SELECT * FROM (
+             SELECT m.id, m.author_id, u.display_name AS author_name, m.body, m.created_at,
+                    m.edited_at, m.deleted_at IS NOT NULL AS deleted
+             FROM case_comments m LEFT JOIN users u ON u.id = m.author_id
+             WHERE m.case_id = $1
+             ORDER BY m.created_at DESC, m.id DESC LIMIT $2
+         ) latest ORDER BY created_at, id",
+    )
+    .bind(case.id)
+    .bind(THREAD_LIMIT)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let actions: Vec<ActionRow> = sqlx::query_as(
+        "SELECT a.id, u.display_name AS actor_name, a.kind::text AS kind, a.before, a.after, a.at
+         FROM case_actions a LEFT JOIN users u ON u.id = a.actor_id
+         WHERE a.case_id = $1
+         ORDER BY a.id DESC LIMIT $2",
+    )
+    .bind(case.id)
+    .bind(ACTIVITY_LIMIT)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let people: Vec<Assignee> = if viewer.role == Role::Admin {
+        sqlx::query_as(
+            "SELECT id, display_name FROM users
+             WHERE active AND role IN ('employee', 'admin') ORDER BY lower(display_name), id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?
+    } else {
+        vec![Assignee {
+            id: viewer.user_id,
+            display_name: viewer.display_name.clone(),
+        }]
+    };
+    // Names for the assignee ids the trail mentions (people who left included).
+    let mentioned: Vec<Uuid> = actions
+        .iter()
+        .flat_map(|a| [&a.before, &a.after])
+        .filter_map(|value| value.as_ref()?.get("assignee_id")?.as_str()?.parse().ok())
+        .collect();
+    let names: HashMap<Uuid, String> = sqlx::query_as::<_, (Uuid, String)>(
+        "SELECT id, display_name FROM users WHERE id = ANY($1)",
+    )
+    .bind(&mentioned)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?
+    .into_iter()
+    .collect();
+    tx.commit().await.map_err(internal)?;
+
+    let now = OffsetDateTime::now_utc();
+    let last_event_id = actions.first().map(|a| a.id).unwrap_or(0);
+    Ok(CaseDetail {
+        case,
+        comments: comments
+            .into_iter()
+            .map(|row| comment(row, viewer, now))
+            .collect(),
+        activity: actions
+            .into_iter()
+            .map(|row| activity(row, &names))
+            .collect(),
+        assignees: people,
+        last_event_id,
+    })
+}
+
+fn comment(row: CommentRow, viewer: &Viewer, now: OffsetDateTime) -> Comment {
+    let own = row.author_id == Some(viewer.user_id);
+    Comment {
+        id: row.id,
+        author_id: row.author_id,
+        author_name: row
+            .author_name
+            .unwrap_or_else(|| "Former member".to_string()),
+        body_html: if row.deleted {
+            String::new()
+        } else {
+            markdown::render(&row.body)
+        },
+        body: if row.deleted { String::new() } else { row.body },
+        created_at: row.created_at,
+        edited_at: row.edited_at,
+        deleted: row.deleted,
+        can_edit: own && !row.deleted && now - row.created_at <= COMMENT_EDIT_WINDOW,
+        can_delete: !row.deleted && (own || viewer.role == Role::Admin),
+    }
+}
+
+fn activity(row: ActionRow, names: &HashMap<Uuid, String>) -> ActivityEntry {
+    let field = |value: &Option<serde_json::Value>, key: &str| -> Option<serde_json::Value> {
+        value.as_ref()?.get(key).cloned()
+    };
+    let label = |value: Option<serde_json::Value>| -> String {
+        match value {
+            None | Some(serde_json::Value::Null) => "nobody".to_string(),
+            Some(serde_json::Value::String(text)) => match text.parse::<Uuid>() {
+                Ok(id) => names
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "a former member".to_string()),
+                Err(_) => capitalise(&text),
+            },
+            Some(serde_json::Value::Bool(true)) => "yes".to_string(),
+            Some(serde_json::Value::Bool(false)) => "no".to_string(),
+            Some(other) => other.to_string(),
+        }
+    };
+    let change = |key: &str, what: &str| {
+        format!(
+            "changed {what} from {} to {}",
+            label(field(&row.before, key)),
+            label(field(&row.after, key))
+        )
+    };
+    let summary = match row.kind.as_str() {
+        "create" => "opened the case".to_string(),
+        "status" => change("status", "the status"),
+        "priority" => change("priority", "the priority"),
+        "assign" => {
+            let to = label(field(&row.after, "assignee_id"));
+            if to == "nobody" {
+                "returned the case to the unassigned pool".to_string()
+            } else {
+                format!("assigned the case to {to}")
+            }
+        }
+        "archive" => {
+            if field(&row.after, "archived") == Some(serde_json::Value::Bool(true)) {
+                "archived the case".to_string()
+            } else {
+                "unarchived the case".to_string()
+            }
+        }
+        "comment" => match row.after.as_ref().and_then(|a| a.get("event")?.as_str()) {
+            Some("edited") => "edited a comment".to_string(),
+            Some("deleted") => "deleted a comment".to_string(),
+            _ => "commented".to_string(),
+        },
+        _ => {
+            // In the page's order (jsonb keeps its own).
+            let keys: Vec<String> = [
+                "title",
+                "customer_name",
+                "customer_email",
+                "customer_phone",
+                "customer_company",
+                "status",
+                "priority",
+                "assignee_id",
+            ]
+            .into_iter()
+            .filter(|key| field(&row.after, key).is_some())
+            .map(|key| key.trim_end_matches("_id").replace('_', " "))
+            .collect();
+            if keys.is_empty() {
+                "updated the case".to_string()
+            } else {
+                format!("updated {}", keys.join(", "))
+            }
+        }
+    };
+    ActivityEntry {
+        id: row.id,
+        actor_name: row.actor_name.unwrap_or_else(|| "System".to_string()),
+        kind: row.kind,
+        summary,
+        at: row.at,
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

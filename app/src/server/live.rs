@@ -1,0 +1,156 @@
+//! Live updates: every case change is announced with `pg_notify` inside its own
+//! transaction (so only committed changes are heard, in commit order), one listener per
+//! server process receives them, and a broadcast channel fans them out to the open
+//! event streams (`src/http/events.rs`), which pick what each viewer may see.
+//!
+//! A notification carries, per changed case, the audit row's id: it is the event id a
+//! browser resumes from (`Last-Event-ID`), and the audit table is where a resumed stream
+//! reads what it missed. Notifications are split to stay well under Postgres' 8000-byte
+//! payload limit.
+
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgListener;
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// The channel every case change is announced on.
+pub const CHANNEL: &str = "case_changes";
+/// Entries per notification: ~100 bytes each keeps a payload under 6 KB.
+const PER_NOTIFICATION: usize = 50;
+
+/// One change to one case, as announced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseChange {
+    pub tenant_id: Uuid,
+    pub case_id: i64,
+    /// The `case_actions` row that records it.
+    pub action_id: i64,
+    pub kind: String,
+    pub actor_id: Option<Uuid>,
+    /// The assignee before and after (the same when unchanged): who may hear of it
+    /// besides admins.
+    pub assignees: [Option<Uuid>; 2],
+}
+
+/// What the listener broadcasts.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    Changed(CaseChange),
+    /// The listener lost its connection (and so possibly some notifications): every
+    /// stream should tell its page to reload what it shows.
+    Resync,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    tenant_id: Uuid,
+    actor_id: Option<Uuid>,
+    kind: String,
+    /// (case id, action id, assignee before, assignee after)
+    changes: Vec<(i64, i64, Option<Uuid>, Option<Uuid>)>,
+}
+
+/// One changed case, for [`announce`].
+pub struct Announced {
+    pub case_id: i64,
+    pub action_id: i64,
+    pub assignee_before: Option<Uuid>,
+    pub assignee_after: Option<Uuid>,
+}
+
+/// Queues the notifications for `changes` in the caller's transaction: they are
+/// delivered if, and when, it commits.
+pub async fn announce(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    actor_id: Option<Uuid>,
+    kind: &str,
+    changes: &[Announced],
+) -> Result<(), sqlx::Error> {
+    for group in changes.chunks(PER_NOTIFICATION) {
+        let payload = Payload {
+            tenant_id,
+            actor_id,
+            kind: kind.to_string(),
+            changes: group
+                .iter()
+                .map(|c| (c.case_id, c.action_id, c.assignee_before, c.assignee_after))
+                .collect(),
+        };
+        let payload = serde_json::to_string(&payload).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The sender half the listener feeds; subscribe to hear changes.
+pub fn channel() -> broadcast::Sender<LiveEvent> {
+    // Big enough for a 10,000-case bulk action to pass through a slow stream without
+    // it lagging (a lagging stream resyncs; it never blocks the listener).
+    broadcast::channel(16_384).0
+}
+
+/// Listens for case changes until the process ends, reconnecting after a lost
+/// connection (and telling streams to resync, since notifications sent meanwhile are
+/// gone).
+pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>) {
+    let mut backoff = std::time::Duration::from_millis(250);
+    loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(error) = listener.listen(CHANNEL).await {
+                    tracing::warn!(%error, "could not LISTEN for case changes");
+                } else {
+                    backoff = std::time::Duration::from_millis(250);
+                    let _ = sender.send(LiveEvent::Resync);
+                    receive(&mut listener, &sender).await;
+                }
+            }
+            Err(error) => tracing::warn!(%error, "live updates: cannot reach the database"),
+        }
+        let _ = sender.send(LiveEvent::Resync);
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
+    }
+}
+
+async fn receive(listener: &mut PgListener, sender: &broadcast::Sender<LiveEvent>) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                let Ok(payload) = serde_json::from_str::<Payload>(notification.payload()) else {
+                    tracing::warn!(
+                        payload = notification.payload(),
+                        "unreadable case notification"
+                    );
+                    continue;
+                };
+                for (case_id, action_id, before, after) in payload.changes {
+                    // No receivers is fine: nobody is looking.
+                    let _ = sender.send(LiveEvent::Changed(CaseChange {
+                        tenant_id: payload.tenant_id,
+                        case_id,
+                        action_id,
+                        kind: payload.kind.clone(),
+                        actor_id: payload.actor_id,
+                        assignees: [before, after],
+                    }));
+                }
+            }
+            // The connection dropped; PgListener reconnects on the next call, but what
+            // was sent in between is lost: resync.
+            Ok(None) => {
+                let _ = sender.send(LiveEvent::Resync);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "live updates: listener failed");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+"""The work-page benchmark (run it with `make bench`, which prepares what this needs).
+
+1. Loads MISSION.md's data set into its own database, once.
+2. Starts the release server and signs in as an employee with about 500 cases.
+3. Captures the exact SQL one page request runs, from the PostgreSQL log, for each
+   scenario (first page, a deep page, each with and without a status filter).
+4. Drives the page with wrk, and the captured SQL with pgbench, at each concurrency.
+5. Writes bench/RESULTS.md.
+
+Standard library only. Environment (set by bench/run.sh): BENCH_DATABASE_URL,
+BENCH_ADMIN_URL, BENCH_PG_LOG, CASEWORK_BIN, CASEWORK_SITE_ROOT.
+"""
+
+import datetime
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1 8 32 128").split()]
+CASES = os.environ.get("BENCH_CASES", "1000000")
+EMPLOYEES = os.environ.get("BENCH_EMPLOYEES", "2000")
+COMMENTS = os.environ.get("BENCH_COMMENTS", "5000000")
+TENANT = "load"
+PORT = int(os.environ.get("BENCH_PORT", "3300"))
+BASE = f"http://127.0.0.1:{PORT}"
+PASSWORD = "casework-demo"  # the generator's (and the demo's) password
+
+DB = os.environ["BENCH_DATABASE_URL"]
+ADMIN_DB = os.environ["BENCH_ADMIN_URL"]
+PG_LOG = Path(os.environ["BENCH_PG_LOG"])
+BIN = os.environ["CASEWORK_BIN"]
+
+
+def say(message):
+    print(f"\033[1;34m==>\033[0m {message}", flush=True)
+
+
+def psql(url, sql):
+    out = subprocess.run(
+        ["psql", url, "-XqAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        check=True, capture_output=True, text=True,
+    )
+    return out.stdout.strip()
+
+
+def casework(*args, env=None):
+    subprocess.run([BIN, *args], check=True, env={**os.environ, "DATABASE_URL": DB, **(env or {})})
+
+
+def load_data_set():
+    name = urllib.parse.urlparse(DB).path.lstrip("/")
+    if psql(ADMIN_DB, f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+        psql(ADMIN_DB, f"CREATE DATABASE {name}")
+    casework("migrate")
+    loaded = psql(DB, f"SELECT count(*) FROM cases c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = '{TENANT}'")
+    if loaded == "0":
+        say(f"loading {CASES} cases, {EMPLOYEES} employees, {COMMENTS} comments (once; a few minutes)")
+        started = time.time()
+        casework("seed", "--cases", CASES, "--employees", EMPLOYEES, "--comments", COMMENTS, "--tenant", TENANT)
+        say(f"loaded in {time.time() - started:.0f} s")
+    else:
+        say(f"data set already loaded ({loaded} cases)")
+    psql(DB, "VACUUM ANALYZE")
+
+
+class Server:
+    def __init__(self):
+        self.process = None
+
+    def start(self):
+        env = {
+            **os.environ,
+            "DATABASE_URL": DB,
+            "LEPTOS_SITE_ADDR": f"127.0.0.1:{PORT}",
+            "LEPTOS_SITE_ROOT": os.environ.get("CASEWORK_SITE_ROOT", str(ROOT / "target/site")),
+            "LOG_LEVEL": "warn",
+            "LOGIN_ATTEMPTS_PER_IP_PER_MINUTE": "100000",
+            "LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE": "100000",
+        }
+        self.process = subprocess.Popen([BIN, "serve"], env=env)
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{BASE}/api/health", timeout=1) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("the server did not become healthy")
+
+    def rss_mb(self, field="VmRSS"):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def sign_in(email):
+    """The session cookie, through the real sign-in form."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    body = urllib.parse.urlencode({"email": email, "password": PASSWORD}).encode()
+    request = urllib.request.Request(f"{BASE}/auth/login", data=body, headers={"Origin": BASE})
+    try:
+        reply = opener.open(request)
+        headers = reply.headers
+    except urllib.error.HTTPError as redirect:
+        headers = redirect.headers
+    for cookie in headers.get_all("Set-Cookie") or []:
+        if cookie.startswith("casework_session="):
+            return cookie.split(";")[0]
+    raise SystemExit(f"could not sign in as {email}")
+
+
+def get(path, cookie):
+    request = urllib.request.Request(f"{BASE}{path}", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request) as reply:
+        return reply.read().decode()
+
+
+def scenarios(employee_id):
+    """(name, path) of each page measured: the first page and a deep page (the 4th of
+    about 5), with and without a status filter (open + pending)."""
+    def cursor(where, offset):
+        row = psql(DB, f"""
+            SELECT (extract(epoch FROM updated_at) * 1000000)::bigint || '.' || id
+            FROM cases WHERE assignee_id = '{employee_id}' AND NOT archived {where}
+            ORDER BY updated_at DESC, id DESC OFFSET {offset} LIMIT 1""")
+        return row
+
+    flt = "AND status IN ('open', 'pending')"
+    filtered = int(psql(DB, f"SELECT count(*) FROM cases WHERE assignee_id = '{employee_id}' AND NOT archived {flt}"))
+    deep_filtered = max(0, min(299, (filtered // 100 - 1) * 100) - 1)
+    return [
+        ("first page", "/work"),
+        ("deep page (4th)", "/work?after=" + cursor("", 299)),
+        ("filtered, first page", "/work?status=open&status=pending"),
+        (f"filtered, page {deep_filtered // 100 + 2}",
+         "/work?status=open&status=pending&after=" + cursor(flt, deep_filtered)),
+    ]
+
+
+def capture_sql(path, cookie):
+    """The statements (with their parameters) one request for `path` runs, read from
+    the PostgreSQL log with log_statement = 'all' on for the benchmark database."""
+    name = urllib.parse.urlparse(DB).path.lstrip("/")
+    get(path, cookie)  # warm: the pool's connections exist before logging starts
+    psql(ADMIN_DB, f"ALTER DATABASE {name} SET log_statement = 'all'")
+    psql(ADMIN_DB, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+    start = PG_LOG.stat().st_size
+    get(path, cookie)  # reconnects; its statements are logged
+    time.sleep(0.5)
+    psql(ADMIN_DB, f"ALTER DATABASE {name} RESET log_statement")
+    psql(ADMIN_DB, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+    with PG_LOG.open(errors="replace") as log:
+        log.seek(start)
+        text = log.read()
+    return parse_log(text)
+
+
+STATEMENT = re.compile(r"LOG:\s+(?:statement|execute [^:]*): (.*)")
+PARAMS = re.compile(r"DETAIL:\s+parameters: (.*)")
+
+
+def parse_log(text):
+    """[(sql, {n: value})] of the request's statements, minus the connection set-up."""
+    entries, current = [], None
+    for line in text.splitlines():
+        match = STATEMENT.search(line)
+        if match:
+            current = [match.group(1), {}]
+            entries.append(current)
+            continue
+        match = PARAMS.search(line)
+        if match and current is not None:
+            for n, value in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')", match.group(1)):
+                current[1][int(n)] = None if value == "NULL" else value[1:-1].replace("''", "'")
+            continue
+        if current is not None and line.startswith(("\t", " ")) and "LOG:" not in line and "DETAIL:" not in line:
+            current[0] += "\n" + line.strip()
+    # sqlx's connection set-up (SET ROLE, settings) is once per connection, not per request.
+    return [(sql, params) for sql, params in entries
+            if not re.match(r"(?is)\s*(SET\s|SHOW\s|SELECT\s+pg_terminate_backend)", sql)
+            and "pg_catalog" not in sql and "pg_type" not in sql]
+
+
+def pgbench_script(statements, directory, tag):
+    """A pgbench script running the captured statements, parameters bound the same way
+    (prepared, with -D variables), as the app role so row-level security applies."""
+    lines, defines = [], []
+    for i, (sql, params) in enumerate(statements):
+        def bind(match):
+            n = int(match.group(1))
+            var = f"s{i}p{n}"
+            value = params.get(n)
+            defines.append(f"{var}={value if value is not None else ''}")
+            return f":{var}"
+        body = re.sub(r"\$(\d+)", bind, " ".join(sql.split()))
+        lines.append(body.rstrip(";") + ";")
+    path = Path(directory) / f"{tag}.sql"
+    path.write_text("\n".join(lines) + "\n")
+    return path, defines
+
+
+def wrk(path, cookie, clients):
+    out = subprocess.run(
+        ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{SECONDS}s", "--latency",
+         "-H", f"Cookie: {cookie}", "-s", str(ROOT / "bench/latency.lua"), f"{BASE}{path}"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def pgbench(script, defines, clients, directory):
+    prefix = Path(directory) / "pgb"
+    for old in Path(directory).glob("pgb*"):
+        old.unlink()
+    args = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)),
+            "-T", str(SECONDS), "-f", str(script), "-l", f"--log-prefix={prefix}"]
+    for define in defines:
+        args += ["-D", define]
+    env = {**os.environ, "PGOPTIONS": "-c role=casework_app"}
+    out = subprocess.run(args + [DB], check=True, capture_output=True, text=True, env=env).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
+    latencies = []
+    for log in Path(directory).glob("pgb*"):
+        for line in log.read_text().splitlines():
+            fields = line.split()
+            if len(fields) >= 3:
+                latencies.append(int(fields[2]) / 1000)
+    latencies.sort()
+    pct = lambda p: latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] if latencies else 0
+    return {"tps": tps, "p50": pct(50), "p95": pct(95), "p99": pct(99)}
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), "unknown CPU")
+    mem = next((int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines()
+                if l.startswith("MemTotal")), 0)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    pg = psql(DB, "SHOW server_version")
+    return f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.0f} GiB RAM, PostgreSQL {pg}, commit {commit}"
+
+
+def main():
+    load_data_set()
+    employee_id, email, queue = psql(DB, f"""
+        SELECT u.id, u.email, count(*) FROM users u JOIN cases c ON c.assignee_id = u.id
+        JOIN tenants t ON t.id = u.tenant_id
+        WHERE t.slug = '{TENANT}' AND u.role = 'employee' AND NOT c.archived
+        GROUP BY u.id, u.email ORDER BY abs(count(*) - 500), u.email LIMIT 1""").split("|")
+    server = Server()
+    server.start()
+    rows = []
+    try:
+        cookie = sign_in(email)
+        say(f"signed in as {email} ({queue} open-queue cases)")
+        with tempfile.TemporaryDirectory() as scratch:
+            for name, path in scenarios(employee_id):
+                html = get(path, cookie)
+                shown = html.count('data-testid="case-row"')
+                statements = capture_sql(path, cookie)
+                script, defines = pgbench_script(statements, scratch, "page")
+                say(f"{name}: {path} ({shown} rows, {len(statements)} statements per request)")
+                for clients in CLIENTS:
+                    app = wrk(path, cookie, clients)
+                    db = pgbench(script, defines, clients, scratch)
+                    row = {"scenario": name, "path": path, "clients": clients, "app": app, "db": db,
+                           "rss": server.rss_mb(), "rows": shown}
+                    rows.append(row)
+                    print(f"    {clients:>3} clients: {app['rps']:8.0f} req/s  p99 {app['p99']:6.1f} ms"
+                          f"  | pgbench {db['tps']:8.0f} tps  → {app['rps'] / db['tps']:.0%}"
+                          f"  | RSS {row['rss']:.0f} MB  errors {app['errors']}", flush=True)
+            peak = server.rss_mb("VmHWM")
+            write_results(rows, peak, statements)
+    finally:
+        server.stop()
+
+
+def write_results(rows, peak_rss, statements):
+    today = datetime.date.today().isoformat()
+    out = [
+        "# Benchmark results",
+        "",
+        "Produced by `make bench` (bench/run.sh → bench/run.py). Numbers are from one run on a",
+        "shared machine: compare the ratios, not the absolute times, across machines.",
+        "",
+        f"- **Date:** {today}",
+        f"- **Machine:** {machine()}",
+        f"- **Data set:** {CASES} cases, {EMPLOYEES} employees, {COMMENTS} comments (`casework seed`)",
+        f"- **Load:** wrk, {SECONDS} s per row, one connection per client; pgbench runs the SQL the",
+        "  same request runs (captured from the PostgreSQL log), prepared, as the app role, at the",
+        "  same concurrency. Load generator, server and PostgreSQL share the machine's cores.",
+        "",
+        "## Assigned-work page (`/work`, server-rendered, 100 rows + count, signed in)",
+        "",
+        "Target (MISSION.md): at 32 clients, p99 ≤ 25 ms and ≥ 60 % of pgbench's rate.",
+        "",
+        "| scenario | clients | req/s | p50 ms | p95 ms | p99 ms | errors | pgbench tps | pgbench p99 ms | app / pgbench | server RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        app, db = row["app"], row["db"]
+        out.append(
+            f"| {row['scenario']} | {row['clients']} | {app['rps']:.0f} | {app['p50']:.1f} | {app['p95']:.1f} | "
+            f"{app['p99']:.1f} | {app['errors']} | {db['tps']:.0f} | {db['p99']:.1f} | "
+            f"{app['rps'] / db['tps']:.0%} | {row['rss']:.0f} |")
+    verdicts = []
+    for row in rows:
+        if row["clients"] == 32:
+            ok_p99 = row["app"]["p99"] <= 25
+            ok_ratio = row["app"]["rps"] / row["db"]["tps"] >= 0.6
+            verdicts.append(f"- {row['scenario']}: p99 {row['app']['p99']:.1f} ms "
+                            f"({'meets' if ok_p99 else 'misses'} ≤ 25 ms), "
+                            f"{row['app']['rps'] / row['db']['tps']:.0%} of pgbench "
+                            f"({'meets' if ok_ratio else 'misses'} ≥ 60 %)")
+    out += ["", "At 32 clients:", "", *verdicts, "", f"Peak server RSS over the run: {peak_rss:.0f} MB.", "",
+            "The SQL one page request runs (last scenario), as captured:", "", "```sql"]
+    out += [" ".join(sql.split()) + ";" for sql, _ in statements]
+    out += ["```", ""]
+    history = ROOT / "bench/RESULTS.md"
+    previous = ""
+    if history.exists():
+        text = history.read_text()
+        marker = "\n## Earlier runs\n"
+        if marker in text:
+            previous = text[text.index(marker):]
+    history.write_text("\n".join(out) + previous)
+    say(f"wrote {history}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

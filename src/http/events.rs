@@ -1,0 +1,183 @@
+//! Live updates to the browser as Server-Sent Events.
+//!
+//! - `/api/cases/{number}/events`: every change to one case the viewer may see. Each
+//!   event's id is the audit row's id, so a browser that reconnects (with
+//!   `Last-Event-ID`, or `?after=` on its first connection) is first sent what it
+//!   missed, read from the audit table, then the live feed; nothing is lost or doubled.
+//! - `/api/events`: changes to the cases in the viewer's queue (admins: the tenant's),
+//!   for the work table to mark rows that changed since it was loaded.
+//!
+//! Both are scoped on the server: another tenant's changes never reach a stream, and an
+//! employee hears only of cases assigned to them (before or after the change).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::model::{AppError, Role, Viewer};
+use app::server::AppState;
+use app::server::authz::{self, Capability};
+use app::server::case_detail;
+use app::server::db::{internal, tenant_tx};
+use app::server::live::{CaseChange, LiveEvent};
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
+
+use super::error_response;
+
+/// At most this many missed events are replayed; a page further behind reloads.
+const REPLAY_LIMIT: i64 = 1_000;
+
+#[derive(Deserialize)]
+pub struct After {
+    after: Option<i64>,
+}
+
+pub async fn case_events(
+    State(state): State<AppState>,
+    viewer: Option<Extension<Viewer>>,
+    Path(number): Path<i32>,
+    Query(query): Query<After>,
+    headers: HeaderMap,
+) -> Response {
+    match open_case_stream(state, viewer.map(|v| v.0), number, query, &headers).await {
+        Ok(response) => response,
+        Err(error) => error_response(error),
+    }
+}
+
+async fn open_case_stream(
+    state: AppState,
+    viewer: Option<Viewer>,
+    number: i32,
+    query: After,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let viewer = authz::require(viewer.as_ref(), Capability::WorkOwnCases)?.clone();
+    // Subscribe before reading what was missed, so nothing falls between the two.
+    let live = BroadcastStream::new(state.live.subscribe());
+    let mut tx = tenant_tx(&state.pool, viewer.tenant_id).await?;
+    let case = case_detail::find(&mut tx, &viewer, number, false)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let last_seen = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<i64>().ok())
+        .or(query.after)
+        .unwrap_or(i64::MAX);
+    let missed: Vec<(i64, String, Option<uuid::Uuid>)> = if last_seen == i64::MAX {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+            "SELECT id, kind::text, actor_id FROM case_actions
+             WHERE case_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(case.id)
+        .bind(last_seen)
+        .bind(REPLAY_LIMIT + 1)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?
+    };
+    tx.commit().await.map_err(internal)?;
+
+    let too_far_behind = missed.len() as i64 > REPLAY_LIMIT;
+    let replayed_up_to = missed.last().map(|(id, ..)| *id).unwrap_or(0);
+    let replay: Vec<Event> = if too_far_behind {
+        vec![resync()]
+    } else {
+        missed
+            .into_iter()
+            .map(|(id, kind, actor)| change_event(id, case.id, &kind, actor))
+            .collect()
+    };
+    let case_id = case.id;
+    let tenant_id = viewer.tenant_id;
+    let live = live.filter_map(move |event| {
+        let event = match event {
+            Ok(LiveEvent::Changed(change))
+                if change.tenant_id == tenant_id
+                    && change.case_id == case_id
+                    // Already sent from the audit table.
+                    && change.action_id > replayed_up_to =>
+            {
+                Some(change_event(
+                    change.action_id,
+                    change.case_id,
+                    &change.kind,
+                    change.actor_id,
+                ))
+            }
+            Ok(LiveEvent::Changed(_)) => None,
+            // Lost notifications (a lagging stream, a listener reconnect): reload.
+            Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
+        };
+        std::future::ready(event)
+    });
+    Ok(sse(&state, stream::iter(replay).chain(live)))
+}
+
+/// The work queue's stream: which of the viewer's cases changed, as they change.
+pub async fn queue_events(
+    State(state): State<AppState>,
+    viewer: Option<Extension<Viewer>>,
+) -> Response {
+    let viewer = match authz::require(viewer.as_ref().map(|v| &v.0), Capability::WorkOwnCases) {
+        Ok(viewer) => viewer.clone(),
+        Err(error) => return error_response(error),
+    };
+    let live = BroadcastStream::new(state.live.subscribe()).filter_map(move |event| {
+        let event = match event {
+            Ok(LiveEvent::Changed(change)) if may_hear(&viewer, &change) => Some(change_event(
+                change.action_id,
+                change.case_id,
+                &change.kind,
+                change.actor_id,
+            )),
+            Ok(LiveEvent::Changed(_)) => None,
+            Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
+        };
+        std::future::ready(event)
+    });
+    sse(&state, live)
+}
+
+/// Admins hear of every case of their tenant; employees of cases that are, or were
+/// until this change, theirs.
+fn may_hear(viewer: &Viewer, change: &CaseChange) -> bool {
+    change.tenant_id == viewer.tenant_id
+        && (viewer.role == Role::Admin || change.assignees.contains(&Some(viewer.user_id)))
+}
+
+fn change_event(action_id: i64, case_id: i64, kind: &str, actor: Option<uuid::Uuid>) -> Event {
+    Event::default()
+        .id(action_id.to_string())
+        .event("change")
+        .data(
+            serde_json::json!({ "case_id": case_id, "action_id": action_id, "kind": kind, "actor_id": actor })
+                .to_string(),
+        )
+}
+
+fn resync() -> Event {
+    Event::default().event("resync").data("{}")
+}
+
+/// The response: the events, a comment every 15 s so proxies keep the connection, and
+/// an end when the server shuts down (so an open page never holds up a restart).
+fn sse(state: &AppState, events: impl Stream<Item = Event> + Send + 'static) -> Response {
+    let stopping = WatchStream::new(state.stopping.subscribe())
+        .filter(|stopping| std::future::ready(*stopping))
+        .into_future();
+    let events = events.map(Ok::<_, Infallible>).take_until(stopping);
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}

@@ -1,0 +1,927 @@
+#![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The case page's writes against real Postgres, as the app role: optimistic locking
+//! (a stale save is a conflict and writes nothing), row locks that serialise racing
+//! saves, retries of transient failures, the audit row of every kind of change, the
+//! comment thread's rules, who may do what, bad input, and the live event stream.
+
+mod common;
+
+use std::time::Duration;
+
+use app::model::{AppError, CaseFields, CasePriority, CaseStatus, ConflictState, Role, Viewer};
+use app::server::retry;
+use app::server::{AppState, case_detail, case_edit, comments};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use futures::StreamExt;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+const PASSWORD: &str = "a long password";
+
+struct World {
+    state: AppState,
+    admin: Viewer,
+    emil: Viewer,
+    erin: Viewer,
+    /// A case of emil's, and one of erin's.
+    emils_case: i32,
+    erins_case: i32,
+    /// A case number of another tenant.
+    globex_case: i32,
+}
+
+async fn setup(pool: &PgPool) -> World {
+    let acme = common::tenant_with_users(
+        pool,
+        "acme",
+        &[
+            ("ada@acme.example", Role::Admin),
+            ("emil@acme.example", Role::Employee),
+            ("erin@acme.example", Role::Employee),
+            ("anna@acme.example", Role::Analyst),
+        ],
+        PASSWORD,
+    )
+    .await;
+    let employees: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE role = 'employee' ORDER BY email")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    app::server::generate::generate_cases(&mut conn, acme, &employees, 40, 20)
+        .await
+        .unwrap();
+    let globex = common::tenant_with_users(
+        pool,
+        "globex",
+        &[("gus@globex.example", Role::Admin)],
+        PASSWORD,
+    )
+    .await;
+    let gus: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'gus@globex.example'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    app::server::generate::generate_cases(&mut conn, globex, &[gus], 5, 0)
+        .await
+        .unwrap();
+    let first_of = |email: &'static str| {
+        sqlx::query_scalar::<_, i32>(
+            "SELECT min(c.number) FROM cases c JOIN users u ON u.id = c.assignee_id WHERE u.email = $1",
+        )
+        .bind(email)
+    };
+    let emils_case = first_of("emil@acme.example")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let erins_case = first_of("erin@acme.example")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    // A number that exists only in the other tenant.
+    let globex_case: i32 =
+        sqlx::query_scalar("SELECT max(number) + 1000 FROM cases WHERE tenant_id = $1")
+            .bind(acme)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    sqlx::query("UPDATE cases SET number = $1 WHERE tenant_id = $2 AND number = 1")
+        .bind(globex_case)
+        .bind(globex)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    World {
+        state: common::state(common::config(&common::database_url(pool), &[])),
+        admin: common::viewer(pool, "ada@acme.example").await,
+        emil: common::viewer(pool, "emil@acme.example").await,
+        erin: common::viewer(pool, "erin@acme.example").await,
+        emils_case,
+        erins_case,
+        globex_case,
+    }
+}
+
+async fn counts(pool: &PgPool) -> (i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM case_actions), (SELECT count(*) FROM case_comments),
+                (SELECT sum(version) FROM cases)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn last_action(
+    pool: &PgPool,
+) -> (String, Option<Uuid>, serde_json::Value, serde_json::Value) {
+    sqlx::query_as(
+        "SELECT kind::text, actor_id, coalesce(before, 'null'), coalesce(after, 'null')
+         FROM case_actions ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn a_stale_save_is_a_conflict_and_writes_nothing(pool: PgPool) {
+    let world = setup(&pool).await;
+    let pool_app = &world.state.pool;
+    let read = case_detail::load(pool_app, &world.emil, world.emils_case)
+        .await
+        .unwrap();
+    let seen = read.case.version;
+
+    // The admin changes the status first.
+    let mut theirs = read.case.fields.clone();
+    theirs.status = CaseStatus::Pending;
+    let saved = case_edit::save(pool_app, &world.admin, world.emils_case, seen, theirs)
+        .await
+        .unwrap();
+    assert_eq!(saved.version, seen + 1);
+    assert_eq!(saved.fields.status, CaseStatus::Pending);
+
+    // Emil saves a title change from the version he read: refused, with the case as it
+    // is now and who changed it.
+    let before = counts(&pool).await;
+    let mut mine = read.case.fields.clone();
+    mine.title = "Refund for the broken kettle".into();
+    let error = case_edit::save(pool_app, &world.emil, world.emils_case, seen, mine.clone())
+        .await
+        .unwrap_err();
+    let AppError::Conflict { current } = error else {
+        panic!("expected a conflict, got {error:?}");
+    };
+    let state: ConflictState = serde_json::from_value(current).unwrap();
+    assert_eq!(state.current.version, seen + 1);
+    assert_eq!(state.current.fields.status, CaseStatus::Pending);
+    assert_eq!(state.current.fields.title, read.case.fields.title);
+    assert_eq!(state.changed_by.as_deref(), Some("ada"));
+    assert_eq!(counts(&pool).await, before, "a conflict wrote something");
+
+    // Keeping his on the new version works, and keeps theirs where he did not differ.
+    mine.status = state.current.fields.status;
+    let saved = case_edit::save(pool_app, &world.emil, world.emils_case, seen + 1, mine)
+        .await
+        .unwrap();
+    assert_eq!(saved.version, seen + 2);
+    assert_eq!(saved.fields.title, "Refund for the broken kettle");
+    assert_eq!(saved.fields.status, CaseStatus::Pending);
+
+    // Saving what is already there writes nothing and bumps nothing.
+    let before = counts(&pool).await;
+    let same = case_edit::save(
+        pool_app,
+        &world.emil,
+        world.emils_case,
+        saved.version,
+        saved.fields.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(same.version, saved.version);
+    assert_eq!(counts(&pool).await, before);
+}
+
+#[sqlx::test]
+async fn racing_saves_serialise_on_the_row_lock(pool: PgPool) {
+    let world = setup(&pool).await;
+    let read = case_detail::load(&world.state.pool, &world.admin, world.emils_case)
+        .await
+        .unwrap();
+    // Ten saves from the same version at once: the lock orders them, exactly one wins,
+    // every other is told it is stale.
+    let saves = (0..10).map(|i| {
+        let mut fields = read.case.fields.clone();
+        fields.title = format!("Attempt {i}");
+        let (pool, admin) = (world.state.pool.clone(), world.admin.clone());
+        let (number, version) = (world.emils_case, read.case.version);
+        tokio::spawn(async move { case_edit::save(&pool, &admin, number, version, fields).await })
+    });
+    let results = futures::future::join_all(saves).await;
+    let won = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+    let stale = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Err(AppError::Conflict { .. }))))
+        .count();
+    assert_eq!((won, stale), (1, 9), "{results:?}");
+    let version: i32 = sqlx::query_scalar("SELECT version FROM cases WHERE id = $1")
+        .bind(read.case.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(version, read.case.version + 1);
+}
+
+#[sqlx::test]
+async fn transient_failures_are_retried_and_others_are_not(pool: PgPool) {
+    let fail_with = |code: &'static str| {
+        let pool = pool.clone();
+        move || {
+            let pool = pool.clone();
+            async move {
+                sqlx::query(&format!(
+                    "DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{code}'; END $$"
+                ))
+                .execute(&pool)
+                .await
+                .map(|_| ())
+            }
+        }
+    };
+    // A serialization failure twice, then success: retried, and succeeds.
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let result = retry::transient({
+        let attempts = attempts.clone();
+        let fail = fail_with("40001");
+        move || {
+            let n = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let fail = fail.clone();
+            async move {
+                if n < 2 {
+                    fail().await?;
+                }
+                Ok::<_, sqlx::Error>(n)
+            }
+        }
+    })
+    .await;
+    assert_eq!(result.unwrap(), 2);
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+    // A deadlock that never clears: retried a bounded number of times, then reported as
+    // "try again shortly" (503), not a server fault.
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let error = retry::transient({
+        let attempts = attempts.clone();
+        let fail = fail_with("40P01");
+        move || {
+            attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            fail()
+        }
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(
+        attempts.load(std::sync::atomic::Ordering::SeqCst),
+        retry::RETRIES + 1
+    );
+    assert_eq!(retry::give_up(error), AppError::Unavailable);
+
+    // A real error (a unique violation) is not retried.
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let error = retry::transient({
+        let attempts = attempts.clone();
+        let fail = fail_with("23505");
+        move || {
+            attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            fail()
+        }
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(retry::give_up(error), AppError::Internal);
+}
+
+#[sqlx::test]
+async fn every_kind_of_change_leaves_its_audit_row(pool: PgPool) {
+    let world = setup(&pool).await;
+    let app_pool = &world.state.pool;
+    let number = world.emils_case;
+    let mut case = case_detail::load(app_pool, &world.admin, number)
+        .await
+        .unwrap()
+        .case;
+    let save = |fields: CaseFields, version: i32| {
+        let (pool, admin) = (app_pool.clone(), world.admin.clone());
+        async move {
+            case_edit::save(&pool, &admin, number, version, fields)
+                .await
+                .unwrap()
+        }
+    };
+
+    let old_status = case.fields.status;
+    let new_status = if old_status == CaseStatus::Closed {
+        CaseStatus::Open
+    } else {
+        CaseStatus::Closed
+    };
+    let mut fields = case.fields.clone();
+    fields.status = new_status;
+    case = save(fields, case.version).await;
+    let (kind, actor, before, after) = last_action(&pool).await;
+    assert_eq!(kind, "status");
+    assert_eq!(actor, Some(world.admin.user_id));
+    assert_eq!(before, serde_json::json!({ "status": old_status }));
+    assert_eq!(after, serde_json::json!({ "status": new_status }));
+
+    let mut fields = case.fields.clone();
+    let old_priority = fields.priority;
+    fields.priority = if old_priority == CasePriority::Urgent {
+        CasePriority::Low
+    } else {
+        CasePriority::Urgent
+    };
+    case = save(fields.clone(), case.version).await;
+    let (kind, _, before, after) = last_action(&pool).await;
+    assert_eq!(kind, "priority");
+    assert_eq!(before, serde_json::json!({ "priority": old_priority }));
+    assert_eq!(after, serde_json::json!({ "priority": fields.priority }));
+
+    let mut fields = case.fields.clone();
+    fields.assignee_id = Some(world.erin.user_id);
+    case = save(fields, case.version).await;
+    assert_eq!(case.assignee_name.as_deref(), Some("erin"));
+    let (kind, _, before, after) = last_action(&pool).await;
+    assert_eq!(kind, "assign");
+    assert_eq!(
+        before,
+        serde_json::json!({ "assignee_id": world.emil.user_id })
+    );
+    assert_eq!(
+        after,
+        serde_json::json!({ "assignee_id": world.erin.user_id })
+    );
+
+    let mut fields = case.fields.clone();
+    let old_title = fields.title.clone();
+    fields.title = "  New title  ".into();
+    fields.customer_phone = "+44 20 7946 0000".into();
+    case = save(fields, case.version).await;
+    assert_eq!(case.fields.title, "New title", "saved trimmed");
+    let (kind, _, before, after) = last_action(&pool).await;
+    assert_eq!(kind, "update");
+    assert_eq!(
+        before,
+        serde_json::json!({ "title": old_title, "customer_phone": before["customer_phone"] })
+    );
+    assert_eq!(
+        after,
+        serde_json::json!({ "title": "New title", "customer_phone": "+44 20 7946 0000" })
+    );
+
+    // Comments: posted, edited, deleted — each its own row; none bumps the version.
+    let comment = comments::post(app_pool, &world.erin, number, "Called the customer.")
+        .await
+        .unwrap();
+    let (kind, actor, _, after) = last_action(&pool).await;
+    assert_eq!(
+        (kind.as_str(), actor),
+        ("comment", Some(world.erin.user_id))
+    );
+    assert_eq!(
+        after,
+        serde_json::json!({ "comment_id": comment.id, "event": "posted" })
+    );
+    comments::edit(
+        app_pool,
+        &world.erin,
+        number,
+        comment.id,
+        "Called the customer twice.",
+    )
+    .await
+    .unwrap();
+    let (kind, _, before, after) = last_action(&pool).await;
+    assert_eq!(kind, "comment");
+    assert_eq!(before["body"], "Called the customer.");
+    assert_eq!(after["event"], "edited");
+    assert_eq!(after["body"], "Called the customer twice.");
+    comments::delete(app_pool, &world.admin, number, comment.id)
+        .await
+        .unwrap();
+    let (_, actor, _, after) = last_action(&pool).await;
+    assert_eq!(actor, Some(world.admin.user_id));
+    assert_eq!(after["event"], "deleted");
+
+    let detail = case_detail::load(app_pool, &world.admin, number)
+        .await
+        .unwrap();
+    assert_eq!(
+        detail.case.version, case.version,
+        "comments never bump the version"
+    );
+    let deleted = detail.comments.iter().find(|c| c.id == comment.id).unwrap();
+    assert!(deleted.deleted && deleted.body.is_empty() && deleted.body_html.is_empty());
+    // The activity tab says it in words, newest first.
+    let summaries: Vec<&str> = detail.activity.iter().map(|a| a.summary.as_str()).collect();
+    assert_eq!(
+        &summaries[..5],
+        &[
+            "deleted a comment",
+            "edited a comment",
+            "commented",
+            "updated title, customer phone",
+            "assigned the case to erin",
+        ]
+    );
+    assert!(
+        summaries[5].starts_with("changed the priority from "),
+        "{summaries:?}"
+    );
+    assert!(
+        summaries[6].starts_with("changed the status from "),
+        "{summaries:?}"
+    );
+    assert_eq!(detail.last_event_id, detail.activity[0].id);
+}
+
+#[sqlx::test]
+async fn the_comment_thread_has_rules(pool: PgPool) {
+    let world = setup(&pool).await;
+    let app_pool = &world.state.pool;
+    let number = world.emils_case;
+    let before = counts(&pool).await;
+
+    // Bad bodies: a clear error, nothing written.
+    for (body, message) in [
+        ("", "write something first"),
+        ("   \n\t ", "write something first"),
+        (&"x".repeat(100 * 1024) as &str, "too long"),
+    ] {
+        let error = comments::post(app_pool, &world.emil, number, body)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, AppError::Invalid { field, message: m } if field == "body" && m.contains(message)),
+            "{error:?}"
+        );
+    }
+    assert_eq!(counts(&pool).await, before);
+
+    // Markdown is rendered and sanitised on the way out.
+    let comment = comments::post(
+        app_pool,
+        &world.emil,
+        number,
+        "**Done** <script>alert(1)</script> [x](javascript:alert(1))",
+    )
+    .await
+    .unwrap();
+    assert!(comment.body_html.contains("<strong>Done</strong>"));
+    assert!(!comment.body_html.contains("<script") && !comment.body_html.contains("javascript:"));
+
+    // Only the author edits, and only for a while; others cannot even see erin's case.
+    let error = comments::edit(app_pool, &world.admin, number, comment.id, "hijack")
+        .await
+        .unwrap_err();
+    assert_eq!(error, AppError::Forbidden);
+    let error = comments::delete(app_pool, &world.erin, number, comment.id)
+        .await
+        .unwrap_err();
+    assert_eq!(error, AppError::NotFound, "erin may not see emil's case");
+    sqlx::query(
+        "UPDATE case_comments SET created_at = now() - interval '16 minutes' WHERE id = $1",
+    )
+    .bind(comment.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let error = comments::edit(app_pool, &world.emil, number, comment.id, "too late")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, AppError::Invalid { ref message, .. } if message.contains("15 minutes"))
+    );
+    // A comment id from another case is not found on this one.
+    let error = comments::delete(app_pool, &world.admin, world.erins_case, comment.id)
+        .await
+        .unwrap_err();
+    assert_eq!(error, AppError::NotFound);
+    let body: String = sqlx::query_scalar("SELECT body FROM case_comments WHERE id = $1")
+        .bind(comment.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        body.starts_with("**Done**"),
+        "refused edits changed the comment"
+    );
+}
+
+/// Posts a server function's form as the browser's server-function client does.
+async fn call(
+    state: &AppState,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, String)],
+) -> common::Reply {
+    let body = serde_urlencoded::to_string(form).unwrap();
+    let request = Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie);
+    common::send_body(state.clone(), request, Body::from(body)).await
+}
+
+/// (cookie, path, form, expected status, text the answer must contain)
+type Refusal<'a> = (
+    &'a str,
+    &'a str,
+    Vec<(&'a str, String)>,
+    StatusCode,
+    &'a str,
+);
+
+fn save_form(number: i32, version: i32, status: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("number", number.to_string()),
+        ("version", version.to_string()),
+        ("title", "A title".into()),
+        ("customer_name", "Ada".into()),
+        ("customer_email", "ada@example.com".into()),
+        ("customer_phone", String::new()),
+        ("customer_company", String::new()),
+        ("status", status.into()),
+        ("priority", "normal".into()),
+        ("assignee", String::new()),
+    ]
+}
+
+#[sqlx::test]
+async fn every_function_checks_tenant_and_role_and_bad_input(pool: PgPool) {
+    let world = setup(&pool).await;
+    let emil = common::session_cookie(&world.state, "emil@acme.example", PASSWORD).await;
+    let anna = common::session_cookie(&world.state, "anna@acme.example", PASSWORD).await;
+    let version: i32 = sqlx::query_scalar(
+        "SELECT c.version FROM cases c JOIN users u ON u.id = c.assignee_id
+         WHERE u.email = 'emil@acme.example' AND c.number = $1",
+    )
+    .bind(world.emils_case)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let before = counts(&pool).await;
+    let n = |number: i32| number.to_string();
+
+    let cases: Vec<Refusal> = vec![
+        // Nobody signed in; an analyst (no cases); a colleague's case; another tenant's.
+        (
+            "",
+            "/api/case/detail",
+            vec![("number", n(world.emils_case))],
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+        (
+            &anna,
+            "/api/case/detail",
+            vec![("number", n(world.emils_case))],
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            &emil,
+            "/api/case/detail",
+            vec![("number", n(world.erins_case))],
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &emil,
+            "/api/case/detail",
+            vec![("number", n(world.globex_case))],
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &emil,
+            "/api/case/detail",
+            vec![("number", "forty-two".into())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
+            &anna,
+            "/api/case/save",
+            save_form(world.emils_case, version, "open"),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            &emil,
+            "/api/case/save",
+            save_form(world.erins_case, version, "open"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &emil,
+            "/api/case/save",
+            save_form(world.globex_case, 1, "open"),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &emil,
+            "/api/case/save",
+            save_form(world.emils_case, version, "finished"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "is not a status",
+        ),
+        (
+            &emil,
+            "/api/case/save",
+            save_form(world.emils_case, version + 7, "open"),
+            StatusCode::CONFLICT,
+            "conflict",
+        ),
+        (
+            &anna,
+            "/api/case/comment",
+            vec![("number", n(world.emils_case)), ("body", "hi".into())],
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            &emil,
+            "/api/case/comment",
+            vec![("number", n(world.erins_case)), ("body", "hi".into())],
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &emil,
+            "/api/case/comment",
+            vec![("number", n(world.globex_case)), ("body", "hi".into())],
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            &emil,
+            "/api/case/comment",
+            vec![("number", n(world.emils_case)), ("body", "".into())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "write something first",
+        ),
+        (
+            &emil,
+            "/api/case/comment",
+            vec![
+                ("number", n(world.emils_case)),
+                ("body", "y".repeat(100 * 1024)),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too long",
+        ),
+        (
+            &emil,
+            "/api/case/comment/delete",
+            vec![
+                ("number", n(world.emils_case)),
+                ("comment_id", "999999".into()),
+            ],
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (cookie, path, form, status, needle) in cases {
+        let reply = call(&world.state, cookie, path, &form).await;
+        assert_eq!(reply.status, status, "{path} {form:?}: {}", reply.body);
+        assert!(reply.body.contains(needle), "{path}: {}", reply.body);
+    }
+    // An employee may take a case or hand it back, not give it to a colleague.
+    let mut give = save_form(world.emils_case, version, "open");
+    give[9].1 = world.erin.user_id.to_string();
+    let reply = call(&world.state, &emil, "/api/case/save", &give).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert_eq!(
+        counts(&pool).await,
+        before,
+        "a refused request wrote something"
+    );
+
+    // And the good path through the same door.
+    let reply = call(
+        &world.state,
+        &emil,
+        "/api/case/save",
+        &save_form(world.emils_case, version, "resolved"),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let saved: app::model::CaseRecord = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(saved.fields.status, CaseStatus::Resolved);
+}
+
+#[sqlx::test]
+async fn the_page_and_its_forms_work_without_javascript(pool: PgPool) {
+    let world = setup(&pool).await;
+    let emil = common::session_cookie(&world.state, "emil@acme.example", PASSWORD).await;
+    comments::post(
+        &world.state.pool,
+        &world.admin,
+        world.emils_case,
+        "Seen *this*?",
+    )
+    .await
+    .unwrap();
+    let page = common::get_with_cookie(
+        world.state.clone(),
+        &format!("/cases/{}", world.emils_case),
+        &emil,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"data-testid="case-form""#));
+    assert!(page.body.contains(r#"data-testid="comment""#));
+    assert!(page.body.contains("Seen <em>this</em>?"));
+    let missing = common::get_with_cookie(
+        world.state.clone(),
+        &format!("/cases/{}", world.erins_case),
+        &emil,
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // A comment posted by a plain form comes back to the case, shown.
+    let body = serde_urlencoded::to_string([
+        ("number", world.emils_case.to_string()),
+        ("body", "Posted **without** scripts".to_string()),
+    ])
+    .unwrap();
+    let request = Request::post("/api/case/comment")
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("accept", "text/html")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &emil);
+    let reply = common::send_body(world.state.clone(), request, Body::from(body)).await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert!(
+        reply
+            .location()
+            .starts_with(&format!("/cases/{}?posted=", world.emils_case))
+    );
+    let page = common::get_with_cookie(world.state.clone(), reply.location(), &emil).await;
+    assert!(
+        page.body
+            .contains("Posted <strong>without</strong> scripts")
+    );
+}
+
+/// Reads server-sent events from a streaming response until `want` events arrived.
+async fn events(body: Body, want: usize) -> Vec<(String, String, String)> {
+    let mut stream = body.into_data_stream();
+    let mut text = String::new();
+    let mut found = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while found.len() < want {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("timed out waiting for events")
+            .expect("stream ended")
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                    .map(|v| v.trim().to_string())
+                    .unwrap_or_default()
+            };
+            if !field("event").is_empty() {
+                found.push((field("id"), field("event"), field("data")));
+            }
+        }
+    }
+    found
+}
+
+async fn open_stream(
+    state: &AppState,
+    cookie: &str,
+    path: &str,
+    last: Option<i64>,
+) -> axum::response::Response {
+    use tower::ServiceExt;
+    let mut request = Request::get(path).header("cookie", cookie);
+    if let Some(last) = last {
+        request = request.header("last-event-id", last.to_string());
+    }
+    casework::startup::router(state.clone())
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
+    let world = setup(&pool).await;
+    casework::startup::start_live_updates(&world.state);
+    let emil = common::session_cookie(&world.state, "emil@acme.example", PASSWORD).await;
+    let path = format!("/api/cases/{}/events", world.emils_case);
+    let detail = case_detail::load(&world.state.pool, &world.emil, world.emils_case)
+        .await
+        .unwrap();
+
+    // Another tenant's or another case's changes never reach this stream; this case's do.
+    let stream = open_stream(
+        &world.state,
+        &emil,
+        &format!("{path}?after={}", detail.last_event_id),
+        None,
+    )
+    .await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await; // the listener is up
+    comments::post(
+        &world.state.pool,
+        &world.erin,
+        world.erins_case,
+        "elsewhere",
+    )
+    .await
+    .unwrap();
+    let first = comments::post(&world.state.pool, &world.admin, world.emils_case, "one")
+        .await
+        .unwrap();
+    let mut fields = detail.case.fields.clone();
+    fields.status = if fields.status == CaseStatus::Open {
+        CaseStatus::Pending
+    } else {
+        CaseStatus::Open
+    };
+    case_edit::save(
+        &world.state.pool,
+        &world.admin,
+        world.emils_case,
+        detail.case.version,
+        fields,
+    )
+    .await
+    .unwrap();
+    let got = events(stream.into_body(), 2).await;
+    assert_eq!(got[0].1, "change");
+    assert!(got[0].2.contains(r#""kind":"comment""#), "{got:?}");
+    assert!(got[1].2.contains(r#""kind":"status""#), "{got:?}");
+    let first_id: i64 = got[0].0.parse().unwrap();
+    let second_id: i64 = got[1].0.parse().unwrap();
+    assert!(second_id > first_id);
+    assert!(first.id > 0);
+
+    // Dropped after the first event: reconnecting with Last-Event-ID replays the rest
+    // from the audit table, then carries on live.
+    let stream = open_stream(&world.state, &emil, &path, Some(first_id)).await;
+    comments::post(&world.state.pool, &world.emil, world.emils_case, "three")
+        .await
+        .unwrap();
+    let got = events(stream.into_body(), 2).await;
+    assert_eq!(got[0].0, second_id.to_string(), "replayed");
+    assert!(got[1].2.contains(r#""kind":"comment""#));
+
+    // Not allowed to watch: a colleague's case, another tenant's, nobody signed in.
+    for (cookie, number, status) in [
+        (emil.as_str(), world.erins_case, StatusCode::NOT_FOUND),
+        (emil.as_str(), world.globex_case, StatusCode::NOT_FOUND),
+        ("", world.emils_case, StatusCode::UNAUTHORIZED),
+    ] {
+        let reply = open_stream(
+            &world.state,
+            cookie,
+            &format!("/api/cases/{number}/events"),
+            None,
+        )
+        .await;
+        assert_eq!(reply.status(), status);
+    }
+
+    // The queue stream: emil hears of his cases only.
+    let queue = open_stream(&world.state, &emil, "/api/events", None).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    comments::post(
+        &world.state.pool,
+        &world.admin,
+        world.erins_case,
+        "not for emil",
+    )
+    .await
+    .unwrap();
+    comments::post(
+        &world.state.pool,
+        &world.admin,
+        world.emils_case,
+        "for emil",
+    )
+    .await
+    .unwrap();
+    let got = events(queue.into_body(), 1).await;
+    assert!(
+        got[0]
+            .2
+            .contains(&format!(r#""case_id":{}"#, detail.case.id)),
+        "{got:?}"
+    );
+}

@@ -88,4 +88,5 @@ test('Enter opens the case the keyboard is on', async ({ page }) => {
   const number = await rows.nth(1).getAttribute('data-number');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(`/cases/${number}`);
+  await expect(page.getByTestId('case-form')).toBeVisible();
 });

@@ -19,8 +19,9 @@ test('the demo employee filters their queue and pages forward and back', async (
   const statuses = await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-status')));
   expect(new Set(statuses)).toEqual(new Set(['open']));
 
-  // Back to everything, then forward a page and back again.
-  await page.goto('/work');
+  // Back to everything (oldest-first by creation, an order other tests' edits cannot
+  // reshuffle), then forward a page and back again.
+  await page.goto('/work?sort=created');
   await hydrated(page);
   const firstOnPageOne = (await rows.first().getAttribute('data-number')) ?? '';
   expect(firstOnPageOne).not.toBe('');
@@ -28,7 +29,7 @@ test('the demo employee filters their queue and pages forward and back', async (
   await expect(page).toHaveURL(/after=/);
   await expect(rows.first()).not.toHaveAttribute('data-number', firstOnPageOne);
   await page.goBack();
-  await expect(page).toHaveURL('/work');
+  await expect(page).toHaveURL('/work?sort=created');
   await expect(rows.first()).toHaveAttribute('data-number', firstOnPageOne);
   expect(errors).toEqual([]);
 });

@@ -44,7 +44,12 @@ impl Default for Selection {
 }
 
 #[component]
-pub fn CaseTable(rows: Vec<CaseRow>, selection: Selection) -> impl IntoView {
+pub fn CaseTable(
+    rows: Vec<CaseRow>,
+    selection: Selection,
+    /// Cases that changed since the page was loaded.
+    changed: RwSignal<Vec<i64>>,
+) -> impl IntoView {
     // The row the keyboard is on, by position.
     let current = RwSignal::new(None::<usize>);
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
@@ -90,7 +95,7 @@ pub fn CaseTable(rows: Vec<CaseRow>, selection: Selection) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                    {rows.into_iter().enumerate().map(|(index, row)| view! { <CaseLine row index current selection/> }).collect_view()}
+                    {rows.into_iter().enumerate().map(|(index, row)| view! { <CaseLine row index current selection changed/> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -108,8 +113,10 @@ fn CaseLine(
     index: usize,
     current: RwSignal<Option<usize>>,
     selection: Selection,
+    changed: RwSignal<Vec<i64>>,
 ) -> impl IntoView {
     let href = format!("/cases/{}", row.number);
+    let is_changed = move || changed.with(|ids| ids.contains(&row.id));
     let id = row.id;
     let is_current = move || current.get() == Some(index);
     let class = move || {
@@ -131,6 +138,10 @@ fn CaseLine(
             <td class="whitespace-nowrap px-4 py-2.5 tabular-nums text-slate-500">{row.number}</td>
             <td class="max-w-md px-4 py-2.5">
                 <a href=href class="font-medium hover:underline" data-row-link=index>{row.title.clone()}</a>
+                {move || is_changed().then(|| view! {
+                    <span data-testid="row-changed" title="Changed since this page was loaded"
+                        class="ml-2 rounded-full bg-amber-100 px-1.5 py-0.5 text-[10px] font-semibold uppercase text-amber-800 dark:bg-amber-900 dark:text-amber-200">"Updated"</span>
+                })}
                 {row.last_comment.clone().map(|comment| view! {
                     <p class="truncate text-xs text-slate-500 dark:text-slate-400">{comment}</p>
                 })}

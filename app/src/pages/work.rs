@@ -9,8 +9,8 @@ use leptos_router::hooks::use_location;
 
 use crate::api::cases::{BulkUpdateCases, my_queue};
 use crate::components::{
-    BulkBar, BulkContext, BulkOutcome, CaseTable, Selection, priority_label, set_response_status,
-    status_label,
+    BulkBar, BulkContext, BulkOutcome, CaseTable, Selection, StreamEvent, priority_label,
+    set_response_status, status_label, use_event_stream, use_viewer,
 };
 use crate::model::{AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseStatus, Cursor};
 
@@ -153,6 +153,24 @@ pub(super) fn Results(
         people,
     };
     let selection = Selection::new();
+    // Cases on this page that changed since it was loaded (someone else's edit, a new
+    // comment): marked in the table until the next load.
+    let changed = RwSignal::new(Vec::<i64>::new());
+    let shown: Vec<i64> = page.rows.iter().map(|row| row.id).collect();
+    let me = use_viewer().map(|viewer| viewer.user_id);
+    use_event_stream("/api/events".to_string(), move |event| {
+        // One's own changes (a bulk action just now) reload the table anyway.
+        if let StreamEvent::Changed(change) = event
+            && shown.contains(&change.case_id)
+            && change.actor_id != me
+        {
+            changed.update(|ids| {
+                if !ids.contains(&change.case_id) {
+                    ids.push(change.case_id);
+                }
+            });
+        }
+    });
     // A finished bulk action reloads the rows; what was ticked is done with.
     Effect::watch(
         move || bulk.version().get(),
@@ -178,7 +196,7 @@ pub(super) fn Results(
             view! {
                 <ActionForm action=bulk attr:data-testid="bulk-form">
                     <BulkBar context selection action=bulk/>
-                    <CaseTable rows=page.rows selection/>
+                    <CaseTable rows=page.rows selection changed/>
                 </ActionForm>
             }.into_any()
         }}

@@ -47,19 +47,18 @@ pub async fn tenant_tx(
     Ok(tx)
 }
 
-/// A transaction for a write: tenant-scoped like [`tenant_tx`], and bounded, so a lock
-/// held elsewhere (a long bulk action, a stuck client) fails this request in seconds
-/// instead of hanging it. `lock_timeout` fails with 55P03, which
-/// [`super::retry::transient`] retries; `statement_timeout` is final.
+/// A transaction for a write: tenant-scoped like [`tenant_tx`], and with a lock wait
+/// bounded at 3 s, so a lock held elsewhere (a long bulk action, a stuck client) fails
+/// this request in seconds instead of hanging it. That failure (55P03) is one
+/// [`super::retry::transient`] retries; the connection's `statement_timeout`
+/// (`DATABASE_STATEMENT_TIMEOUT_MS`) bounds everything else.
 pub async fn write_tx(
     pool: &PgPool,
     tenant_id: Uuid,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "SELECT set_config('app.tenant_id', $1, true),
-                set_config('lock_timeout', '3s', true),
-                set_config('statement_timeout', '15s', true)",
+        "SELECT set_config('app.tenant_id', $1, true), set_config('lock_timeout', '3s', true)",
     )
     .bind(tenant_id.to_string())
     .execute(&mut *tx)

@@ -508,22 +508,6 @@ async fn the_comment_thread_has_rules(pool: PgPool) {
     );
 }
 
-/// Posts a server function's form as the browser's server-function client does.
-async fn call(
-    state: &AppState,
-    cookie: &str,
-    path: &str,
-    form: &[(&str, String)],
-) -> common::Reply {
-    let body = serde_urlencoded::to_string(form).unwrap();
-    let request = Request::post(path)
-        .header("host", "127.0.0.1:3000")
-        .header("origin", "http://127.0.0.1:3000")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", cookie);
-    common::send_body(state.clone(), request, Body::from(body)).await
-}
-
 /// (cookie, path, form, expected status, text the answer must contain)
 type Refusal<'a> = (
     &'a str,
@@ -686,14 +670,14 @@ async fn every_function_checks_tenant_and_role_and_bad_input(pool: PgPool) {
         ),
     ];
     for (cookie, path, form, status, needle) in cases {
-        let reply = call(&world.state, cookie, path, &form).await;
+        let reply = common::call_fn(&world.state, cookie, path, &form).await;
         assert_eq!(reply.status, status, "{path} {form:?}: {}", reply.body);
         assert!(reply.body.contains(needle), "{path}: {}", reply.body);
     }
     // An employee may take a case or hand it back, not give it to a colleague.
     let mut give = save_form(world.emils_case, version, "open");
     give[9].1 = world.erin.user_id.to_string();
-    let reply = call(&world.state, &emil, "/api/case/save", &give).await;
+    let reply = common::call_fn(&world.state, &emil, "/api/case/save", &give).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     assert_eq!(
         counts(&pool).await,
@@ -702,7 +686,7 @@ async fn every_function_checks_tenant_and_role_and_bad_input(pool: PgPool) {
     );
 
     // And the good path through the same door.
-    let reply = call(
+    let reply = common::call_fn(
         &world.state,
         &emil,
         "/api/case/save",

@@ -19,8 +19,7 @@ use std::collections::HashMap;
 
 use app::model::{CaseRecord, Role};
 use app::server::AppState;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -40,13 +39,7 @@ async fn call(
     path: &str,
     form: &[(&str, String)],
 ) -> (StatusCode, String) {
-    let body = serde_urlencoded::to_string(form).unwrap();
-    let request = Request::post(path)
-        .header("host", "127.0.0.1:3000")
-        .header("origin", "http://127.0.0.1:3000")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", cookie);
-    let reply = common::send_body(state.clone(), request, Body::from(body)).await;
+    let reply = common::call_fn(state, cookie, path, form).await;
     (reply.status, reply.body)
 }
 

@@ -108,12 +108,7 @@ async fn open_case_stream(
                     // Already sent from the audit table.
                     && change.action_id > replayed_up_to =>
             {
-                Some(change_event(
-                    change.action_id,
-                    change.case_id,
-                    &change.kind,
-                    change.actor_id,
-                ))
+                Some(announced(&change))
             }
             Ok(LiveEvent::Changed(_)) => None,
             // Lost notifications (a lagging stream, a listener reconnect): reload.
@@ -135,12 +130,9 @@ pub async fn queue_events(
     };
     let live = BroadcastStream::new(state.live.subscribe()).filter_map(move |event| {
         let event = match event {
-            Ok(LiveEvent::Changed(change)) if may_hear(&viewer, &change) => Some(change_event(
-                change.action_id,
-                change.case_id,
-                &change.kind,
-                change.actor_id,
-            )),
+            Ok(LiveEvent::Changed(change)) if may_hear(&viewer, &change) => {
+                Some(announced(&change))
+            }
             Ok(LiveEvent::Changed(_)) => None,
             Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
         };
@@ -164,6 +156,15 @@ fn change_event(action_id: i64, case_id: i64, kind: &str, actor: Option<uuid::Uu
             serde_json::json!({ "case_id": case_id, "action_id": action_id, "kind": kind, "actor_id": actor })
                 .to_string(),
         )
+}
+
+fn announced(change: &CaseChange) -> Event {
+    change_event(
+        change.action_id,
+        change.case_id,
+        &change.kind,
+        change.actor_id,
+    )
 }
 
 fn resync() -> Event {

@@ -83,6 +83,18 @@ pub async fn post_form(
     send_body(state, request, Body::from(body)).await
 }
 
+/// Calls a server function the way the browser's server-function client does: a
+/// same-site form post with the session cookie.
+pub async fn call_fn(state: &AppState, cookie: &str, path: &str, form: &[(&str, String)]) -> Reply {
+    let body = serde_urlencoded::to_string(form).unwrap_or_default();
+    let request = Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie);
+    send_body(state.clone(), request, Body::from(body)).await
+}
+
 /// A GET with a cookie.
 pub async fn get_with_cookie(state: AppState, path: &str, cookie: &str) -> Reply {
     send(state, Request::get(path).header("cookie", cookie)).await

@@ -25,6 +25,19 @@ pub struct CaseFields {
 }
 
 impl CaseFields {
+    /// The editable fields, in the order the page shows them (also the keys of their
+    /// values in audit rows).
+    pub const NAMES: [&'static str; 8] = [
+        "title",
+        "customer_name",
+        "customer_email",
+        "customer_phone",
+        "customer_company",
+        "status",
+        "priority",
+        "assignee_id",
+    ];
+
     /// Trims, and checks each field against the same limits the table enforces, naming
     /// the field that is wrong.
     pub fn validated(mut self) -> Result<Self, AppError> {
@@ -154,17 +167,7 @@ pub struct Comment {
 impl Comment {
     /// Up to two initials for the avatar.
     pub fn initials(&self) -> String {
-        let initials: String = self
-            .author_name
-            .split_whitespace()
-            .filter_map(|word| word.chars().next())
-            .take(2)
-            .collect();
-        if initials.is_empty() {
-            "?".to_string()
-        } else {
-            initials.to_uppercase()
-        }
+        super::viewer::initials(&self.author_name)
     }
 }
 

@@ -19,16 +19,20 @@ pub struct Viewer {
 impl Viewer {
     /// Up to two initials for the avatar.
     pub fn initials(&self) -> String {
-        let initials: String = self
-            .display_name
-            .split_whitespace()
-            .filter_map(|word| word.chars().next())
-            .take(2)
-            .collect();
-        if initials.is_empty() {
-            "?".to_string()
-        } else {
-            initials.to_uppercase()
-        }
+        initials(&self.display_name)
+    }
+}
+
+/// Up to two initials of a name, for an avatar ("Ada Lovelace" → "AL"; "?" for none).
+pub fn initials(name: &str) -> String {
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .collect();
+    if initials.is_empty() {
+        "?".to_string()
+    } else {
+        initials.to_uppercase()
     }
 }

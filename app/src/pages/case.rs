@@ -12,7 +12,7 @@ use crate::components::{
     CaseForm, CommentThread, Composer, ConflictDialog, FormState, StatusBadge, When, field_label,
     priority_label, set_response_status, use_event_stream, use_viewer,
 };
-use crate::model::{AppError, CaseDetail, ConflictState};
+use crate::model::{AppError, CaseDetail, CaseFields, ConflictState};
 
 #[component]
 pub fn CasePage() -> impl IntoView {
@@ -272,23 +272,16 @@ fn CaseBody(
 #[component]
 fn SentValues() -> impl IntoView {
     let query = use_query_map();
-    let sent: Vec<(String, String)> = [
-        "title",
-        "customer_name",
-        "customer_email",
-        "customer_phone",
-        "customer_company",
-        "status",
-        "priority",
-    ]
-    .into_iter()
-    .filter_map(|key| {
-        query
-            .read_untracked()
-            .get(key)
-            .map(|value| (field_label(key).to_string(), value))
-    })
-    .collect();
+    // The assignee is left out: an id means nothing to a person.
+    let sent: Vec<(String, String)> = CaseFields::NAMES[..7]
+        .iter()
+        .filter_map(|key| {
+            query
+                .read_untracked()
+                .get(key)
+                .map(|value| (field_label(key).to_string(), value))
+        })
+        .collect();
     (!sent.is_empty()).then(|| view! {
         <section data-testid="sent-values" class="mt-4 rounded-md border border-slate-200 p-4 text-sm dark:border-slate-800">
             <h2 class="font-semibold">"What you sent (not saved)"</h2>

@@ -15,13 +15,14 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::case_edit::may_assign;
 use super::cases::{Scope, push_conditions};
 use super::db::{internal, tenant_tx, write_tx};
 use super::live::{self, Announced};
 use super::retry;
 use crate::model::{
-    AppError, BULK_LIMIT, BulkChange, BulkReport, BulkTarget, CaseFilter, CaseStatus, Role,
-    SeenCase, Viewer,
+    AppError, BULK_LIMIT, BulkChange, BulkReport, BulkTarget, CaseFilter, CaseStatus, SeenCase,
+    Viewer,
 };
 
 /// Cases per transaction: big enough that a 10,000-case action is 50 round trips, small
@@ -95,34 +96,21 @@ fn group(n: usize) -> String {
         .to_string()
 }
 
-/// Employees work their own queue: they may change status, archive, and hand a case
-/// back to the pool, but only admins give cases to someone else. An assignee must be an
-/// active person of the tenant who works cases.
+/// What the change itself needs: an assignee must be someone the viewer may give
+/// cases to (see [`super::case_edit::may_assign`]).
 async fn check_change(pool: &PgPool, viewer: &Viewer, change: BulkChange) -> Result<(), AppError> {
-    let BulkChange::Assign(Some(assignee)) = change else {
+    let BulkChange::Assign(assignee) = change else {
         return Ok(());
     };
-    if viewer.role != Role::Admin && assignee != viewer.user_id {
-        return Err(AppError::Forbidden);
-    }
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let works_cases: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM users
-                        WHERE id = $1 AND active AND role IN ('employee', 'admin'))",
-    )
-    .bind(assignee)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(internal)?;
+    let allowed = may_assign(&mut tx, viewer, assignee)
+        .await
+        .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
-    if works_cases {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "change",
-            "the assignee is not an active person in this workspace who works cases",
-        ))
-    }
+    allowed.map_err(|refused| match refused {
+        AppError::Invalid { message, .. } => AppError::invalid("change", message),
+        other => other,
+    })
 }
 
 /// Every case the filter matches now (ignoring the page marker), with its version.

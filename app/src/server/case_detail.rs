@@ -268,20 +268,11 @@ fn activity(row: ActionRow, names: &HashMap<Uuid, String>) -> ActivityEntry {
         },
         _ => {
             // In the page's order (jsonb keeps its own).
-            let keys: Vec<String> = [
-                "title",
-                "customer_name",
-                "customer_email",
-                "customer_phone",
-                "customer_company",
-                "status",
-                "priority",
-                "assignee_id",
-            ]
-            .into_iter()
-            .filter(|key| field(&row.after, key).is_some())
-            .map(|key| key.trim_end_matches("_id").replace('_', " "))
-            .collect();
+            let keys: Vec<String> = CaseFields::NAMES
+                .into_iter()
+                .filter(|key| field(&row.after, key).is_some())
+                .map(|key| key.trim_end_matches("_id").replace('_', " "))
+                .collect();
             if keys.is_empty() {
                 "updated the case".to_string()
             } else {

@@ -64,7 +64,7 @@ async fn save_once(
         return Ok(Ok(current));
     }
     if changed.contains(&"assignee_id")
-        && let Err(refused) = check_assignee(&mut tx, viewer, fields.assignee_id).await?
+        && let Err(refused) = may_assign(&mut tx, viewer, fields.assignee_id).await?
     {
         return Ok(Err(refused));
     }
@@ -141,9 +141,10 @@ async fn save_once(
     Ok(saved.ok_or(AppError::NotFound))
 }
 
-/// Employees may take a case or hand it back to the pool, not give it to someone else;
-/// admins may give it to any active person of the tenant who works cases.
-async fn check_assignee(
+/// Whether `viewer` may give cases to `assignee`: employees may take a case or hand it
+/// back to the pool (`None`), not give it to someone else; admins may give it to any
+/// active person of the tenant who works cases. Used by single saves and bulk actions.
+pub async fn may_assign(
     conn: &mut sqlx::PgConnection,
     viewer: &Viewer,
     assignee: Option<Uuid>,

@@ -200,7 +200,9 @@ def parse_log(text):
             current[0] += "\n" + line.strip()
     # sqlx's connection set-up (SET ROLE, settings) is once per connection, not per request.
     return [(sql, params) for sql, params in entries
-            if not re.match(r"(?is)\s*(SET\s|SHOW\s|SELECT\s+pg_terminate_backend)", sql)
+            # Not the request's: the live-update listener reconnecting, the expired-
+            # session sweep.
+            if not re.match(r"(?is)\s*(SET\s|SHOW\s|SELECT\s+pg_terminate_backend|LISTEN\s|UNLISTEN\s|delete\s+from)", sql)
             and "pg_catalog" not in sql and "pg_type" not in sql]
 
 

@@ -3,6 +3,10 @@
 //! Data flows one way: `pages/` → `api/` (server functions) → `server/` (domain + SQL,
 //! ssr only) → Postgres, and back as `model/` types.
 
+// The case page's view types nest deeper than the default limit (128) allows when the
+// release build lays out their hydration futures.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod model;

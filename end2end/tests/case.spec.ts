@@ -82,7 +82,8 @@ test('two people on one case: live changes, a conflict resolved, a comment arriv
   await employee.getByRole('link', { name: 'Activity' }).click();
   await expect(employee.getByTestId('activity-entry').first()).toContainText('commented');
   await expect(employee.getByTestId('activity')).toContainText('changed the status from Open to Pending');
-  expect(errors).toEqual([]);
+  // The browser logs the stale save's 409 as a failed resource; that one was expected.
+  expect(errors.filter((e) => !e.includes('409 (Conflict)'))).toEqual([]);
 });
 
 test('an unsent comment survives a reload and is cleared once posted', async ({ page }) => {

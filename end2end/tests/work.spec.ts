@@ -13,7 +13,7 @@ test('the demo employee filters their queue and pages forward and back', async (
 
   // Filter by status through the form: the URL carries it, every row obeys it.
   await page.getByLabel('Open', { exact: true }).check();
-  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
   await expect(page).toHaveURL(/status=open/);
   await expect(rows.first()).toHaveAttribute('data-status', 'open');
   const statuses = await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-status')));
@@ -50,7 +50,7 @@ test('an admin sees every case and narrows to the unassigned ones', async ({ pag
   await expect(page).toHaveTitle('All cases · Casework');
   const everyone = await page.getByTestId('match-count').innerText();
   await page.getByLabel('Assignee').selectOption('unassigned');
-  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
   await expect(page).toHaveURL(/assignee=unassigned/);
   await expect(page.getByTestId('match-count')).not.toHaveText(everyone);
   await expect(page.getByTestId('case-row').first()).toBeVisible();

@@ -23,6 +23,8 @@ function request()
   counter = counter + 1
   local number = hot or math.random(1, cases)
   local body = "number=" .. number .. "&body=" .. run .. "-" .. (tid or 0) .. "-" .. counter
-  return wrk.format("POST", "/api/case/comment",
-    { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
+  -- wrk.format's header table replaces the -H headers, so carry them over.
+  local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  return wrk.format("POST", "/api/case/comment", headers, body)
 end

@@ -21,6 +21,12 @@ pub fn request_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     Ok(PgPoolOptions::new()
         .max_connections(config.database_pool_size)
         .acquire_timeout(config.acquire_timeout())
+        // No ping before handing out a connection: a page takes three connections in
+        // turn (session, viewer, its transaction), and three extra round trips were a
+        // measurable part of its time (bench/RESULTS.md). A connection the server has
+        // dropped fails its first query instead; sqlx then discards it, and the request
+        // answers 503 ("try again shortly") rather than hanging.
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 conn.execute(format!("SET ROLE {APP_ROLE}").as_str())

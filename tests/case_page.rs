@@ -966,3 +966,52 @@ async fn a_bulk_action_and_single_edits_racing_never_deadlock(pool: PgPool) {
     let report = bulk.await.unwrap().unwrap();
     assert!(report.updated > 0, "{report:?}");
 }
+
+#[sqlx::test]
+async fn admins_find_people_to_assign(pool: PgPool) {
+    let world = setup(&pool).await;
+    let admin = common::session_cookie(&world.state, "ada@acme.example", PASSWORD).await;
+    let emil = common::session_cookie(&world.state, "emil@acme.example", PASSWORD).await;
+    let find = |cookie: String, query: &'static str| {
+        let state = world.state.clone();
+        async move {
+            common::call_fn(
+                &state,
+                &cookie,
+                "/api/case/people",
+                &[("query", query.to_string())],
+            )
+            .await
+        }
+    };
+    let names = |body: &str| -> Vec<String> {
+        serde_json::from_str::<Vec<app::model::Assignee>>(body)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.display_name)
+            .collect()
+    };
+    // By name or email, people who work cases only (not the analyst), this tenant only.
+    let reply = find(admin.clone(), "e").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(names(&reply.body), vec!["ada", "emil", "erin"]);
+    assert_eq!(
+        names(&find(admin.clone(), "ERIN@acme").await.body),
+        vec!["erin"]
+    );
+    assert!(
+        names(&find(admin.clone(), "anna").await.body).is_empty(),
+        "analysts do not work cases"
+    );
+    assert!(
+        names(&find(admin.clone(), "gus").await.body).is_empty(),
+        "another tenant"
+    );
+    // LIKE's wildcards are plain characters here.
+    assert!(names(&find(admin.clone(), "%").await.body).is_empty());
+    assert!(names(&find(admin.clone(), "_").await.body).is_empty());
+    let long = find(admin.clone(), Box::leak("x".repeat(101).into_boxed_str())).await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Employees only ever assign themselves: no search for them.
+    assert_eq!(find(emil, "e").await.status, StatusCode::FORBIDDEN);
+}

@@ -111,3 +111,20 @@ test("someone else's case is not found", async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByTestId('case-missing')).toContainText('not in your queue');
 });
+
+test('an admin finds someone by name and gives them the case', async ({ page }) => {
+  await signIn(page, ADMIN);
+  // An unassigned case (nobody's queue is disturbed), given to the admin herself.
+  await page.goto('/cases?assignee=unassigned&sort=created');
+  const number = await page.getByTestId('case-row').first().getAttribute('data-number');
+  await page.goto(`/cases/${number}`);
+  await hydrated(page);
+  await expect(page.getByTestId('case-assignee')).toHaveText('Unassigned');
+  await page.getByTestId('person-search').fill('Aver');
+  await page.getByTestId('person-results').getByRole('button', { name: 'Avery Admin' }).click();
+  await expect(page.locator('select[data-field="assignee_id"]')).toHaveValue(/[0-9a-f-]{36}/);
+  await page.getByTestId('save-case').click();
+  await expect(page.getByTestId('case-assignee')).toHaveText('Avery Admin');
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await expect(page.getByTestId('activity')).toContainText('assigned the case to Avery Admin');
+});

@@ -11,7 +11,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{AppError, CaseDetail, CaseRecord, Comment};
+use crate::model::{AppError, Assignee, CaseDetail, CaseRecord, Comment};
 
 #[cfg(feature = "ssr")]
 use crate::model::{CaseFields, CasePriority, CaseStatus};
@@ -22,6 +22,13 @@ use crate::server::{authz::Capability, case_detail, case_edit, comments, request
 pub async fn load_case(number: i32) -> Result<CaseDetail, AppError> {
     let viewer = request::require(Capability::WorkOwnCases)?;
     case_detail::load(&request::state()?.pool, &viewer, number).await
+}
+
+/// People a case can be given to, by name or email (admins: everyone who works cases).
+#[server(endpoint = "case/people")]
+pub async fn find_people(query: String) -> Result<Vec<Assignee>, AppError> {
+    let viewer = request::require(Capability::ManageAllCases)?;
+    case_detail::find_people(&request::state()?.pool, &viewer, &query).await
 }
 
 /// Saves the case's fields if it is still at `version` (409 with the current case

@@ -11,8 +11,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::case_table::{priority_label, status_label};
-use crate::api::case::SaveCase;
-use crate::model::{Assignee, CaseFields, CasePriority, CaseRecord, CaseStatus, ConflictState};
+use super::viewer::use_viewer;
+use crate::api::case::{SaveCase, find_people};
+use crate::model::{
+    Assignee, CaseFields, CasePriority, CaseRecord, CaseStatus, ConflictState, Role,
+};
 
 /// The editor's state: the record it started from, the values shown, and whether they
 /// differ from it because the person typed.
@@ -132,6 +135,10 @@ pub fn CaseForm(
         }
     };
     let pending = save.pending();
+    // The people the select offers: the viewer and the current assignee to begin with,
+    // plus whoever an admin finds with the search below it.
+    let options = RwSignal::new(people);
+    let can_search = use_viewer().is_some_and(|viewer| viewer.role == Role::Admin);
     view! {
         <ActionForm action=save attr:data-testid="case-form" attr:class="space-y-3">
             <input type="hidden" name="number" value=number/>
@@ -184,13 +191,14 @@ pub fn CaseForm(
                             });
                         }>
                         <option value="" selected=move || form.with(|f| f.values.assignee_id.is_none())>"Unassigned"</option>
-                        {people.into_iter().map(|person| {
+                        {move || options.get().into_iter().map(|person| {
                             let id = person.id;
                             view! { <option value=id.to_string() selected=move || form.with(|f| f.values.assignee_id == Some(id))>{person.display_name}</option> }
                         }).collect_view()}
                     </select>
                 </label>
             </div>
+            {can_search.then(|| view! { <PersonSearch form options/> })}
             <fieldset class="grid gap-3 sm:grid-cols-2">
                 <legend class="mb-1 text-sm font-semibold">"Customer"</legend>
                 {text("customer_name", "Name", "text")}
@@ -209,6 +217,58 @@ pub fn CaseForm(
     }
 }
 
+/// The assignee picker's search (admins): type part of a name or email, pick a person,
+/// and they become the selected assignee.
+#[component]
+fn PersonSearch(form: RwSignal<FormState>, options: RwSignal<Vec<Assignee>>) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let found = LocalResource::new(move || {
+        let query = query.get();
+        async move {
+            if query.trim().chars().count() < 2 {
+                Ok(Vec::new())
+            } else {
+                find_people(query).await
+            }
+        }
+    });
+    let pick = move |person: Assignee| {
+        let id = person.id;
+        options.update(|people| {
+            if !people.iter().any(|p| p.id == id) {
+                people.push(person);
+            }
+        });
+        form.update(|f| {
+            f.values.assignee_id = Some(id);
+            f.dirty = f.values != f.base.fields;
+        });
+        query.set(String::new());
+    };
+    view! {
+        <div class="text-sm">
+            <input type="search" placeholder="Find someone to assign…" aria-label="Find someone to assign"
+                data-testid="person-search" class=INPUT
+                prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+            <Suspense>
+                {move || found.get().and_then(Result::ok).filter(|people| !people.is_empty()).map(|people| view! {
+                    <ul class="mt-1 divide-y divide-slate-100 rounded-md border border-slate-200 bg-white shadow-sm dark:divide-slate-800 dark:border-slate-700 dark:bg-slate-950" data-testid="person-results">
+                        {people.into_iter().map(|person| {
+                            let name = person.display_name.clone();
+                            view! {
+                                <li>
+                                    <button type="button" class="w-full px-3 py-1.5 text-left hover:bg-slate-50 dark:hover:bg-slate-800"
+                                        on:click=move |_| pick(person.clone())>{name}</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
 /// Shown when a save met a newer version: per field, what you started from, yours,
 /// and theirs now.
 #[component]
@@ -223,6 +283,14 @@ pub fn ConflictDialog(
         conflict.get().map(|state| {
             let (started, yours) = form.with_untracked(|f| (f.base.fields.clone(), f.values.clone()));
             let theirs = state.current.fields.clone();
+            // Their assignee may be someone this page has not listed yet.
+            if let (Some(id), Some(name)) = (theirs.assignee_id, state.current.assignee_name.clone()) {
+                people.update_value(|people| {
+                    if !people.iter().any(|p| p.id == id) {
+                        people.push(Assignee { id, display_name: name });
+                    }
+                });
+            }
             let fields: Vec<&'static str> = {
                 let mut all = started.differences(&yours);
                 for field in started.differences(&theirs) {

@@ -752,6 +752,42 @@ async fn the_page_and_its_forms_work_without_javascript(pool: PgPool) {
         page.body
             .contains("Posted <strong>without</strong> scripts")
     );
+
+    // A stale save by plain form: back to the case with the reason and what was typed,
+    // shown on the page (nothing saved, nothing lost).
+    let mut form = save_form(world.emils_case, 1_000, "pending");
+    form[2].1 = "Typed without scripts".into();
+    let request = Request::post("/api/case/save")
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("accept", "text/html")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &emil);
+    let body = serde_urlencoded::to_string(&form).unwrap();
+    let reply = common::send_body(world.state.clone(), request, Body::from(body)).await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert!(
+        reply
+            .location()
+            .starts_with(&format!("/cases/{}?error=", world.emils_case))
+    );
+    let page = common::get_with_cookie(world.state.clone(), reply.location(), &emil).await;
+    assert!(
+        page.body.contains("changed by someone else"),
+        "{}",
+        reply.location()
+    );
+    assert!(page.body.contains(r#"data-testid="sent-values""#));
+    assert!(page.body.contains("Typed without scripts"));
+    let title: String = sqlx::query_scalar(
+        "SELECT c.title FROM cases c JOIN users u ON u.id = c.assignee_id
+         WHERE u.email = 'emil@acme.example' AND c.number = $1",
+    )
+    .bind(world.emils_case)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_ne!(title, "Typed without scripts");
 }
 
 /// Reads server-sent events from a streaming response until `want` events arrived.

@@ -46,15 +46,8 @@ async fn setup(pool: &PgPool) -> World {
         PASSWORD,
     )
     .await;
-    let employees: Vec<Uuid> =
-        sqlx::query_scalar("SELECT id FROM users WHERE role = 'employee' ORDER BY email")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    common::cases_for_employees(pool, acme, 40, 20).await;
     let mut conn = pool.acquire().await.unwrap();
-    app::server::generate::generate_cases(&mut conn, acme, &employees, 40, 20)
-        .await
-        .unwrap();
     let globex = common::tenant_with_users(
         pool,
         "globex",

@@ -21,7 +21,6 @@ use app::model::{CaseRecord, Role};
 use app::server::AppState;
 use axum::http::StatusCode;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 const PASSWORD: &str = "a long password";
 const HOT_CASES: usize = 3;
@@ -76,16 +75,7 @@ async fn many_writers_on_a_few_hot_cases_lose_nothing(pool: PgPool) {
     let employees = ["emil@acme.example", "erin@acme.example", "eve@acme.example"];
     people.extend(employees.iter().map(|e| (*e, Role::Employee)));
     let acme = common::tenant_with_users(&pool, "acme", &people, PASSWORD).await;
-    let employee_ids: Vec<Uuid> =
-        sqlx::query_scalar("SELECT id FROM users WHERE role = 'employee' ORDER BY email")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    app::server::generate::generate_cases(&mut conn, acme, &employee_ids, HOT_CASES as u32, 0)
-        .await
-        .unwrap();
-    drop(conn);
+    let employee_ids = common::cases_for_employees(&pool, acme, HOT_CASES as u32, 0).await;
     let hot: Vec<i32> = sqlx::query_scalar("SELECT number FROM cases ORDER BY number")
         .fetch_all(&pool)
         .await

@@ -176,6 +176,28 @@ pub async fn tenant_with_users(
     tenant
 }
 
+/// Generates `cases` cases (and `comments` comments) spread over the tenant's
+/// employees, the way `casework seed` does; returns the employees' ids by email.
+pub async fn cases_for_employees(
+    pool: &PgPool,
+    tenant: uuid::Uuid,
+    cases: u32,
+    comments: u64,
+) -> Vec<uuid::Uuid> {
+    let employees: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT id FROM users WHERE tenant_id = $1 AND role = 'employee' ORDER BY email",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    app::server::generate::generate_cases(&mut conn, tenant, &employees, cases, comments)
+        .await
+        .unwrap();
+    employees
+}
+
 /// Posts the sign-in form, as the browser does (optionally presenting a cookie).
 pub async fn sign_in(state: &AppState, email: &str, password: &str, cookie: Option<&str>) -> Reply {
     post_form(

@@ -26,6 +26,11 @@ pub struct Enrichment {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "sqlx", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "sqlx",
+    sqlx(type_name = "enrichment_confidence", rename_all = "lowercase")
+)]
 pub enum Confidence {
     Low,
     Medium,

@@ -83,6 +83,24 @@ pub async fn post_form(
     send_body(state, request, Body::from(body)).await
 }
 
+/// A form post as a browser without JavaScript sends it (it accepts HTML, so server
+/// functions answer with a redirect).
+pub async fn post_html_form(
+    state: AppState,
+    path: &str,
+    form: &[(&str, &str)],
+    cookie: &str,
+) -> Reply {
+    let body = serde_urlencoded::to_string(form).unwrap_or_default();
+    let request = Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie);
+    send_body(state, request, Body::from(body)).await
+}
+
 /// Calls a server function the way the browser's server-function client does: a
 /// same-site form post with the session cookie.
 pub async fn call_fn(state: &AppState, cookie: &str, path: &str, form: &[(&str, String)]) -> Reply {

@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod case;
 pub mod cases;
+pub mod companies;

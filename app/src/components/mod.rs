@@ -8,6 +8,7 @@ mod comment_thread;
 mod error_panel;
 pub mod icons;
 mod live;
+mod score;
 mod status;
 pub mod theme_toggle;
 pub mod viewer;
@@ -20,6 +21,7 @@ pub use case_table::{CaseTable, Selection, StatusBadge, priority_label, status_l
 pub use comment_thread::{CommentThread, Composer};
 pub use error_panel::ErrorPanel;
 pub use live::{LiveChange, StreamEvent, use_event_stream};
+pub use score::{ScoreBadge, score_band};
 pub use status::set_response_status;
 pub use theme_toggle::ThemeToggle;
 pub use viewer::{SignedIn, use_viewer};

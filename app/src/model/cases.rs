@@ -288,10 +288,15 @@ pub enum MatchCount {
 
 impl MatchCount {
     pub fn label(self) -> String {
+        self.label_for("case", "cases")
+    }
+
+    /// "1 company", "412 companies", "10,000+ companies".
+    pub fn label_for(self, one: &str, many: &str) -> String {
         match self {
-            Self::Exact(1) => "1 case".to_string(),
-            Self::Exact(n) => format!("{} cases", group_thousands(n)),
-            Self::AtLeast(n) => format!("{}+ cases", group_thousands(n)),
+            Self::Exact(1) => format!("1 {one}"),
+            Self::Exact(n) => format!("{} {many}", group_thousands(n)),
+            Self::AtLeast(n) => format!("{}+ {many}", group_thousands(n)),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod bulk;
 mod case_detail;
 mod cases;
+mod companies;
 mod error;
 mod identity;
 mod theme;
@@ -17,6 +18,10 @@ pub use case_detail::{
 pub use cases::{
     Assignee, CaseFilter, CasePage, CasePriority, CaseRow, CaseSort, CaseStatus, Cursor,
     MatchCount, TeamPage,
+};
+pub use companies::{
+    CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, CompanyStage, Confidence,
+    EnrichmentStatus, NewCompany, Website, bounded_text,
 };
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};

@@ -2,6 +2,7 @@
 
 mod admin_users;
 mod case;
+mod companies;
 mod dashboard;
 mod login;
 mod not_found;
@@ -11,6 +12,7 @@ mod work;
 
 pub use admin_users::AdminUsers;
 pub use case::CasePage;
+pub use companies::Companies;
 pub use dashboard::Dashboard;
 pub use login::Login;
 pub use not_found::NotFound;

@@ -8,6 +8,7 @@ pub mod case_detail;
 pub mod case_edit;
 pub mod cases;
 pub mod comments;
+pub mod companies;
 pub mod config;
 pub mod db;
 pub mod generate;

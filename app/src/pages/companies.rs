@@ -1,0 +1,287 @@
+//! `/companies` — the workspace's companies: filters in the URL (bookmarkable, and a
+//! plain GET form without JavaScript), keyset pages, and the add form, which warns about
+//! a website already tracked before it is submitted.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+
+use crate::api::companies::{CreateCompany, check_website, error_text, list_companies};
+use crate::components::{ScoreBadge, When, set_response_status};
+use crate::model::{AppError, CompanyCursor, CompanyFilter, CompanyPage, CompanyStage};
+
+pub(crate) const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
+pub(crate) const LABEL: &str =
+    "mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500";
+
+#[component]
+pub fn Companies() -> impl IntoView {
+    let location = use_location();
+    let created = ServerAction::<CreateCompany>::new();
+    let page = Resource::new(
+        move || location.search.get(),
+        |search| list_companies(search.trim_start_matches('?').to_string()),
+    );
+    let filter =
+        move || CompanyFilter::from_query_string(&location.search.get()).unwrap_or_default();
+
+    // A company added with JavaScript opens its page, as the plain form post does.
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = created.value().get() {
+            navigate(&format!("/companies/{id}"), Default::default());
+        }
+    });
+
+    view! {
+        <Title text="Companies"/>
+        <header class="flex flex-wrap items-end justify-between gap-4">
+            <div>
+                <h1 class="text-2xl font-semibold tracking-tight">"Companies"</h1>
+                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Everything the workspace tracks, best fit first."</p>
+            </div>
+        </header>
+        <AddCompany action=created/>
+        {move || view! { <Filters filter=filter()/> }}
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading companies…"</p> }>
+            {move || page.get().map(|result| match result {
+                Ok(page) => view! { <Results page filter=filter()/> }.into_any(),
+                Err(error) => {
+                    set_response_status(error.status());
+                    view! { <ListError error/> }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Filters(filter: CompanyFilter) -> impl IntoView {
+    view! {
+        <Form method="GET" action="" attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <label class="min-w-48 flex-1 text-sm">
+                <span class=LABEL>"Search"</span>
+                <input type="search" name="q" maxlength="200" value=filter.q.clone() placeholder="Name, website, keywords" class=format!("{FIELD} w-full")/>
+            </label>
+            <label class="text-sm">
+                <span class=LABEL>"Sector"</span>
+                <input type="text" name="sector" maxlength="100" value=filter.sector.clone() list="sectors" placeholder="Any" class=FIELD/>
+            </label>
+            <label class="text-sm">
+                <span class=LABEL>"Stage"</span>
+                <select name="stage" class=FIELD>
+                    <option value="" selected=filter.stage.is_none()>"Any"</option>
+                    {CompanyStage::ALL.into_iter().map(|stage| view! {
+                        <option value=stage.as_str() selected=filter.stage == Some(stage)>{stage.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="text-sm">
+                <span class=LABEL>"Location"</span>
+                <input type="text" name="location" maxlength="100" value=filter.location.clone() placeholder="Any" class=FIELD/>
+            </label>
+            <label class="text-sm">
+                <span class=LABEL>"Min score"</span>
+                <input type="number" name="min_score" min="0" max="100" value=filter.min_score.map(|s| s.to_string()) class=format!("{FIELD} w-20")/>
+            </label>
+            <label class="text-sm">
+                <span class=LABEL>"Sort"</span>
+                <select name="sort" class=FIELD>
+                    <option value="score" selected=filter.sort.as_str() == "score">"Best score"</option>
+                    <option value="name" selected=filter.sort.as_str() == "name">"Name"</option>
+                    <option value="added" selected=filter.sort.as_str() == "added">"Recently added"</option>
+                </select>
+            </label>
+            {filter.list.map(|list| view! { <input type="hidden" name="list" value=list.to_string()/> })}
+            <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Apply"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn Results(page: CompanyPage, filter: CompanyFilter) -> impl IntoView {
+    let href = |after: Option<&CompanyCursor>| {
+        let query = filter.query_string(after);
+        if query.is_empty() {
+            "/companies".to_string()
+        } else {
+            format!("/companies?{query}")
+        }
+    };
+    let next_href = page.next.as_ref().map(|next| href(Some(next)));
+    let first_href = filter.after.as_ref().map(|_| href(None));
+    let sectors = page.sectors.clone();
+    view! {
+        <datalist id="sectors">
+            {sectors.into_iter().map(|sector| view! { <option value=sector/> }).collect_view()}
+        </datalist>
+        <div class="mt-6 flex items-center justify-between text-sm">
+            <p data-testid="match-count" class="font-medium">{page.count.label_for("company", "companies")}</p>
+            <nav aria-label="Pages" class="flex gap-3">
+                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}
+                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A> })}
+            </nav>
+        </div>
+        {if page.rows.is_empty() {
+            view! {
+                <div data-testid="empty-companies" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700">
+                    <p class="font-medium text-slate-700 dark:text-slate-200">"No companies match."</p>
+                    <p class="mt-1">"Add one above, or " <a href="/companies" class="text-indigo-700 underline dark:text-indigo-300">"clear the filters"</a> "."</p>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+                    <table data-testid="companies-table" class="min-w-full text-sm">
+                        <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-950">
+                            <tr>
+                                <th scope="col" class="px-3 py-2">"Name"</th>
+                                <th scope="col" class="px-3 py-2">"Website"</th>
+                                <th scope="col" class="px-3 py-2">"Sector"</th>
+                                <th scope="col" class="px-3 py-2">"Stage"</th>
+                                <th scope="col" class="px-3 py-2">"Location"</th>
+                                <th scope="col" class="px-3 py-2">"Score"</th>
+                                <th scope="col" class="px-3 py-2">"Confidence"</th>
+                                <th scope="col" class="px-3 py-2">"Enriched"</th>
+                            </tr>
+                        </thead>
+                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
+                            {page.rows.into_iter().map(|row| {
+                                let link = format!("/companies/{}", row.id);
+                                view! {
+                                    <tr data-testid="company-row" class="hover:bg-slate-50 dark:hover:bg-slate-800/50">
+                                        <td class="px-3 py-2 font-medium"><a href=link class="text-indigo-700 hover:underline dark:text-indigo-300">{row.name}</a></td>
+                                        <td class="px-3 py-2 text-slate-600 dark:text-slate-400">
+                                            <a href=row.website_url rel="noopener noreferrer nofollow" target="_blank" class="hover:underline">{row.website}</a>
+                                        </td>
+                                        <td class="px-3 py-2">{row.sector}</td>
+                                        <td class="px-3 py-2">{row.stage.map(|stage| stage.label())}</td>
+                                        <td class="px-3 py-2">{row.location}</td>
+                                        <td class="px-3 py-2"><ScoreBadge score=row.score status=row.enrichment_status/></td>
+                                        <td class="px-3 py-2 capitalize">{row.confidence.map(|c| c.as_str())}</td>
+                                        <td class="px-3 py-2 text-slate-600 dark:text-slate-400">{row.enriched_at.map(|at| view! { <When at/> })}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+        {next_href.map(|href| view! {
+            <div class="mt-4 text-right text-sm">
+                <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A>
+            </div>
+        })}
+    }
+}
+
+/// The add form: a plain form (works before hydration; the server redirects), which
+/// warns as soon as the website typed is one the workspace already tracks.
+#[component]
+fn AddCompany(action: ServerAction<CreateCompany>) -> impl IntoView {
+    let query = use_query_map();
+    // After a refused plain-form post the URL carries the error and what was typed.
+    let typed = move |key: &str| query.with_untracked(|q| q.get(key).unwrap_or_default());
+    let url_error = typed("add_error");
+    let open = !url_error.is_empty();
+    let website = RwSignal::new(typed("website"));
+    let known = Resource::new(
+        move || website.get(),
+        |website| async move {
+            if website.trim().len() < 4 {
+                return None;
+            }
+            check_website(website).await.ok().flatten()
+        },
+    );
+    let url_duplicate = typed("duplicate").parse::<i64>().ok();
+    // The message, and the company it is a duplicate of (linked).
+    let error = move || match action.value().get() {
+        Some(Err(error)) => {
+            let duplicate = match &error {
+                AppError::Conflict { current } => current.get("id").and_then(|id| id.as_i64()),
+                _ => None,
+            };
+            Some((error_text(&error), duplicate))
+        }
+        _ => (!url_error.is_empty()).then(|| (url_error.clone(), url_duplicate)),
+    };
+    let stage_typed = typed("stage");
+    view! {
+        <details open=open class="mt-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <summary class="cursor-pointer text-sm font-medium text-indigo-700 dark:text-indigo-300">"Add a company"</summary>
+            <ActionForm action attr:data-testid="add-company" attr:class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
+                <label class="text-sm">
+                    <span class=LABEL>"Name"</span>
+                    <input type="text" name="name" required maxlength="200" value=typed("name") class=format!("{FIELD} w-full")/>
+                </label>
+                <label class="text-sm">
+                    <span class=LABEL>"Website"</span>
+                    <input type="text" name="website" required maxlength="2048" placeholder="acme.com"
+                        prop:value=move || website.get()
+                        on:input=move |ev| website.set(event_target_value(&ev))
+                        class=format!("{FIELD} w-full")/>
+                </label>
+                <label class="text-sm">
+                    <span class=LABEL>"Sector"</span>
+                    <input type="text" name="sector" maxlength="100" list="sectors" value=typed("sector") class=format!("{FIELD} w-full")/>
+                </label>
+                <label class="text-sm">
+                    <span class=LABEL>"Stage"</span>
+                    <select name="stage" class=format!("{FIELD} w-full")>
+                        <option value="">"Unknown"</option>
+                        {CompanyStage::ALL.into_iter().map(|stage| view! {
+                            <option value=stage.as_str() selected=stage_typed == stage.as_str()>{stage.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="text-sm">
+                    <span class=LABEL>"Location"</span>
+                    <input type="text" name="location" maxlength="100" value=typed("location") class=format!("{FIELD} w-full")/>
+                </label>
+                <div class="sm:col-span-2 lg:col-span-5 flex flex-wrap items-center gap-4">
+                    <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50" disabled=move || action.pending().get()>"Add company"</button>
+                    <Transition fallback=|| ()>
+                        {move || known.get().flatten().map(|company| view! {
+                            <p role="status" data-testid="duplicate-warning" class="text-sm text-amber-800 dark:text-amber-300">
+                                "Already tracked as "
+                                <a href=format!("/companies/{}", company.id) class="font-medium underline">{company.name}</a>
+                                "."
+                            </p>
+                        })}
+                    </Transition>
+                    {move || error().map(|(message, duplicate)| view! {
+                        <p role="alert" data-testid="add-error" class="text-sm text-red-700 dark:text-red-300">
+                            {message}
+                            {duplicate.map(|id| view! {
+                                " " <a href=format!("/companies/{id}") class="font-medium underline">"Open it"</a>
+                            })}
+                        </p>
+                    })}
+                </div>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn ListError(error: AppError) -> impl IntoView {
+    let (heading, detail) = match &error {
+        AppError::Forbidden => (
+            "Not allowed",
+            "Companies are for analysts and admins.".to_string(),
+        ),
+        AppError::Invalid { .. } => ("These filters cannot be used", error.to_string()),
+        other => ("The companies could not be loaded", other.to_string()),
+    };
+    view! {
+        <section role="alert" data-testid="companies-error" class="mt-6 rounded-lg border border-red-200 bg-red-50 p-6 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+            <p class="font-semibold">{heading}</p>
+            <p class="mt-1">{detail}</p>
+            <p class="mt-3"><a href="/companies" class="font-medium underline">"Reset the filters"</a></p>
+        </section>
+    }
+}

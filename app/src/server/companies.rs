@@ -1,0 +1,300 @@
+//! Companies: one page of the list for a filter (keyset, capped count), and adding one
+//! with duplicate detection by normalised website.
+
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+
+use super::cases::COUNT_CAP;
+use super::db::{internal, tenant_tx, write_tx};
+use crate::model::{
+    AppError, CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, MatchCount,
+    NewCompany, Viewer,
+};
+
+pub const PAGE_SIZE: usize = 50;
+
+const COLUMNS: &str = "c.id, c.name, c.website, c.website_url, c.sector, c.stage, c.location,
+    c.score, c.confidence, c.enriched_at, e.status AS enrichment_status, c.created_at";
+
+pub async fn list(
+    pool: &PgPool,
+    viewer: &Viewer,
+    filter: &CompanyFilter,
+) -> Result<CompanyPage, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let mut rows = fetch_rows(&mut tx, viewer, filter, Some(PAGE_SIZE + 1)).await?;
+
+    let mut count_query =
+        QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM companies c WHERE ");
+    push_conditions(&mut count_query, viewer, filter);
+    count_query
+        .push(" LIMIT ")
+        .push_bind((COUNT_CAP + 1) as i64)
+        .push(") capped");
+    let counted: i64 = count_query
+        .build_query_scalar()
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+    let sectors: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT sector FROM companies WHERE tenant_id = $1 AND sector <> ''
+         ORDER BY sector LIMIT 200",
+    )
+    .bind(viewer.tenant_id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+
+    let next = if rows.len() > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE);
+        rows.last().map(|row| cursor_of(row, filter.sort))
+    } else {
+        None
+    };
+    let counted = counted.max(0) as u64;
+    Ok(CompanyPage {
+        rows,
+        count: if counted > COUNT_CAP {
+            MatchCount::AtLeast(COUNT_CAP)
+        } else {
+            MatchCount::Exact(counted)
+        },
+        next,
+        sectors,
+    })
+}
+
+/// Every company matching the filter, in its order, for the CSV export (`limit` bounds
+/// it).
+pub async fn export(
+    pool: &PgPool,
+    viewer: &Viewer,
+    filter: &CompanyFilter,
+    limit: usize,
+) -> Result<Vec<CompanyRow>, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let mut filter = filter.clone();
+    filter.after = None;
+    let rows = fetch_rows(&mut tx, viewer, &filter, Some(limit)).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(rows)
+}
+
+async fn fetch_rows(
+    tx: &mut sqlx::PgConnection,
+    viewer: &Viewer,
+    filter: &CompanyFilter,
+    limit: Option<usize>,
+) -> Result<Vec<CompanyRow>, AppError> {
+    let mut query = QueryBuilder::<Postgres>::new("SELECT ");
+    query
+        .push(COLUMNS)
+        .push(" FROM companies c LEFT JOIN enrichments e ON e.company_id = c.id WHERE ");
+    push_conditions(&mut query, viewer, filter);
+    if let Some(after) = &filter.after {
+        push_after(&mut query, after)?;
+    }
+    query.push(match filter.sort {
+        CompanySort::Score => " ORDER BY coalesce(c.score, -1) DESC, c.id DESC",
+        CompanySort::Name => " ORDER BY lower(c.name), c.id",
+        CompanySort::Added => " ORDER BY c.created_at DESC, c.id DESC",
+    });
+    if let Some(limit) = limit {
+        query.push(" LIMIT ").push_bind(limit as i64);
+    }
+    query
+        .build_query_as()
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)
+}
+
+fn push_conditions(
+    query: &mut QueryBuilder<'_, Postgres>,
+    viewer: &Viewer,
+    filter: &CompanyFilter,
+) {
+    // Said again beside row-level security so the planner uses the (tenant, …) indexes.
+    query.push("c.tenant_id = ").push_bind(viewer.tenant_id);
+    if !filter.sector.is_empty() {
+        query
+            .push(" AND lower(c.sector) = lower(")
+            .push_bind(filter.sector.clone())
+            .push(")");
+    }
+    if let Some(stage) = filter.stage {
+        query.push(" AND c.stage = ").push_bind(stage);
+    }
+    if !filter.location.is_empty() {
+        query
+            .push(" AND c.location ILIKE ")
+            .push_bind(format!("%{}%", escape_like(&filter.location)));
+    }
+    if let Some(score) = filter.min_score {
+        query
+            .push(" AND coalesce(c.score, -1) >= ")
+            .push_bind(i16::from(score));
+    }
+    if !filter.q.is_empty() {
+        query
+            .push(" AND c.search @@ websearch_to_tsquery('english', ")
+            .push_bind(filter.q.clone())
+            .push(")");
+    }
+    if let Some(list) = filter.list {
+        // Only a list the viewer can see: a shared one, or their own.
+        query
+            .push(
+                " AND EXISTS (SELECT 1 FROM company_list_items i JOIN company_lists l ON l.id = i.list_id
+                  WHERE i.company_id = c.id AND i.list_id = ",
+            )
+            .push_bind(list)
+            .push(" AND (l.owner_id IS NULL OR l.owner_id = ")
+            .push_bind(viewer.user_id)
+            .push("))");
+    }
+}
+
+fn push_after(
+    query: &mut QueryBuilder<'_, Postgres>,
+    after: &CompanyCursor,
+) -> Result<(), AppError> {
+    match after {
+        CompanyCursor::Score(score, id) => {
+            query
+                .push(" AND (coalesce(c.score, -1), c.id) < (")
+                .push_bind(*score)
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        CompanyCursor::Name(name, id) => {
+            query
+                .push(" AND (lower(c.name), c.id) > (")
+                .push_bind(name.clone())
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        CompanyCursor::Added(micros, id) => {
+            let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(*micros) * 1_000)
+                .map_err(|_| {
+                    AppError::invalid(
+                        "after",
+                        "is not a page marker from this list; start from the first page",
+                    )
+                })?;
+            query
+                .push(" AND (c.created_at, c.id) < (")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+    }
+    Ok(())
+}
+
+fn cursor_of(row: &CompanyRow, sort: CompanySort) -> CompanyCursor {
+    match sort {
+        CompanySort::Score => CompanyCursor::Score(row.score.unwrap_or(-1), row.id),
+        CompanySort::Name => CompanyCursor::Name(row.name.to_lowercase(), row.id),
+        CompanySort::Added => CompanyCursor::Added(
+            (row.created_at.unix_timestamp_nanos() / 1_000) as i64,
+            row.id,
+        ),
+    }
+}
+
+/// `%` and `_` typed by a person are literal characters, not wildcards.
+pub fn escape_like(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A company already tracked under the same normalised website.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Existing {
+    pub id: i64,
+    pub name: String,
+}
+
+pub async fn find_by_website(
+    pool: &PgPool,
+    viewer: &Viewer,
+    website_key: &str,
+) -> Result<Option<Existing>, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let existing = sqlx::query_as("SELECT id, name FROM companies WHERE website = $1")
+        .bind(website_key)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(existing)
+}
+
+/// Adds a company, audited. A website already tracked in the workspace is a 409
+/// carrying the existing company (`{"id", "name"}`), also when two people add it at the
+/// same moment: the unique index decides, not a look-up before the insert.
+pub async fn create(pool: &PgPool, viewer: &Viewer, new: &NewCompany) -> Result<i64, AppError> {
+    let mut tx = write_tx(pool, viewer.tenant_id)
+        .await
+        .map_err(super::db::unavailable)?;
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO companies (tenant_id, name, website_url, website, sector, stage, location, added_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (tenant_id, website) DO NOTHING
+         RETURNING id",
+    )
+    .bind(viewer.tenant_id)
+    .bind(&new.name)
+    .bind(&new.website.url)
+    .bind(&new.website.key)
+    .bind(&new.sector)
+    .bind(new.stage)
+    .bind(&new.location)
+    .bind(viewer.user_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .and_then(|id| id.ok_or(sqlx::Error::RowNotFound));
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::RowNotFound) => {
+            drop(tx);
+            let existing = find_by_website(pool, viewer, &new.website.key)
+                .await?
+                .ok_or(AppError::Unavailable)?;
+            return Err(duplicate(&existing));
+        }
+        Err(error) => return Err(internal(error)),
+    };
+    sqlx::query(
+        "INSERT INTO company_actions (tenant_id, company_id, actor_id, kind, after)
+         VALUES ($1, $2, $3, 'create', $4)",
+    )
+    .bind(viewer.tenant_id)
+    .bind(id)
+    .bind(viewer.user_id)
+    .bind(serde_json::json!({
+        "name": new.name,
+        "website": new.website.url,
+        "sector": new.sector,
+        "stage": new.stage,
+        "location": new.location,
+    }))
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(id)
+}
+
+pub fn duplicate(existing: &Existing) -> AppError {
+    AppError::Conflict {
+        current: serde_json::json!({ "id": existing.id, "name": existing.name }),
+    }
+}

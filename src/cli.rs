@@ -30,6 +30,9 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run background jobs (enrichment) without serving HTTP, for scale-out beside
+    /// `serve` (set WORKERS=0 there to leave all jobs to workers).
+    Worker,
     /// Load data into the database (migrating first): `--demo`, or a generated tenant
     /// (`--cases 1000000 --employees 2000 --comments 5000000`).
     #[command(group(clap::ArgGroup::new("what").required(true).args(["demo", "cases"])))]
@@ -106,6 +109,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(config).await,
+        Command::Worker => startup::work(config).await,
         Command::Migrate => {
             startup::migrate(&config).await?;
             println!("migrations applied to {}", config.database_display());

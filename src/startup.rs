@@ -19,6 +19,7 @@ use leptos::config::{Env, LeptosOptions, get_configuration};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -52,6 +53,7 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 /// The state every handler sees. The pool is lazy: building it never waits on the
 /// database.
 pub fn state(config: Config) -> anyhow::Result<AppState> {
+    let jobs = Arc::new(app::server::jobs::Jobs::new(&config).map_err(anyhow::Error::msg)?);
     Ok(AppState {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
@@ -66,6 +68,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         started_at: Instant::now(),
         live: app::server::live::channel(),
+        jobs,
         stopping: tokio::sync::watch::channel(false).0,
     })
 }
@@ -99,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/google/callback", get(http::google::callback))
         .route("/api/events", get(http::events::queue_events))
         .route("/api/cases/{number}/events", get(http::events::case_events))
+        .route(
+            "/api/companies/{id}/events",
+            get(http::events::company_events),
+        )
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -148,13 +155,53 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "serving http://{}", listener.local_addr()?);
     tokio::spawn(delete_expired_sessions(state.pool.clone()));
     start_live_updates(&state);
+    let stop_workers = CancellationToken::new();
+    if state.config.workers > 0 {
+        state
+            .jobs
+            .spawn_workers(state.config.workers as usize, stop_workers.clone());
+    }
     let stopping = state.stopping.clone();
     let signal = async move {
         shutdown_signal().await;
         stopping.send_replace(true);
+        // Workers stop taking jobs; the ones running finish (or are taken over by
+        // another worker once their heartbeat stops).
+        stop_workers.cancel();
     };
     serve_until(listener, router(state), signal, grace).await?;
     tracing::info!("shutdown complete");
+    Ok(())
+}
+
+/// `casework worker`: migrate, then run background jobs only (no HTTP) until
+/// SIGINT/SIGTERM; running jobs get their timeout to finish.
+pub async fn work(config: Config) -> anyhow::Result<()> {
+    migrate(&config).await?;
+    let concurrency = config.workers.max(1) as usize;
+    let state = state(config)?;
+    let stop = CancellationToken::new();
+    let signal = {
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: finishing running jobs");
+            stop.cancel();
+        }
+    };
+    tokio::spawn(signal);
+    tracing::info!(concurrency, "worker running");
+    let mut backoff = std::time::Duration::from_millis(500);
+    while !stop.is_cancelled() {
+        match state.jobs.run_workers(concurrency, stop.clone()).await {
+            Ok(()) => break,
+            Err(_) => {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(30));
+            }
+        }
+    }
+    tracing::info!("worker stopped");
     Ok(())
 }
 

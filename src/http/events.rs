@@ -110,7 +110,7 @@ async fn open_case_stream(
             {
                 Some(announced(&change))
             }
-            Ok(LiveEvent::Changed(_)) => None,
+            Ok(LiveEvent::Changed(_) | LiveEvent::Company(_)) => None,
             // Lost notifications (a lagging stream, a listener reconnect): reload.
             Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
         };
@@ -133,7 +133,7 @@ pub async fn queue_events(
             Ok(LiveEvent::Changed(change)) if may_hear(&viewer, &change) => {
                 Some(announced(&change))
             }
-            Ok(LiveEvent::Changed(_)) => None,
+            Ok(LiveEvent::Changed(_) | LiveEvent::Company(_)) => None,
             Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
         };
         std::future::ready(event)
@@ -181,4 +181,53 @@ fn sse(state: &AppState, events: impl Stream<Item = Event> + Send + 'static) -> 
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+/// `/api/companies/{id}/events`: one company's changes (its enrichment moving through
+/// queued → running (step) → done / failed), for its page to reload what changed. No
+/// replay: the page reloads the whole enrichment on every event and on reconnecting.
+pub async fn company_events(
+    State(state): State<AppState>,
+    viewer: Option<Extension<Viewer>>,
+    Path(id): Path<i64>,
+) -> Response {
+    let viewer =
+        match app::server::companies::require_access(&state.pool, viewer.map(|v| v.0)).await {
+            Ok(viewer) => viewer,
+            Err(error) => return error_response(error),
+        };
+    let live = BroadcastStream::new(state.live.subscribe());
+    // The company must be one of the viewer's workspace.
+    let exists = async {
+        let mut tx = tenant_tx(&state.pool, viewer.tenant_id).await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok::<_, AppError>(found.is_some())
+    };
+    match exists.await {
+        Ok(true) => {}
+        Ok(false) => return error_response(AppError::NotFound),
+        Err(error) => return error_response(error),
+    }
+    let tenant_id = viewer.tenant_id;
+    let live = live.filter_map(move |event| {
+        let event =
+            match event {
+                Ok(LiveEvent::Company(change))
+                    if change.tenant_id == tenant_id && change.company_id == id =>
+                {
+                    Some(Event::default().event("company").data(
+                        serde_json::json!({ "company_id": id, "kind": change.kind }).to_string(),
+                    ))
+                }
+                Ok(LiveEvent::Company(_) | LiveEvent::Changed(_)) => None,
+                Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
+            };
+        std::future::ready(event)
+    });
+    sse(&state, live)
 }

@@ -3,6 +3,8 @@
 //! database, and a way to call the real router.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod site;
+
 use app::server::{AppState, Config};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -14,9 +14,10 @@ use crate::server::{authz::Capability, companies, request};
 /// query string; a bad value is a clear 422).
 #[server(endpoint = "companies/list")]
 pub async fn list_companies(query: String) -> Result<CompanyPage, AppError> {
-    let viewer = request::require(Capability::UseCompanies)?;
+    let pool = &request::state()?.pool;
+    let viewer = companies::require_access(pool, request::viewer()).await?;
     let filter = CompanyFilter::from_query_string(&query)?;
-    companies::list(&request::state()?.pool, &viewer, &filter).await
+    companies::list(pool, &viewer, &filter).await
 }
 
 /// A company already tracked under a website, so the add form can warn while the

@@ -5,3 +5,4 @@ pub mod admin;
 pub mod case;
 pub mod cases;
 pub mod companies;
+pub mod company;

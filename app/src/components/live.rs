@@ -20,6 +20,8 @@ pub struct LiveChange {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
     Changed(LiveChange),
+    /// A company changed (its enrichment moved on): the id.
+    Company(i64),
     /// Events may have been lost: reload what the page shows.
     Resync,
 }
@@ -50,14 +52,31 @@ pub fn use_event_stream(url: String, on_event: impl Fn(StreamEvent) + 'static) {
             }
         })
     };
+    let company = {
+        let on_event = on_event.clone();
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            #[derive(Deserialize)]
+            struct CompanyChange {
+                company_id: i64,
+            }
+            let parsed = event
+                .data()
+                .as_string()
+                .and_then(|data| serde_json::from_str::<CompanyChange>(&data).ok());
+            if let Some(change) = parsed {
+                on_event(StreamEvent::Company(change.company_id));
+            }
+        })
+    };
     let resync =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| on_event(StreamEvent::Resync));
     let _ = source.add_event_listener_with_callback("change", change.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("resync", resync.as_ref().unchecked_ref());
-    // The closures live as long as the stream; both go when the component does.
-    let held = StoredValue::new_local(Some((source, change, resync)));
+    let _ = source.add_event_listener_with_callback("company", company.as_ref().unchecked_ref());
+    // The closures live as long as the stream; all go when the component does.
+    let held = StoredValue::new_local(Some((source, change, resync, company)));
     on_cleanup(move || {
-        if let Some(Some((source, _, _))) = held.try_update_value(Option::take) {
+        if let Some(Some((source, ..))) = held.try_update_value(Option::take) {
             source.close();
         }
     });

@@ -5,6 +5,7 @@ mod bulk;
 mod case_detail;
 mod cases;
 mod companies;
+mod company_detail;
 mod error;
 mod identity;
 mod theme;
@@ -22,6 +23,10 @@ pub use cases::{
 pub use companies::{
     CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, CompanyStage, Confidence,
     EnrichmentStatus, NewCompany, Website, bounded_text,
+};
+pub use company_detail::{
+    CompanyDetail, CompanyRecord, Enrichment, EnrichmentResult, EnrichmentView, Quota, Step,
+    format_usd,
 };
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};

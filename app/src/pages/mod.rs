@@ -3,6 +3,7 @@
 mod admin_users;
 mod case;
 mod companies;
+mod company;
 mod dashboard;
 mod login;
 mod not_found;
@@ -13,6 +14,7 @@ mod work;
 pub use admin_users::AdminUsers;
 pub use case::CasePage;
 pub use companies::Companies;
+pub use company::CompanyPage;
 pub use dashboard::Dashboard;
 pub use login::Login;
 pub use not_found::NotFound;

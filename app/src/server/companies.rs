@@ -298,3 +298,53 @@ pub fn duplicate(existing: &Existing) -> AppError {
         current: serde_json::json!({ "id": existing.id, "name": existing.name }),
     }
 }
+
+/// The viewer, if they may see companies: analysts and admins, and employees where the
+/// workspace lets them enrich (401 / 403 otherwise).
+pub async fn require_access(pool: &PgPool, viewer: Option<Viewer>) -> Result<Viewer, AppError> {
+    let viewer = viewer.ok_or(AppError::Unauthenticated)?;
+    if super::authz::allows(viewer.role, super::authz::Capability::UseCompanies) {
+        return Ok(viewer);
+    }
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let allowed = super::enrichment::may_enrich(&mut tx, &viewer)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    if allowed {
+        Ok(viewer)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// One company for its page: details, enrichment, and the viewer's quota.
+pub async fn detail(
+    pool: &PgPool,
+    viewer: &Viewer,
+    id: i64,
+    limits: &super::config::PlanLimits,
+) -> Result<crate::model::CompanyDetail, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let company: crate::model::CompanyRecord = sqlx::query_as(
+        "SELECT c.id, c.name, c.website, c.website_url, c.sector, c.stage, c.location, c.version,
+                u.display_name AS added_by, c.created_at, c.updated_at
+         FROM companies c LEFT JOIN users u ON u.id = c.added_by
+         WHERE c.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
+    let enrichment = super::enrichment::view(&mut tx, id).await?;
+    let quota = super::enrichment::quota(&mut tx, viewer, limits)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(crate::model::CompanyDetail {
+        company,
+        enrichment,
+        quota,
+    })
+}

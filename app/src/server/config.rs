@@ -108,6 +108,112 @@ pub struct Config {
     /// After SIGINT/SIGTERM, how long in-flight requests may take to finish, in seconds.
     #[arg(long, env = "SHUTDOWN_GRACE_S", default_value_t = 30)]
     pub shutdown_grace_s: u64,
+
+    /// Background jobs `serve` runs at once in-process (0: none; run `casework worker`
+    /// beside it instead).
+    #[arg(long, env = "WORKERS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub workers: u32,
+
+    /// Who enriches companies: `heuristic` (offline, free) or `openai` (any
+    /// OpenAI-compatible chat API, see OPENAI_*).
+    #[arg(long, env = "ENRICH_PROVIDER", value_enum, default_value_t = EnrichProvider::Heuristic)]
+    pub enrich_provider: EnrichProvider,
+
+    /// Base URL of the OpenAI-compatible API (OpenAI, a local vLLM or Ollama…).
+    #[arg(
+        long,
+        env = "OPENAI_BASE_URL",
+        default_value = "https://api.openai.com/v1"
+    )]
+    pub openai_base_url: String,
+
+    #[arg(long, env = "OPENAI_API_KEY", value_parser = parse_secret, hide_env_values = true)]
+    pub openai_api_key: Option<SecretString>,
+
+    #[arg(long, env = "OPENAI_MODEL", default_value = "gpt-4o-mini")]
+    pub openai_model: String,
+
+    /// US dollars per million input/output tokens, per model.
+    #[arg(
+        long,
+        env = "OPENAI_PRICES",
+        default_value = "gpt-4o-mini=0.15/0.60,gpt-4o=2.50/10.00"
+    )]
+    pub openai_prices: String,
+
+    /// Longest an OpenAI-compatible call may take, in seconds.
+    #[arg(long, env = "OPENAI_TIMEOUT_S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub openai_timeout_s: u64,
+
+    /// Enrichments each person may ask for per hour, by the tenant's plan.
+    #[arg(long, env = "ENRICH_PER_HOUR", default_value = "free=10,pro=100,enterprise=1000", value_parser = parse_plan_limits)]
+    pub enrich_per_hour: PlanLimits,
+
+    /// Attempts an enrichment gets before it is marked failed (retries back off
+    /// exponentially from ENRICH_RETRY_BASE_MS).
+    #[arg(long, env = "ENRICH_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub enrich_max_attempts: u32,
+
+    #[arg(long, env = "ENRICH_RETRY_BASE_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(10..=3_600_000))]
+    pub enrich_retry_base_ms: u32,
+
+    /// How long a running job may go without a heartbeat before another worker takes
+    /// it over (its worker is presumed dead), in seconds.
+    #[arg(long, env = "JOB_HEARTBEAT_S", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub job_heartbeat_s: u64,
+
+    /// Lets enrichment fetch loopback addresses (127.0.0.1, localhost). For tests with a
+    /// local fixture site only: it opens the SSRF guard to this machine.
+    #[arg(long, env = "FETCH_ALLOW_LOOPBACK", default_value_t = false)]
+    pub fetch_allow_loopback: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnrichProvider {
+    Heuristic,
+    Openai,
+}
+
+/// A per-plan number, e.g. enrichments per person per hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanLimits {
+    pub free: u32,
+    pub pro: u32,
+    pub enterprise: u32,
+}
+
+impl PlanLimits {
+    pub fn for_plan(&self, plan: &str) -> u32 {
+        match plan {
+            "pro" => self.pro,
+            "enterprise" => self.enterprise,
+            _ => self.free,
+        }
+    }
+}
+
+fn parse_plan_limits(value: &str) -> Result<PlanLimits, String> {
+    let mut limits = PlanLimits {
+        free: 10,
+        pro: 100,
+        enterprise: 1000,
+    };
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (plan, number) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("`{entry}`: expected plan=number, e.g. free=10"))?;
+        let number: u32 = number
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{entry}`: {number} is not a whole number"))?;
+        match plan.trim() {
+            "free" => limits.free = number,
+            "pro" => limits.pro = number,
+            "enterprise" => limits.enterprise = number,
+            other => return Err(format!("`{other}` is not a plan (free, pro, enterprise)")),
+        }
+    }
+    Ok(limits)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

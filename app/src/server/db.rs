@@ -99,6 +99,9 @@ pub async fn admin_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
         .await
 }
 
+/// Ours, then the job queue's (which lives in its own schema, `underway`).
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
-    MIGRATOR.run(pool).await
+    MIGRATOR.run(pool).await?;
+    super::jobs::migrate(pool).await?;
+    Ok(())
 }

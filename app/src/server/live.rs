@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 /// The channel every case change is announced on.
 pub const CHANNEL: &str = "case_changes";
+/// The channel company changes (enrichment progress above all) are announced on.
+pub const COMPANY_CHANNEL: &str = "company_changes";
 /// Entries per notification: ~100 bytes each keeps a payload under 6 KB.
 const PER_NOTIFICATION: usize = 50;
 
@@ -37,9 +39,40 @@ pub struct CaseChange {
 #[derive(Debug, Clone)]
 pub enum LiveEvent {
     Changed(CaseChange),
+    Company(CompanyChange),
     /// The listener lost its connection (and so possibly some notifications): every
     /// stream should tell its page to reload what it shows.
     Resync,
+}
+
+/// Something about one company changed (its enrichment moved a step, finished or
+/// failed; its details were edited).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyChange {
+    pub tenant_id: Uuid,
+    pub company_id: i64,
+    pub kind: String,
+}
+
+/// Queues a company notification in the caller's transaction.
+pub async fn announce_company(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    company_id: i64,
+    kind: &str,
+) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(&CompanyChange {
+        tenant_id,
+        company_id,
+        kind: kind.to_string(),
+    })
+    .map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(COMPANY_CHANNEL)
+        .bind(payload)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -103,7 +136,7 @@ pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>) {
     loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
-                if let Err(error) = listener.listen(CHANNEL).await {
+                if let Err(error) = listener.listen_all([CHANNEL, COMPANY_CHANNEL]).await {
                     tracing::warn!(%error, "could not LISTEN for case changes");
                 } else {
                     backoff = std::time::Duration::from_millis(250);
@@ -122,6 +155,17 @@ pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>) {
 async fn receive(listener: &mut PgListener, sender: &broadcast::Sender<LiveEvent>) {
     loop {
         match listener.try_recv().await {
+            Ok(Some(notification)) if notification.channel() == COMPANY_CHANNEL => {
+                match serde_json::from_str::<CompanyChange>(notification.payload()) {
+                    Ok(change) => {
+                        let _ = sender.send(LiveEvent::Company(change));
+                    }
+                    Err(_) => tracing::warn!(
+                        payload = notification.payload(),
+                        "unreadable company notification"
+                    ),
+                }
+            }
             Ok(Some(notification)) => {
                 let Ok(payload) = serde_json::from_str::<Payload>(notification.payload()) else {
                     tracing::warn!(

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Flips to true when the server starts shutting down: long-lived responses (event
     /// streams) end then, instead of holding the shutdown for its whole grace period.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Background jobs: the queue requests enqueue into, and the workers `serve` runs.
+    pub jobs: Arc<super::jobs::Jobs>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

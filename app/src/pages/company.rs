@@ -1,0 +1,409 @@
+//! `/companies/{id}` — one company: its details and its enrichment (score gauge,
+//! confidence, summary, what they do, keywords, signals with their evidence, sources,
+//! provider and cost), with the Enrich button and the quota beside it.
+//!
+//! The enrichment runs as a background job; the page follows it live (queued → the
+//! step it is on → done or failed) through the company's event stream, reloading only
+//! when the server says something moved — no polling.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::company::{RequestEnrichment, load_company};
+use crate::components::{When, score_band, set_response_status, use_event_stream};
+use crate::model::{
+    AppError, CompanyDetail, EnrichmentResult, EnrichmentStatus, EnrichmentView, Quota, Step,
+    format_usd,
+};
+use enrich::SignalKind;
+
+#[component]
+pub fn CompanyPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .filter(|id| *id > 0)
+    };
+    let enrich = ServerAction::<RequestEnrichment>::new();
+    // Bumped by the live stream: the enrichment moved on.
+    let heard = RwSignal::new(0u64);
+    let detail = Resource::new(
+        move || (id(), heard.get(), enrich.version().get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => load_company(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    Effect::new(move |_| {
+        if let Some(id) = id() {
+            use_event_stream(format!("/api/companies/{id}/events"), move |_| {
+                heard.update(|n| *n += 1)
+            });
+        }
+    });
+    view! {
+        // Transition: while a live update reloads, the page keeps showing the last state.
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the company…"</p> }>
+            {move || detail.get().map(|result| match result {
+                Ok(detail) => view! { <Company detail enrich/> }.into_any(),
+                Err(error) => {
+                    set_response_status(error.status());
+                    view! { <Missing error/> }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Company(detail: CompanyDetail, enrich: ServerAction<RequestEnrichment>) -> impl IntoView {
+    let company = detail.company;
+    let facts: Vec<(&str, String)> = [
+        ("Sector", company.sector.clone()),
+        (
+            "Stage",
+            company
+                .stage
+                .map(|s| s.label().to_string())
+                .unwrap_or_default(),
+        ),
+        ("Location", company.location.clone()),
+        ("Added by", company.added_by.clone().unwrap_or_default()),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .collect();
+    view! {
+        <Title text=company.name.clone()/>
+        <nav class="text-sm"><A href="/companies" attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← Companies"</A></nav>
+        <header class="mt-3 flex flex-wrap items-start justify-between gap-4">
+            <div>
+                <h1 data-testid="company-name" class="text-2xl font-semibold tracking-tight">{company.name.clone()}</h1>
+                <p class="mt-1 text-sm">
+                    <a href=company.website_url.clone() rel="noopener noreferrer nofollow" target="_blank" class="text-indigo-700 hover:underline dark:text-indigo-300">{company.website.clone()}</a>
+                </p>
+                <dl class="mt-3 flex flex-wrap gap-x-6 gap-y-1 text-sm">
+                    {facts.into_iter().map(|(term, value)| view! {
+                        <div class="flex gap-1.5"><dt class="text-slate-500">{term}</dt><dd>{value}</dd></div>
+                    }).collect_view()}
+                    <div class="flex gap-1.5"><dt class="text-slate-500">"Added"</dt><dd><When at=company.created_at/></dd></div>
+                </dl>
+            </div>
+            <EnrichControl id=company.id view=detail.enrichment.clone() quota=detail.quota.clone() enrich/>
+        </header>
+        <BudgetBanner quota=detail.quota/>
+        <EnrichmentPanel view=detail.enrichment/>
+    }
+}
+
+/// The Enrich / Re-enrich button (a plain form: it works before hydration), with what
+/// the person has left this hour, or why they cannot.
+#[component]
+fn EnrichControl(
+    id: i64,
+    view: Option<EnrichmentView>,
+    quota: Quota,
+    enrich: ServerAction<RequestEnrichment>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let url_error = query.with_untracked(|q| q.get("error"));
+    let active = view.as_ref().is_some_and(|v| v.status.is_active());
+    let label = if view.as_ref().is_some_and(|v| v.result.is_some()) {
+        "Re-enrich"
+    } else {
+        "Enrich"
+    };
+    let remaining = quota.remaining();
+    let blocked = !quota.may_enrich || remaining == 0 || quota.budget_percent() >= 100;
+    let note = if !quota.may_enrich {
+        "Your role cannot run enrichments in this workspace.".to_string()
+    } else if remaining == 0 {
+        format!(
+            "Hourly limit reached ({}); the next one frees up in {}.",
+            quota.per_hour,
+            minutes(quota.frees_in_s)
+        )
+    } else {
+        format!("{remaining} of {} left this hour", quota.per_hour)
+    };
+    let error = move || match enrich.value().get() {
+        Some(Err(error)) => Some(error.to_string()),
+        _ => url_error.clone(),
+    };
+    view! {
+        <div class="flex flex-col items-end gap-1 text-sm">
+            <ActionForm action=enrich attr:data-testid="enrich-form">
+                <input type="hidden" name="id" value=id.to_string()/>
+                <button type="submit" data-testid="enrich-button"
+                    disabled=move || active || blocked || enrich.pending().get()
+                    class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:cursor-not-allowed disabled:opacity-50">
+                    {if active { "Enriching…" } else { label }}
+                </button>
+            </ActionForm>
+            <p data-testid="quota" class="text-xs text-slate-500">{note}</p>
+            {move || error().map(|message| view! {
+                <p role="alert" data-testid="enrich-error" class="max-w-xs text-right text-xs text-red-700 dark:text-red-300">{message}</p>
+            })}
+        </div>
+    }
+}
+
+fn minutes(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!("{seconds} s"),
+        _ => format!("{} min", seconds.div_ceil(60)),
+    }
+}
+
+/// The workspace's monthly budget: a warning from 80 %, a refusal at 100 %.
+#[component]
+fn BudgetBanner(quota: Quota) -> impl IntoView {
+    let percent = quota.budget_percent();
+    let spent = format!(
+        "{} of {}",
+        format_usd(quota.spent_this_month_micros),
+        format_usd(quota.budget_micros)
+    );
+    (percent >= 80).then(|| {
+        let (message, colours) = if percent >= 100 {
+            (
+                format!("This workspace has used its whole enrichment budget for the month ({spent}). New enrichments are refused until an admin raises it or the month ends."),
+                "border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100",
+            )
+        } else {
+            (
+                format!("This workspace has used {percent} % of its enrichment budget for the month ({spent})."),
+                "border-amber-200 bg-amber-50 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-100",
+            )
+        };
+        view! { <p role="status" data-testid="budget-banner" class=format!("mt-4 rounded-md border px-4 py-2 text-sm {colours}")>{message}</p> }
+    })
+}
+
+#[component]
+fn EnrichmentPanel(view: Option<EnrichmentView>) -> impl IntoView {
+    let Some(view) = view else {
+        return view! {
+            <section data-testid="enrichment" class="mt-6 rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
+                <p class="font-medium text-slate-700 dark:text-slate-200">"Not enriched yet."</p>
+                <p class="mt-1">"Enrich reads the company's website and scores it; it runs in the background."</p>
+            </section>
+        }
+        .into_any();
+    };
+    let status = view.status;
+    view! {
+        <section data-testid="enrichment" data-status=status.as_str() class="mt-6 space-y-6">
+            <RunStatus view=view.clone()/>
+            {view.result.map(|result| view! { <ResultView result/> })}
+        </section>
+    }
+    .into_any()
+}
+
+/// Where the latest run is: queued, the step it is on, or why it failed.
+#[component]
+fn RunStatus(view: EnrichmentView) -> impl IntoView {
+    let box_class = "rounded-lg border px-4 py-3 text-sm";
+    match view.status {
+        EnrichmentStatus::Queued => view! {
+            <div data-testid="run-status" class=format!("{box_class} border-indigo-200 bg-indigo-50 text-indigo-900 dark:border-indigo-900 dark:bg-indigo-950 dark:text-indigo-100")>
+                <p class="font-medium">"Queued"</p>
+                {view.error.map(|error| view! { <p class="mt-1">{error}</p> })}
+            </div>
+        }
+        .into_any(),
+        EnrichmentStatus::Running => {
+            let step = view.step.unwrap_or(Step::Fetching);
+            let done = match step {
+                Step::Fetching => 1,
+                Step::Extracting => 2,
+                Step::Scoring => 3,
+            };
+            view! {
+                <div data-testid="run-status" class=format!("{box_class} border-indigo-200 bg-indigo-50 text-indigo-900 dark:border-indigo-900 dark:bg-indigo-950 dark:text-indigo-100")>
+                    <p class="font-medium">{step.label()} "…"</p>
+                    <div class="mt-2 h-1.5 w-full overflow-hidden rounded bg-indigo-100 dark:bg-indigo-900" role="progressbar" aria-valuemin="0" aria-valuemax="3" aria-valuenow=done.to_string()>
+                        <div class="h-full bg-indigo-600 transition-all" style=format!("width: {}%", done * 100 / 3)></div>
+                    </div>
+                    {(view.attempts > 1).then(|| view! { <p class="mt-1 text-xs">"Attempt " {view.attempts}</p> })}
+                </div>
+            }
+            .into_any()
+        }
+        EnrichmentStatus::Failed => view! {
+            <div data-testid="run-status" role="alert" class=format!("{box_class} border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100")>
+                <p class="font-medium">"The last enrichment failed"</p>
+                <p class="mt-1">{view.error.unwrap_or_default()}</p>
+                {view.result.is_some().then(|| view! { <p class="mt-1 text-xs">"The previous result is shown below."</p> })}
+            </div>
+        }
+        .into_any(),
+        EnrichmentStatus::Done => ().into_any(),
+    }
+}
+
+#[component]
+fn ResultView(result: EnrichmentResult) -> impl IntoView {
+    let found = result.enrichment;
+    let (band, colours) = score_band(i16::from(found.score));
+    let mut kinds: Vec<SignalKind> = found.signals.iter().map(|s| s.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    let signals = found.signals.clone();
+    let card =
+        "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
+    let heading = "text-xs font-semibold uppercase tracking-wide text-slate-500";
+    let cost = if result.provider == "heuristic" {
+        "free".to_string()
+    } else {
+        format!(
+            "{} ({} tokens in, {} out)",
+            format_usd(result.cost_micros),
+            result.tokens_in,
+            result.tokens_out
+        )
+    };
+    view! {
+        <div class="grid gap-6 lg:grid-cols-3">
+            <div class=format!("{card} flex flex-col items-center text-center")>
+                <ScoreGauge score=found.score/>
+                <p class="mt-2 text-sm">
+                    <span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset {colours}")>{band}</span>
+                    " · " <span data-testid="confidence" class="capitalize">{found.confidence.as_str()}</span> " confidence"
+                </p>
+                <p class="mt-3 text-xs text-slate-500">
+                    {result.provider.clone()} {result.model.clone().map(|m| format!(" · {m}"))} " · " <When at=result.enriched_at/>
+                </p>
+                <p data-testid="cost" class="text-xs text-slate-500">{cost}</p>
+            </div>
+            <div class=format!("{card} lg:col-span-2")>
+                <h2 class=heading>"Summary"</h2>
+                <p data-testid="summary" class="mt-2 text-sm leading-relaxed">{found.summary.clone()}</p>
+                {(!found.what_they_do.is_empty()).then(|| view! {
+                    <h2 class=format!("{heading} mt-5")>"What they do"</h2>
+                    <ul class="mt-2 list-disc space-y-1 pl-5 text-sm">
+                        {found.what_they_do.iter().map(|item| view! { <li>{item.clone()}</li> }).collect_view()}
+                    </ul>
+                })}
+                {(!found.keywords.is_empty()).then(|| view! {
+                    <h2 class=format!("{heading} mt-5")>"Keywords"</h2>
+                    <ul data-testid="keywords" class="mt-2 flex flex-wrap gap-1.5">
+                        {found.keywords.iter().map(|keyword| view! {
+                            <li class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs dark:bg-slate-800">{keyword.clone()}</li>
+                        }).collect_view()}
+                    </ul>
+                })}
+            </div>
+        </div>
+        <div class=card>
+            <h2 class=heading>"Signals"</h2>
+            {if kinds.is_empty() {
+                view! { <p class="mt-2 text-sm text-slate-500">"No signals were found on the site."</p> }.into_any()
+            } else {
+                view! {
+                    <div data-testid="signals" class="mt-3 grid gap-4 sm:grid-cols-2">
+                        {kinds.into_iter().map(|kind| {
+                            let group: Vec<_> = signals.iter().filter(|s| s.kind == kind).cloned().collect();
+                            view! {
+                                <div data-kind=kind.as_str()>
+                                    <h3 class="text-sm font-semibold">{kind.title()}</h3>
+                                    <ul class="mt-1 space-y-2 text-sm">
+                                        {group.into_iter().map(|signal| view! {
+                                            <li>
+                                                <p>{signal.label}</p>
+                                                <ul class="mt-0.5 space-y-0.5 text-xs text-slate-500">
+                                                    {signal.evidence.into_iter().map(|evidence| view! {
+                                                        <li>
+                                                            "“" {evidence.excerpt} "” — "
+                                                            <a href=evidence.url.clone() rel="noopener noreferrer nofollow" target="_blank" class="underline">{short_url(&evidence.url)}</a>
+                                                        </li>
+                                                    }).collect_view()}
+                                                </ul>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
+        </div>
+        <div class=card>
+            <h2 class=heading>"Sources"</h2>
+            <ul data-testid="sources" class="mt-2 space-y-1 text-sm">
+                {found.sources.into_iter().map(|source| view! {
+                    <li>
+                        <a href=source.url.clone() rel="noopener noreferrer nofollow" target="_blank" class="text-indigo-700 hover:underline dark:text-indigo-300">
+                            {source.title.unwrap_or_else(|| short_url(&source.url))}
+                        </a>
+                        <span class="ml-2 text-xs text-slate-500">{short_url(&source.url)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// The score as a ring filled to its share of 100, coloured by band.
+#[component]
+fn ScoreGauge(score: u8) -> impl IntoView {
+    let circumference = 2.0 * std::f64::consts::PI * 42.0;
+    let filled = circumference * f64::from(score.min(100)) / 100.0;
+    let stroke = match score {
+        80.. => "stroke-emerald-500",
+        60..=79 => "stroke-sky-500",
+        40..=59 => "stroke-amber-500",
+        _ => "stroke-slate-400",
+    };
+    view! {
+        <svg viewBox="0 0 100 100" class="h-32 w-32" role="img" aria-label=format!("Score {score} of 100")>
+            <circle cx="50" cy="50" r="42" fill="none" stroke-width="10" class="stroke-slate-200 dark:stroke-slate-800"/>
+            <circle cx="50" cy="50" r="42" fill="none" stroke-width="10" stroke-linecap="round"
+                class=stroke transform="rotate(-90 50 50)"
+                stroke-dasharray=format!("{filled:.1} {circumference:.1}")/>
+            <text x="50" y="50" text-anchor="middle" dominant-baseline="central" data-testid="score-value"
+                class="fill-current text-2xl font-semibold" font-size="26">{score}</text>
+        </svg>
+    }
+}
+
+/// "acme.com/about" for a link's text.
+fn short_url(url: &str) -> String {
+    let rest = url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
+    rest.trim_end_matches('/').chars().take(60).collect()
+}
+
+#[component]
+fn Missing(error: AppError) -> impl IntoView {
+    let (heading, detail) = match &error {
+        AppError::NotFound => (
+            "No such company",
+            "It may be in another workspace, or the link is wrong.".to_string(),
+        ),
+        AppError::Forbidden => (
+            "Not allowed",
+            "Companies are for analysts and admins.".to_string(),
+        ),
+        other => ("The company could not be loaded", other.to_string()),
+    };
+    view! {
+        <section role="alert" data-testid="company-error" class="rounded-lg border border-red-200 bg-red-50 p-6 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+            <p class="font-semibold">{heading}</p>
+            <p class="mt-1">{detail}</p>
+            <p class="mt-3"><a href="/companies" class="font-medium underline">"Back to the companies"</a></p>
+        </section>
+    }
+}

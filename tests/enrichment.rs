@@ -211,3 +211,350 @@ async fn an_enrichment_is_queued_at_once_then_done_by_a_worker(pool: PgPool) {
     assert!(page.body.contains(&format!("{}careers", site.url())));
     assert!(page.body.contains("Re-enrich"));
 }
+
+#[sqlx::test]
+async fn a_failing_site_is_retried_with_backoff_then_failed_and_the_last_result_kept(pool: PgPool) {
+    let site = FixtureSite::start("acme-robotics").await;
+    let world = world(&pool, &[]).await;
+    let company = add_company(&pool, world.acme, "Acme Robotics", &site.url()).await;
+    let anna = common::session_cookie(&world.state, "anna@acme.example", PASSWORD).await;
+    let stop = start_worker(&world.state);
+    assert_eq!(
+        enrich(&world.state, &anna, company).await.status,
+        StatusCode::OK
+    );
+    let good = wait_for(&pool, company, "done").await;
+
+    // The site goes down: three attempts (the default), backing off 200 ms, 400 ms.
+    site.set_mode(Mode::Failing);
+    assert_eq!(
+        enrich(&world.state, &anna, company).await.status,
+        StatusCode::OK
+    );
+    let failed = wait_for(&pool, company, "failed").await;
+    stop.cancel();
+    assert_eq!(failed.attempts, 3);
+    let error = failed.error.unwrap();
+    assert!(error.contains("500"), "{error}");
+    // The last good result stays, on the enrichment and in the list.
+    assert_eq!(failed.score, good.score);
+    assert_eq!(failed.enriched_at, good.enriched_at);
+    let list_score: Option<i16> = sqlx::query_scalar("SELECT score FROM companies WHERE id = $1")
+        .bind(company)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(list_score, good.score);
+    // The queue's record: three jobs for the second request, each one attempt, each
+    // due further after the failure before it (200 ms, then 400 ms).
+    let attempts: Vec<(time::OffsetDateTime, Option<time::OffsetDateTime>)> = sqlx::query_as(
+        "SELECT a.started_at, a.completed_at FROM underway.task_attempt a
+         JOIN underway.task t ON t.id = a.task_id
+         WHERE t.input->>'request_id' = (SELECT max(id)::text FROM enrichment_usage)
+         ORDER BY a.started_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(attempts.len(), 3, "{attempts:?}");
+    let gap = |i: usize| attempts[i + 1].0 - attempts[i].1.unwrap();
+    assert!(gap(0) >= time::Duration::milliseconds(190), "{:?}", gap(0));
+    assert!(gap(1) >= time::Duration::milliseconds(390), "{:?}", gap(1));
+    let (outcome, cost): (String, i64) = sqlx::query_as(
+        "SELECT outcome::text, cost_micros FROM enrichment_usage ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((outcome.as_str(), cost), ("failed", 0));
+
+    // The page says so, and still shows the previous result.
+    let page =
+        common::get_with_cookie(world.state.clone(), &format!("/companies/{company}"), &anna).await;
+    assert!(page.body.contains("The last enrichment failed"));
+    assert!(page.body.contains("The previous result is shown below."));
+    assert!(
+        page.body
+            .contains(&format!("Score {} of 100", good.score.unwrap()))
+    );
+}
+
+#[sqlx::test]
+async fn the_ssrf_guard_fails_a_private_website_at_once(pool: PgPool) {
+    // Loopback is not allowed here: the production setting.
+    app::server::jobs::migrate(&pool).await.unwrap();
+    let world = World {
+        state: common::state(common::config(&common::database_url(&pool), &[])),
+        ..world(&pool, &[]).await
+    };
+    let site = FixtureSite::start("acme-robotics").await;
+    let anna = common::session_cookie(&world.state, "anna@acme.example", PASSWORD).await;
+    let stop = start_worker(&world.state);
+    for url in [
+        site.url(),
+        "http://10.0.0.7/".to_string(),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+    ] {
+        let company = add_company(&pool, world.acme, "Internal", &url).await;
+        assert_eq!(
+            enrich(&world.state, &anna, company).await.status,
+            StatusCode::OK
+        );
+        let failed = wait_for(&pool, company, "failed").await;
+        // Refused, not retried.
+        assert_eq!(failed.attempts, 1, "{url}");
+        let error = failed.error.unwrap();
+        assert!(
+            error.contains("refused") || error.contains("Refused"),
+            "{url}: {error}"
+        );
+    }
+    stop.cancel();
+    assert_eq!(
+        site.homepage_hits.load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
+}
+
+#[sqlx::test]
+async fn a_worker_killed_mid_job_is_taken_over_and_the_job_completes_once(pool: PgPool) {
+    let site = FixtureSite::start("acme-robotics").await;
+    let world = world(&pool, &[]).await;
+    let company = add_company(&pool, world.acme, "Acme Robotics", &site.url()).await;
+    let anna = common::session_cookie(&world.state, "anna@acme.example", PASSWORD).await;
+    assert_eq!(
+        enrich(&world.state, &anna, company).await.status,
+        StatusCode::OK
+    );
+
+    // A separate `casework worker` process takes the job; the site hangs on it.
+    site.set_mode(Mode::Hanging);
+    let mut doomed = tokio::process::Command::new(env!("CARGO_BIN_EXE_casework"))
+        .arg("worker")
+        .env("DATABASE_URL", common::database_url(&pool))
+        .env("FETCH_ALLOW_LOOPBACK", "true")
+        .env("JOB_HEARTBEAT_S", "1")
+        .env("WORKERS", "1")
+        .env("LEPTOS_SITE_ROOT", "target/site")
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = wait_for(&pool, company, "running").await;
+    assert_eq!(running.attempts, 1);
+    // Killed with no chance to clean up: its heartbeats stop.
+    doomed.kill().await.unwrap();
+    doomed.wait().await.unwrap();
+    site.set_mode(Mode::Normal);
+
+    // The next worker takes the job over once the heartbeat is stale.
+    let stop = start_worker(&world.state);
+    let done = wait_for(&pool, company, "done").await;
+    stop.cancel();
+    assert_eq!(done.attempts, 2);
+    // Completed once: one result, one ledger row done, one audit row, and the queue
+    // says the job succeeded.
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM enrichment_usage WHERE outcome = 'done'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM company_actions WHERE kind = 'enrich'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM underway.task WHERE state = 'succeeded'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM underway.task WHERE state <> 'succeeded'"
+        )
+        .await,
+        0
+    );
+}
+
+#[sqlx::test]
+async fn the_hourly_limit_the_budget_roles_tenants_and_bad_input(pool: PgPool) {
+    let site = FixtureSite::start("bramble-studio").await;
+    let world = world(&pool, &["--enrich-per-hour", "free=2"]).await;
+    let anna = common::session_cookie(&world.state, "anna@acme.example", PASSWORD).await;
+    let mut companies = Vec::new();
+    for i in 0..3 {
+        companies.push(
+            add_company(
+                &pool,
+                world.acme,
+                &format!("Co {i}"),
+                &format!("{}co{i}", site.url()),
+            )
+            .await,
+        );
+    }
+    assert_eq!(
+        enrich(&world.state, &anna, companies[0]).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        enrich(&world.state, &anna, companies[1]).await.status,
+        StatusCode::OK
+    );
+    let usage_before = count(&pool, "SELECT count(*) FROM enrichment_usage").await;
+    let reply = enrich(&world.state, &anna, companies[2]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
+    let error: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let wait = error["retry_after"].as_u64().unwrap();
+    assert!((3500..=3600).contains(&wait), "{wait}");
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM enrichment_usage").await,
+        usage_before
+    );
+    // The page says what is left and when the next one frees up.
+    let page = common::get_with_cookie(
+        world.state.clone(),
+        &format!("/companies/{}", companies[2]),
+        &anna,
+    )
+    .await;
+    assert!(
+        page.body.contains("Hourly limit reached (2)"),
+        "{}",
+        page.body
+    );
+
+    // Another person has their own hour.
+    let ada = common::session_cookie(&world.state, "ada@acme.example", PASSWORD).await;
+    // The workspace's budget: a warning from 80 %, a refusal at 100 %.
+    sqlx::query("UPDATE tenants SET enrich_budget_micros = 1000000 WHERE id = $1")
+        .bind(world.acme)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE enrichment_usage SET cost_micros = 850000 WHERE id = (SELECT min(id) FROM enrichment_usage)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let page = common::get_with_cookie(
+        world.state.clone(),
+        &format!("/companies/{}", companies[2]),
+        &ada,
+    )
+    .await;
+    assert!(
+        page.body.contains("has used 85 % of its enrichment budget"),
+        "{}",
+        page.body
+    );
+    sqlx::query("UPDATE enrichment_usage SET cost_micros = 1000000 WHERE id = (SELECT min(id) FROM enrichment_usage)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let reply = enrich(&world.state, &ada, companies[2]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("budget"));
+    sqlx::query("UPDATE tenants SET enrich_budget_micros = 50000000 WHERE id = $1")
+        .bind(world.acme)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        enrich(&world.state, &ada, companies[2]).await.status,
+        StatusCode::OK
+    );
+
+    // Employees may not, until the workspace allows it.
+    let emil = common::session_cookie(&world.state, "emil@acme.example", PASSWORD).await;
+    let before = count(&pool, "SELECT count(*) FROM enrichment_usage").await;
+    let fresh = add_company(&pool, world.acme, "Fresh", "fresh.example").await;
+    assert_eq!(
+        enrich(&world.state, &emil, fresh).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page =
+        common::get_with_cookie(world.state.clone(), &format!("/companies/{fresh}"), &emil).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    sqlx::query("UPDATE tenants SET employees_may_enrich = true WHERE id = $1")
+        .bind(world.acme)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        enrich(&world.state, &emil, fresh).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM enrichment_usage").await,
+        before + 1
+    );
+
+    // Another workspace's company does not exist for you; nor does a made-up one.
+    let theirs = add_company(&pool, world.globex, "Theirs", "theirs.example").await;
+    let before = count(&pool, "SELECT count(*) FROM enrichment_usage").await;
+    assert_eq!(
+        enrich(&world.state, &anna, theirs).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        enrich(&world.state, &anna, 999_999).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page =
+        common::get_with_cookie(world.state.clone(), &format!("/companies/{theirs}"), &anna).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let gina = common::session_cookie(&world.state, "gina@globex.example", PASSWORD).await;
+    let events = common::get_with_cookie(
+        world.state.clone(),
+        &format!("/api/companies/{}/events", companies[0]),
+        &gina,
+    )
+    .await;
+    assert_eq!(events.status, StatusCode::NOT_FOUND);
+    // Bad input, anonymous.
+    for id in ["abc", "", "1.5", "99999999999999999999"] {
+        let reply = common::call_fn(
+            &world.state,
+            &anna,
+            "/api/company/enrich",
+            &[("id", id.to_string())],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{id}");
+    }
+    let reply = common::call_fn(
+        &world.state,
+        "casework_session=nope",
+        "/api/company/enrich",
+        &[("id", companies[0].to_string())],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM enrichment_usage").await,
+        before
+    );
+}

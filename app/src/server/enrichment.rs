@@ -355,23 +355,23 @@ pub async fn run(
                     retry_after,
                     ..
                 } if !last => {
-                    let policy_delay = u64::from(task.retry_base_ms)
-                        .saturating_mul(1 << (claim.attempts - 1).clamp(0, 20));
-                    let wait = retry_after.filter(|wait| wait.as_millis() as u64 > policy_delay);
+                    // Backoff: base × 2^(attempt − 1), or longer if the provider asked.
+                    let backoff = Duration::from_millis(
+                        u64::from(task.retry_base_ms)
+                            .saturating_mul(1 << (claim.attempts - 1).clamp(0, 20)),
+                    );
+                    let wait = retry_after.map_or(backoff, |asked| asked.max(backoff));
                     set_waiting(&task.pool, input, claim.attempts, reason, wait)
                         .await
                         .map_err(retryable)?;
-                    match wait {
-                        // The provider asked for longer than our backoff: a new job, due
-                        // then, in this job's transaction (so exactly one of them runs).
-                        Some(wait) => {
-                            let jobs_tx = &mut *job_tx;
-                            reschedule(task, jobs_tx, input, wait).await?;
-                            job_tx.commit().await.map_err(retryable)?;
-                            Ok(())
-                        }
-                        None => Err(TaskError::Retryable(reason.clone())),
-                    }
+                    // The next attempt is a new job due after `wait`, enqueued in this
+                    // job's transaction, so exactly one of the two is ever pending.
+                    // (underway's own retry delay counts from when a job was first
+                    // created, not from the failure, so it cannot back off by itself;
+                    // its retries remain for failures of our own code.)
+                    reschedule(task, &mut job_tx, input, wait).await?;
+                    job_tx.commit().await.map_err(retryable)?;
+                    Ok(())
                 }
                 _ => {
                     set_failed(&task.pool, input, &failure.to_string())
@@ -572,15 +572,12 @@ async fn set_waiting(
     input: &EnrichInput,
     attempts: i32,
     reason: &str,
-    wait: Option<Duration>,
+    wait: Duration,
 ) -> Result<(), sqlx::Error> {
-    let message = match wait {
-        Some(wait) => format!(
-            "Attempt {attempts} failed: {reason}. Trying again in {} s.",
-            wait.as_secs().max(1)
-        ),
-        None => format!("Attempt {attempts} failed: {reason}. Trying again shortly."),
-    };
+    let message = format!(
+        "Attempt {attempts} failed: {reason}. Trying again in {} s.",
+        wait.as_secs().max(1)
+    );
     let mut tx = write_tx(pool, input.tenant_id).await?;
     sqlx::query(
         "UPDATE enrichments SET status = 'queued', step = NULL, error = $3

@@ -59,9 +59,9 @@ impl Task for EnrichTask {
         enrichment::run(self, tx, &input).await
     }
 
-    /// The queue's own retry schedule: `max_attempts` runs in all, 2 s, 4 s, 8 s… apart
-    /// by default. (The job also counts its attempts itself, to mark the enrichment
-    /// failed on the last one.)
+    /// The queue's retries, for a job that fails in our own code (a lost database
+    /// connection). A site or provider that fails is retried by the job itself, which
+    /// enqueues the next attempt with its backoff (see `enrichment::run`).
     fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy::builder()
             .max_attempts(self.max_attempts as i32)

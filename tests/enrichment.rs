@@ -558,3 +558,219 @@ async fn the_hourly_limit_the_budget_roles_tenants_and_bad_input(pool: PgPool) {
         before
     );
 }
+
+// ---- The OpenAI-compatible provider, against a local fake that speaks its protocol ----
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A chat completion whose content is `answer` (a JSON document as a string), having
+/// used 1,200 prompt and 300 completion tokens.
+fn completion(answer: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "model": "gpt-4o-mini",
+        "choices": [{
+            "index": 0,
+            "message": { "role": "assistant", "content": answer.to_string() },
+            "finish_reason": "stop"
+        }],
+        "usage": { "prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500 }
+    })
+}
+
+fn good_answer(site: &FixtureSite, score: u8) -> serde_json::Value {
+    serde_json::json!({
+        "summary": "Acme Robotics builds autonomous warehouse robots.",
+        "what_they_do": ["Warehouse robots", "Fleet software"],
+        "keywords": ["warehouse robotics", "fleet software"],
+        "signals": [{
+            "kind": "hiring",
+            "label": "Hiring: 7 open roles",
+            "evidence": [{ "url": format!("{}careers", site.url()), "excerpt": "We are hiring 7 roles." }]
+        }],
+        "score": score,
+        "confidence": "high"
+    })
+}
+
+#[derive(sqlx::FromRow, Debug)]
+struct Costs {
+    provider: Option<String>,
+    model: Option<String>,
+    tokens_in: Option<i64>,
+    cost_micros: Option<i64>,
+    ledger_tokens_in: i64,
+    ledger_cost: i64,
+}
+
+async fn costs(pool: &PgPool, company: i64) -> Costs {
+    sqlx::query_as(
+        "SELECT e.provider, e.model, e.tokens_in, e.cost_micros,
+                u.tokens_in AS ledger_tokens_in, u.cost_micros AS ledger_cost
+         FROM enrichments e JOIN enrichment_usage u ON u.id = e.request_id
+         WHERE e.company_id = $1",
+    )
+    .bind(company)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn the_openai_provider_paths_end_in_the_right_state_and_cost(pool: PgPool) {
+    let site = FixtureSite::start("acme-robotics").await;
+    let fake = MockServer::start().await;
+    let base = format!("{}/v1", fake.uri());
+    let world = world(
+        &pool,
+        &[
+            "--enrich-provider",
+            "openai",
+            "--openai-base-url",
+            &base,
+            "--openai-api-key",
+            "sk-test-key",
+            "--openai-model",
+            "gpt-4o-mini",
+            "--openai-timeout-s",
+            "1",
+        ],
+    )
+    .await;
+    let anna = common::session_cookie(&world.state, "anna@acme.example", PASSWORD).await;
+    let stop = start_worker(&world.state);
+
+    // 1. A good answer: done, with tokens and the cost from the price table
+    //    (1,200 × $0.15/M + 300 × $0.60/M = 360 micro-dollars) on the result and the ledger.
+    let good = add_company(&pool, world.acme, "Good", &site.url()).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion(&good_answer(&site, 77))))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    assert_eq!(
+        enrich(&world.state, &anna, good).await.status,
+        StatusCode::OK
+    );
+    let done = wait_for(&pool, good, "done").await;
+    assert_eq!(done.score, Some(77));
+    let spent = costs(&pool, good).await;
+    assert_eq!(spent.provider.as_deref(), Some("openai"));
+    assert_eq!(spent.model.as_deref(), Some("gpt-4o-mini"));
+    assert_eq!(
+        (spent.tokens_in, spent.cost_micros),
+        (Some(1200), Some(360))
+    );
+    assert_eq!((spent.ledger_tokens_in, spent.ledger_cost), (1200, 360));
+    let request = &fake.received_requests().await.unwrap()[0];
+    assert_eq!(
+        request
+            .headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        "Bearer sk-test-key"
+    );
+    fake.reset().await;
+
+    // 2. An answer that fails validation: failed at once (not retried), the last good
+    //    result kept, and the tokens paid for recorded in the ledger.
+    let mut bad = good_answer(&site, 77);
+    bad["score"] = serde_json::json!(140);
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion(&bad)))
+        .mount(&fake)
+        .await;
+    assert_eq!(
+        enrich(&world.state, &anna, good).await.status,
+        StatusCode::OK
+    );
+    let failed = wait_for(&pool, good, "failed").await;
+    assert_eq!(failed.attempts, 1);
+    assert!(failed.error.unwrap().contains("score"));
+    assert_eq!(failed.score, Some(77));
+    let spent = costs(&pool, good).await;
+    assert_eq!(spent.cost_micros, Some(360), "the kept result's own cost");
+    assert_eq!(
+        spent.ledger_cost, 360,
+        "the failed run's tokens were paid for"
+    );
+    assert_eq!(fake.received_requests().await.unwrap().len(), 1);
+    fake.reset().await;
+
+    // 3. 429 with Retry-After: 1 — the next attempt waits at least that long — then a
+    //    good answer.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion(&good_answer(&site, 64))))
+        .mount(&fake)
+        .await;
+    assert_eq!(
+        enrich(&world.state, &anna, good).await.status,
+        StatusCode::OK
+    );
+    let done = wait_for(&pool, good, "done").await;
+    assert_eq!((done.attempts, done.score), (2, Some(64)));
+    let calls = fake.received_requests().await.unwrap();
+    assert_eq!(calls.len(), 2);
+    let spent = costs(&pool, good).await;
+    assert_eq!(spent.ledger_cost, 360, "the 429 cost nothing");
+    let times: Vec<time::OffsetDateTime> = sqlx::query_scalar(
+        "SELECT a.started_at FROM underway.task_attempt a JOIN underway.task t ON t.id = a.task_id
+         WHERE t.input->>'request_id' = (SELECT max(id)::text FROM enrichment_usage)
+         ORDER BY a.started_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(times.len(), 2);
+    assert!(
+        times[1] - times[0] >= time::Duration::milliseconds(990),
+        "{times:?}"
+    );
+    fake.reset().await;
+
+    // 4. The provider is down (500), then too slow (past the 1 s timeout): retried with
+    //    backoff, then failed with no cost, the last good result still shown.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(2)
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(completion(&good_answer(&site, 10)))
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&fake)
+        .await;
+    assert_eq!(
+        enrich(&world.state, &anna, good).await.status,
+        StatusCode::OK
+    );
+    let failed = wait_for(&pool, good, "failed").await;
+    stop.cancel();
+    assert_eq!((failed.attempts, failed.score), (3, Some(64)));
+    let error = failed.error.unwrap();
+    assert!(error.contains("unavailable"), "{error}");
+    assert_eq!(costs(&pool, good).await.ledger_cost, 0);
+    let page =
+        common::get_with_cookie(world.state.clone(), &format!("/companies/{good}"), &anna).await;
+    assert!(page.body.contains("The last enrichment failed"));
+    assert!(page.body.contains("Score 64 of 100"));
+    assert!(page.body.contains("gpt-4o-mini"));
+}

@@ -38,7 +38,7 @@
 //! | Blog: a blog page or dated posts | 3 | [`BLOG_FOUND`] |
 //! | Blog: per post in the last 180 days | +2, up to 10 in all | [`BLOG_PER_RECENT_POST`], [`BLOG_MAX`] |
 //! | Customers: logos (3 or more), case studies, testimonials | 5 each, up to 15 | [`CUSTOMERS_PER_KIND`], [`CUSTOMERS_MAX`] |
-//! | Customers: only a mention ("trusted by …") | 3 | [`CUSTOMERS_MENTION`] |
+//! | Customers: found, but none of those (a "trusted by …" mention, 1–2 logos) | 3 | [`CUSTOMERS_MENTION`] |
 //! | Funding: a round, an investor or an amount | 10 | [`FUNDING_FOUND`] |
 //! | Funding: the amount is known | +5 | [`FUNDING_AMOUNT`] |
 //! | Team size: stated | 4 | [`TEAM_FOUND`] |
@@ -62,14 +62,19 @@
 //!
 //! # Keywords
 //!
-//! Words are lowercased, stop words and site boilerplate (cookie, privacy, login, …) and
-//! the company's own name dropped, regular plurals merged into the singular. Each term's
-//! weight is `(1 + ln tf) × idf` where `tf` counts its uses over all pages (careers and
-//! pricing pages count half: their words are about jobs and plans, not the company) and
-//! `idf = ln(1 / df)` with `df` the share of generic web pages that use the word, from
-//! the bundled `background.txt` (unlisted words: [`UNSEEN_DF`]). Two-word phrases used at
-//! least twice compete too, weighted by the mean idf of their words × [`PHRASE_BOOST`].
-//! Ties are broken alphabetically.
+//! TF-IDF of the site against a background of generic web pages. Words are lowercased;
+//! stop words, site furniture (cookie, privacy, login, …), the company's own name and
+//! names (words never written in lower case and capitalised inside a sentence: people,
+//! places, customers) are dropped; regular plurals are merged into the singular. Each
+//! distinct line of the site counts once (a line on 3+ pages and most of them is the
+//! template and does not count); headings, titles and descriptions weigh double, careers
+//! and pricing pages half. A term's weight is `(1 + ln tf) × idf`, with
+//! `idf = ln(1 / df)` and `df` the share of generic web pages using the word, from the
+//! bundled hand-written `background.txt` (an unlisted inflection such as "walking" gets
+//! [`INFLECTION_DF`] × the df of "walk"; other unlisted words [`UNSEEN_DF`]). A word must
+//! come up twice on a site of 300+ words. Two-word noun phrases used at least twice
+//! compete too, weighted by the mean idf of their words × [`PHRASE_BOOST`]; a word used
+//! almost only inside a phrase already picked is skipped. Ties are broken alphabetically.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -198,7 +203,10 @@ impl Date {
         }
         let month = text.get(5..7)?.parse().ok()?;
         let day = text.get(8..10)?.parse().ok()?;
-        if text.get(10..).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())) {
+        if text
+            .get(10..)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        {
             return None;
         }
         Date::new(year, month, day)
@@ -298,14 +306,11 @@ fn pattern(source: &str) -> Option<Regex> {
     Regex::new(source).ok()
 }
 
-static ISO_DATE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| pattern(r"\b\d{4}-\d{2}-\d{2}\b"));
-static MONTH_DAY_YEAR: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    pattern(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
-});
-static DAY_MONTH_YEAR: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    pattern(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
-});
+static ISO_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| pattern(r"\b\d{4}-\d{2}-\d{2}\b"));
+static MONTH_DAY_YEAR: LazyLock<Option<Regex>> =
+    LazyLock::new(|| pattern(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"));
+static DAY_MONTH_YEAR: LazyLock<Option<Regex>> =
+    LazyLock::new(|| pattern(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b"));
 /// An amount of money: `$12M`, `$12 million`, `€1.5bn`, `$12,000,000`.
 static MONEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     pattern(
@@ -325,10 +330,14 @@ static ROUND: LazyLock<Option<Regex>> = LazyLock::new(|| {
     pattern(r"\bSeries [A-H]\b|(?i:\bpre-seed\b|\bseed (?:round|funding|investment|financing)\b)")
 });
 static BACKED_BY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    pattern(r"(?i)\b(?:backed by|led by|investors include|funded by|with participation from)\s+([^.;!?]+)")
+    pattern(
+        r"(?i)\b(?:backed by|led by|investors include|funded by|with participation from)\s+([^.;!?]+)",
+    )
 });
 static FUNDING_WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    pattern(r"(?i)\b(?:raised|raise|raising|funding|funded|round|financing|investment|investors?|backed)\b")
+    pattern(
+        r"(?i)\b(?:raised|raise|raising|funding|funded|round|financing|investment|investors?|backed)\b",
+    )
 });
 static OPEN_ROLES: LazyLock<Option<Regex>> = LazyLock::new(|| {
     pattern(
@@ -353,7 +362,9 @@ static TEAM_OF: LazyLock<Option<Regex>> = LazyLock::new(|| {
     )
 });
 static TEAM_CONTEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    pattern(r"(?i)\b(?:team|employ\w*|staff|strong|headcount|we(?:'|’)re|we are|colleagues|hire\w*|offices)\b")
+    pattern(
+        r"(?i)\b(?:team|employ\w*|staff|strong|headcount|we(?:'|’)re|we are|colleagues|hire\w*|offices)\b",
+    )
 });
 static TECH_CONTEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     pattern(
@@ -413,9 +424,7 @@ fn kind_of_segment(segment: &str) -> Option<PageKind> {
         | "newsroom" | "changelog" => PageKind::Blog,
         "customers" | "case-studies" | "case-study" | "clients" | "customer-stories"
         | "success-stories" | "testimonials" => PageKind::Customers,
-        "about" | "about-us" | "company" | "team" | "our-story" | "who-we-are" => {
-            PageKind::About
-        }
+        "about" | "about-us" | "company" | "team" | "our-story" | "who-we-are" => PageKind::About,
         "index" | "home" => PageKind::Home,
         _ => return None,
     })
@@ -454,7 +463,7 @@ fn page_kind(doc: &Document) -> PageKind {
 // ---------------------------------------------------------------------------------------
 
 /// At most `max` characters, cut at a word where possible, with "…" when cut.
-pub fn clip(text: &str, max: usize) -> String {
+fn clip(text: &str, max: usize) -> String {
     let text = text.trim();
     if text.chars().count() <= max {
         return text.to_string();
@@ -481,9 +490,10 @@ fn evidence(doc: &Document, text: &str) -> Evidence {
     }
 }
 
+#[rustfmt::skip]
 const ABBREVIATIONS: &[&str] = &[
-    "inc", "ltd", "co", "corp", "e.g", "i.e", "mr", "mrs", "ms", "dr", "st", "vs", "no", "jr",
-    "sr", "approx", "u.s",
+    "inc", "ltd", "co", "corp", "e.g", "i.e", "mr", "mrs", "ms", "dr", "st", "vs", "no",
+    "jr", "sr", "approx", "u.s",
 ];
 
 /// The sentences of a line.
@@ -549,9 +559,16 @@ fn is_substantive(sentence: &str) -> bool {
     let lower = sentence.to_lowercase();
     word_count(sentence) >= 8
         && !sentence.ends_with('?')
-        && !["cookie", "©", "rights reserved", "javascript", "subscribe", "newsletter"]
-            .iter()
-            .any(|w| lower.contains(w))
+        && ![
+            "cookie",
+            "©",
+            "rights reserved",
+            "javascript",
+            "subscribe",
+            "newsletter",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -721,47 +738,14 @@ impl Hiring {
 }
 
 /// Capitalised words that make a short line a job title.
+#[rustfmt::skip]
 const ROLE_WORDS: &[&str] = &[
-    "Engineer",
-    "Developer",
-    "Designer",
-    "Manager",
-    "Scientist",
-    "Analyst",
-    "Architect",
-    "Lead",
-    "Director",
-    "Specialist",
-    "Representative",
-    "Executive",
-    "Coordinator",
-    "Administrator",
-    "Consultant",
-    "Intern",
-    "Recruiter",
-    "Writer",
-    "Marketer",
-    "Technician",
-    "Strategist",
-    "Accountant",
-    "Associate",
-    "Officer",
-    "Advocate",
-    "Head",
-    "VP",
-    "Researcher",
-    "Editor",
-    "Producer",
-    "Counsel",
-    "Assistant",
-    "Operator",
-    "Mechanic",
-    "Electrician",
-    "Programmer",
-    "Tester",
-    "SRE",
-    "Nurse",
-    "Driver",
+    "Engineer", "Developer", "Designer", "Manager", "Scientist", "Analyst", "Architect",
+    "Lead", "Director", "Specialist", "Representative", "Executive", "Coordinator",
+    "Administrator", "Consultant", "Intern", "Recruiter", "Writer", "Marketer",
+    "Technician", "Strategist", "Accountant", "Associate", "Officer", "Advocate", "Head",
+    "VP", "Researcher", "Editor", "Producer", "Counsel", "Assistant", "Operator",
+    "Mechanic", "Electrician", "Programmer", "Tester", "SRE", "Nurse", "Driver",
 ];
 
 fn looks_like_job_title(line: &str) -> bool {
@@ -798,7 +782,10 @@ fn is_job_link(href: &Url, page: &Url) -> bool {
         "teamtailor.com",
         "smartrecruiters.com",
     ];
-    if ATS.iter().any(|a| host == *a || host.ends_with(&format!(".{a}"))) {
+    if ATS
+        .iter()
+        .any(|a| host == *a || host.ends_with(&format!(".{a}")))
+    {
         return segments.len() >= 2;
     }
     host == page.host_str().unwrap_or_default()
@@ -812,8 +799,12 @@ fn is_job_link(href: &Url, page: &Url) -> bool {
 fn is_careers_link(href: &Url, text: &str) -> bool {
     let segments = path_segments(href);
     let text = text.trim().to_lowercase();
-    segments.len() == 1 && segments.first().and_then(|s| kind_of_segment(s)) == Some(PageKind::Careers)
-        || matches!(text.as_str(), "careers" | "jobs" | "we're hiring" | "we’re hiring" | "join us")
+    segments.len() == 1
+        && segments.first().and_then(|s| kind_of_segment(s)) == Some(PageKind::Careers)
+        || matches!(
+            text.as_str(),
+            "careers" | "jobs" | "we're hiring" | "we’re hiring" | "join us"
+        )
 }
 
 impl<'d> Site<'d> {
@@ -842,7 +833,11 @@ impl<'d> Site<'d> {
                     titles.push(&block.text);
                 }
             }
-            consider(titles.len(), doc, format!("Open roles: {}", titles.join("; ")));
+            consider(
+                titles.len(),
+                doc,
+                format!("Open roles: {}", titles.join("; ")),
+            );
 
             let jobs: BTreeSet<String> = doc
                 .links
@@ -861,7 +856,11 @@ impl<'d> Site<'d> {
                 .filter(|l| is_job_link(&l.href, &doc.url) && !l.text.is_empty())
                 .map(|l| l.text.as_str())
                 .collect();
-            consider(jobs.len(), doc, format!("Open roles: {}", job_texts.join("; ")));
+            consider(
+                jobs.len(),
+                doc,
+                format!("Open roles: {}", job_texts.join("; ")),
+            );
             if best_doc.is_none() {
                 best_doc = Some(*doc);
             }
@@ -926,13 +925,8 @@ impl<'d> Site<'d> {
 // --- Pricing ---------------------------------------------------------------------------
 
 enum Pricing {
-    Page {
-        tiers: usize,
-        evidence: Evidence,
-    },
-    PricesOnly {
-        evidence: Evidence,
-    },
+    Page { tiers: usize, evidence: Evidence },
+    PricesOnly { evidence: Evidence },
 }
 
 impl Pricing {
@@ -1237,7 +1231,9 @@ impl Site<'_> {
             return None;
         }
         let raw = if image.alt.trim().is_empty() {
-            file.rsplit_once('.').map_or(file.as_str(), |(stem, _)| stem).to_string()
+            file.rsplit_once('.')
+                .map_or(file.as_str(), |(stem, _)| stem)
+                .to_string()
         } else {
             image.alt.clone()
         };
@@ -1272,7 +1268,10 @@ impl Site<'_> {
             }
         }
         if let Some(doc) = logo_doc {
-            evidence_list.push(evidence(doc, &format!("Customer logos: {}", logos.join(", "))));
+            evidence_list.push(evidence(
+                doc,
+                &format!("Customer logos: {}", logos.join(", ")),
+            ));
         }
 
         let mut studies: BTreeSet<String> = BTreeSet::new();
@@ -1336,7 +1335,12 @@ struct Funding {
 
 impl Funding {
     fn points(&self) -> u32 {
-        FUNDING_FOUND + if self.amount.is_some() { FUNDING_AMOUNT } else { 0 }
+        FUNDING_FOUND
+            + if self.amount.is_some() {
+                FUNDING_AMOUNT
+            } else {
+                0
+            }
     }
 
     fn signal(self) -> Signal {
@@ -1525,7 +1529,11 @@ fn team_in(sentence: &str) -> Option<(u32, String)> {
             None => (false, c.get(4)?, c.get(5).is_some()),
         };
         let n = parse_count(n.as_str())?;
-        let shown = if more || plus { format!("{n}+") } else { n.to_string() };
+        let shown = if more || plus {
+            format!("{n}+")
+        } else {
+            n.to_string()
+        };
         return Some((n, shown));
     }
     for c in TEAM_COUNT.as_ref()?.captures_iter(sentence) {
@@ -1610,9 +1618,19 @@ const TECHNOLOGIES: &[Tech] = &[
     tech("Django", &["Django"], false, &[]),
     tech("Laravel", &["Laravel"], false, &[]),
     tech("Node.js", &["Node.js", "NodeJS"], false, &[]),
-    tech("React", &["React", "React.js"], true, &["react.production", "react-dom"]),
+    tech(
+        "React",
+        &["React", "React.js"],
+        true,
+        &["react.production", "react-dom"],
+    ),
     tech("Next.js", &["Next.js"], false, &["/_next/"]),
-    tech("Vue", &["Vue", "Vue.js"], true, &["vue.global", "vue.runtime", "/vue@"]),
+    tech(
+        "Vue",
+        &["Vue", "Vue.js"],
+        true,
+        &["vue.global", "vue.runtime", "/vue@"],
+    ),
     tech("Angular", &["Angular"], true, &["angular.min.js"]),
     tech("Svelte", &["Svelte", "SvelteKit"], false, &[]),
     tech("Flutter", &["Flutter"], true, &[]),
@@ -1632,24 +1650,54 @@ const TECHNOLOGIES: &[Tech] = &[
     tech("OpenAI", &["OpenAI", "ChatGPT", "GPT-4"], false, &[]),
     tech("Anthropic", &["Anthropic", "Claude"], true, &[]),
     tech("Stripe", &["Stripe"], true, &["js.stripe.com"]),
-    tech("Shopify", &["Shopify"], false, &["cdn.shopify.com", "shopify"]),
+    tech(
+        "Shopify",
+        &["Shopify"],
+        false,
+        &["cdn.shopify.com", "shopify"],
+    ),
     tech("Salesforce", &["Salesforce"], false, &[]),
-    tech("HubSpot", &["HubSpot"], false, &["hs-scripts.com", "hubspot"]),
+    tech(
+        "HubSpot",
+        &["HubSpot"],
+        false,
+        &["hs-scripts.com", "hubspot"],
+    ),
     tech("SAP", &["SAP"], true, &[]),
     tech("Twilio", &["Twilio"], false, &[]),
     tech("Zendesk", &["Zendesk"], false, &["zdassets.com", "zendesk"]),
-    tech("Intercom", &["Intercom"], true, &["intercom.io", "intercomcdn"]),
-    tech("Segment", &["Segment"], true, &["cdn.segment.com", "segment.io"]),
+    tech(
+        "Intercom",
+        &["Intercom"],
+        true,
+        &["intercom.io", "intercomcdn"],
+    ),
+    tech(
+        "Segment",
+        &["Segment"],
+        true,
+        &["cdn.segment.com", "segment.io"],
+    ),
     tech("Mixpanel", &["Mixpanel"], false, &["mxpnl.com", "mixpanel"]),
     tech("Slack", &["Slack"], true, &[]),
     tech("Zapier", &["Zapier"], false, &[]),
-    tech("Cloudflare", &["Cloudflare"], false, &["cloudflareinsights.com"]),
+    tech(
+        "Cloudflare",
+        &["Cloudflare"],
+        false,
+        &["cloudflareinsights.com"],
+    ),
     tech("Vercel", &["Vercel"], false, &[]),
     tech("Netlify", &["Netlify"], false, &[]),
     tech("Heroku", &["Heroku"], false, &[]),
     tech("Firebase", &["Firebase"], false, &["firebase"]),
     tech("Supabase", &["Supabase"], false, &[]),
-    tech("WordPress", &["WordPress"], false, &["wp-content", "wp-includes", "wordpress"]),
+    tech(
+        "WordPress",
+        &["WordPress"],
+        false,
+        &["wp-content", "wp-includes", "wordpress"],
+    ),
     tech("Webflow", &["Webflow"], false, &["webflow"]),
     tech("Wix", &["Wix"], true, &["wix.com", "wixstatic"]),
     tech("Squarespace", &["Squarespace"], false, &["squarespace"]),
@@ -1657,12 +1705,27 @@ const TECHNOLOGIES: &[Tech] = &[
     tech("Ghost", &["Ghost"], true, &["ghost "]),
     tech("Hugo", &["Hugo"], true, &["hugo "]),
     tech("Gatsby", &["Gatsby"], true, &["gatsby"]),
-    tech("Google Analytics", &["Google Analytics"], false, &["google-analytics.com", "gtag/js"]),
-    tech("Google Tag Manager", &["Google Tag Manager"], false, &["googletagmanager.com/gtm"]),
+    tech(
+        "Google Analytics",
+        &["Google Analytics"],
+        false,
+        &["google-analytics.com", "gtag/js"],
+    ),
+    tech(
+        "Google Tag Manager",
+        &["Google Tag Manager"],
+        false,
+        &["googletagmanager.com/gtm"],
+    ),
     tech("Hotjar", &["Hotjar"], false, &["hotjar"]),
     tech("Plausible", &["Plausible"], true, &["plausible.io"]),
     tech("Datadog", &["Datadog"], false, &[]),
-    tech("Sentry", &["Sentry"], true, &["sentry-cdn", "browser.sentry"]),
+    tech(
+        "Sentry",
+        &["Sentry"],
+        true,
+        &["sentry-cdn", "browser.sentry"],
+    ),
 ];
 
 /// Where `word` occurs in `text` as a whole word.
@@ -1863,45 +1926,14 @@ impl Site<'_> {
 // --- Summary and bullets ---------------------------------------------------------------
 
 /// Headings that name a section of the site rather than something the company does.
+#[rustfmt::skip]
 const GENERIC_HEADINGS: &[&str] = &[
-    "about",
-    "about us",
-    "blog",
-    "careers",
-    "contact",
-    "contact us",
-    "customers",
-    "faq",
-    "features",
-    "get in touch",
-    "get started",
-    "how it works",
-    "latest",
-    "latest news",
-    "news",
-    "our customers",
-    "our story",
-    "our team",
-    "our values",
-    "pricing",
-    "products",
-    "resources",
-    "services",
-    "team",
-    "testimonials",
-    "trusted by",
-    "what we do",
-    "why us",
-    "open roles",
-    "investors",
-    "from the blog",
-    "solutions",
-    "the team",
-    "how we build",
-    "how we work",
-    "our mission",
-    "benefits",
-    "life at",
+    "about", "about us", "blog", "careers", "contact", "contact us", "customers", "faq",
+    "features", "get in touch", "get started", "how it works", "latest", "latest news",
+    "news", "our customers", "our story", "our team", "our values", "pricing", "products",
+    "resources", "services", "team", "testimonials", "trusted by", "what we do", "why us",
+    "open roles", "investors", "from the blog", "solutions", "the team", "how we build",
+    "how we work", "our mission", "benefits", "life at",
 ];
 
 fn is_generic_heading(text: &str) -> bool {
@@ -2131,7 +2163,11 @@ static BACKGROUND: LazyLock<HashMap<&'static str, f64>> = LazyLock::new(|| {
     for line in include_str!("background.txt").lines() {
         let line = line.trim();
         if let Some(value) = line.strip_prefix("## ") {
-            df = value.trim().parse::<f64>().ok().filter(|d| *d > 0.0 && *d < 1.0);
+            df = value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|d| *d > 0.0 && *d < 1.0);
             continue;
         }
         if line.is_empty() || line.starts_with('#') {
@@ -2147,98 +2183,70 @@ static BACKGROUND: LazyLock<HashMap<&'static str, f64>> = LazyLock::new(|| {
     table
 });
 
+#[rustfmt::skip]
 const STOP_WORDS: &[&str] = &[
     "a", "about", "above", "across", "after", "again", "against", "all", "almost", "along",
     "also", "although", "always", "am", "among", "an", "and", "another", "any", "anyone",
-    "anything", "are", "around", "as", "at", "away", "back", "be", "because", "been", "before",
-    "being", "below", "best", "better", "between", "both", "but", "by", "can", "cannot",
-    "could", "did", "do", "does", "doing", "done", "down", "during", "each", "either", "else",
-    "enough", "etc", "even", "ever", "every", "everything", "few", "first", "for", "from",
-    "further", "get", "gets", "getting", "give", "go", "going", "good", "got", "great", "had",
-    "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "however", "i",
-    "if", "in", "inc", "into", "is", "it", "its", "itself", "just", "keep", "know", "last",
-    "least", "less", "let", "like", "llc", "ltd", "made", "make", "makes", "making", "many",
-    "may", "me", "might", "more", "most", "much", "must", "my", "need", "needs", "never", "new",
-    "next", "no", "none", "nor", "not", "now", "of", "off", "often", "on", "once", "one",
-    "only", "onto", "or", "other", "others", "our", "ours", "ourselves", "out", "over", "own",
-    "per", "perhaps", "please", "put", "rather", "really", "right", "same", "see", "seen",
-    "several", "shall", "she", "should", "since", "so", "some", "something", "still", "such",
-    "take", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there",
-    "these", "they", "thing", "things", "this", "those", "though", "through", "thus", "to",
-    "today", "together", "too", "toward", "towards", "two", "three", "under", "until", "up",
-    "upon", "us", "use", "used", "uses", "using", "very", "via", "want", "was", "way", "ways",
-    "we", "well", "were", "what", "whatever", "when", "where", "whether", "which", "while",
-    "who", "whole", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet",
-    "you", "your", "yours", "yourself", "we're", "you're", "it's", "don't", "can't", "won't",
-    "let's", "we've", "you'll", "we'll", "i'm", "isn't", "didn't", "doesn't", "that's",
-    "there's", "here's", "what's", "able", "ago", "already", "came", "come", "comes", "day",
-    "days", "each", "lot", "lots", "mr", "ms", "said", "say", "says", "soon", "sure", "year",
-    "years", "month", "months", "week", "weeks", "time", "times", "help", "helps", "work",
-    "works", "start", "started", "yes", "zero", "four", "five", "six", "seven", "eight",
-    "nine", "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty",
-    "hundred", "hundreds", "thousand", "thousands", "million", "millions", "dozen", "half",
-    "twice", "coming", "hello", "welcome", "posted", "soon", "anyway", "everyone",
+    "anything", "are", "around", "as", "at", "away", "back", "be", "because", "been",
+    "before", "being", "below", "best", "better", "between", "both", "but", "by", "can",
+    "cannot", "could", "did", "do", "does", "doing", "done", "down", "during", "each",
+    "either", "else", "enough", "etc", "even", "ever", "every", "everything", "few",
+    "first", "for", "from", "further", "get", "gets", "getting", "give", "go", "going",
+    "good", "got", "great", "had", "has", "have", "having", "he", "her", "here", "hers",
+    "him", "his", "how", "however", "i", "if", "in", "inc", "into", "is", "it", "its",
+    "itself", "just", "keep", "know", "last", "least", "less", "let", "like", "llc", "ltd",
+    "made", "make", "makes", "making", "many", "may", "me", "might", "more", "most", "much",
+    "must", "my", "need", "needs", "never", "new", "next", "no", "none", "nor", "not",
+    "now", "of", "off", "often", "on", "once", "one", "only", "onto", "or", "other",
+    "others", "our", "ours", "ourselves", "out", "over", "own", "per", "perhaps", "please",
+    "put", "rather", "really", "right", "same", "see", "seen", "several", "shall", "she",
+    "should", "since", "so", "some", "something", "still", "such", "take", "than", "that",
+    "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they",
+    "thing", "things", "this", "those", "though", "through", "thus", "to", "today",
+    "together", "too", "toward", "towards", "two", "three", "under", "until", "up", "upon",
+    "us", "use", "used", "uses", "using", "very", "via", "want", "was", "way", "ways", "we",
+    "well", "were", "what", "whatever", "when", "where", "whether", "which", "while", "who",
+    "whole", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet",
+    "you", "your", "yours", "yourself", "we're", "you're", "it's", "don't", "can't",
+    "won't", "let's", "we've", "you'll", "we'll", "i'm", "isn't", "didn't", "doesn't",
+    "that's", "there's", "here's", "what's", "able", "ago", "already", "came", "come",
+    "comes", "day", "days", "each", "lot", "lots", "mr", "ms", "said", "say", "says",
+    "soon", "sure", "year", "years", "month", "months", "week", "weeks", "time", "times",
+    "help", "helps", "work", "works", "start", "started", "yes", "zero", "four", "five",
+    "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen", "twenty",
+    "thirty", "forty", "fifty", "hundred", "hundreds", "thousand", "thousands", "million",
+    "millions", "dozen", "half", "twice", "coming", "hello", "welcome", "posted", "soon",
+    "anyway", "everyone",
 ];
 
 /// Words of the site's furniture, never characteristic of a company.
+#[rustfmt::skip]
 const BOILERPLATE_WORDS: &[&str] = &[
-    "cookie", "cookies", "privacy", "policy", "terms", "conditions", "login", "log", "logout",
-    "sign", "signup", "sign-in", "sign-up", "account", "password", "copyright", "reserved",
-    "rights", "menu", "skip", "navigation", "javascript", "browser", "newsletter", "subscribe",
-    "unsubscribe", "email", "e-mail", "contact", "home", "page", "click", "website", "site",
-    "homepage", "follow", "share", "tweet", "facebook", "twitter", "linkedin", "instagram",
-    "youtube", "github", "careers", "career", "blog", "faq", "read", "learn", "view", "demo",
-    "book", "request", "free", "trial", "pricing", "price", "plan", "plans", "month", "mo",
-    "annual", "annually", "billed", "apply", "job", "jobs", "role", "roles", "remote",
-    "full-time", "part-time", "hybrid", "post", "posts", "min", "minute", "minutes", "cta",
+    "cookie", "cookies", "privacy", "policy", "terms", "conditions", "login", "log",
+    "logout", "sign", "signup", "sign-in", "sign-up", "account", "password", "copyright",
+    "reserved", "rights", "menu", "skip", "navigation", "javascript", "browser",
+    "newsletter", "subscribe", "unsubscribe", "email", "e-mail", "contact", "home", "page",
+    "click", "website", "site", "homepage", "follow", "share", "tweet", "facebook",
+    "twitter", "linkedin", "instagram", "youtube", "github", "careers", "career", "blog",
+    "faq", "read", "learn", "view", "demo", "book", "request", "free", "trial", "pricing",
+    "price", "plan", "plans", "month", "mo", "annual", "annually", "billed", "apply", "job",
+    "jobs", "role", "roles", "remote", "full-time", "part-time", "hybrid", "post", "posts",
+    "min", "minute", "minutes", "cta",
 ];
 
-const SHORT_WORDS: &[&str] = &["ai", "ml", "ar", "vr", "3d", "ev", "hr", "ux", "ui", "qa", "bi"];
+#[rustfmt::skip]
+const SHORT_WORDS: &[&str] = &[
+    "ai", "ml", "ar", "vr", "3d", "ev", "hr", "ux", "ui", "qa", "bi",
+];
 
 /// Words ending in "s" that are not plurals.
+#[rustfmt::skip]
 const NOT_PLURAL: &[&str] = &[
-    "news",
-    "series",
-    "species",
-    "sales",
-    "kubernetes",
-    "aws",
-    "always",
-    "perhaps",
-    "whereas",
-    "canvas",
-    "atlas",
-    "alias",
-    "bias",
-    "gas",
-    "christmas",
-    "chaos",
-    "kudos",
-    "macos",
-    "ios",
-    "lens",
-    "thanks",
-    "sometimes",
-    "besides",
-    "towards",
-    "afterwards",
-    "unless",
-    "yes",
-    "ops",
-    "devops",
-    "mlops",
-    "finops",
-    "gitops",
-    "dataops",
-    "texas",
-    "vegas",
-    "paris",
-    "athens",
-    "wales",
-    "mars",
-    "physics",
-    "economics",
-    "ethics",
+    "news", "series", "species", "sales", "kubernetes", "aws", "always", "perhaps",
+    "whereas", "canvas", "atlas", "alias", "bias", "gas", "christmas", "chaos", "kudos",
+    "macos", "ios", "lens", "thanks", "sometimes", "besides", "towards", "afterwards",
+    "unless", "yes", "ops", "devops", "mlops", "finops", "gitops", "dataops", "texas",
+    "vegas", "paris", "athens", "wales", "mars", "physics", "economics", "ethics",
 ];
 
 fn is_stop(word: &str) -> bool {
@@ -2327,7 +2335,9 @@ fn singular(word: &str, known: &dyn Fn(&str) -> bool) -> String {
     if word.chars().count() <= 3
         || NOT_PLURAL.contains(&word)
         || !word.ends_with('s')
-        || ["ss", "us", "is", "ics", "ous"].iter().any(|e| word.ends_with(e))
+        || ["ss", "us", "is", "ics", "ous"]
+            .iter()
+            .any(|e| word.ends_with(e))
     {
         return word.to_string();
     }
@@ -2440,7 +2450,11 @@ pub fn keywords_for(company_name: &str, docs: &[Document], n: usize) -> Vec<Stri
         let page = page_weight(page_kind(doc));
         let mut on_page: Vec<(&str, f64, bool)> = Vec::new();
         on_page.extend(doc.title.iter().map(|t| (t.as_str(), 2.0 * page, false)));
-        on_page.extend(doc.description.iter().map(|t| (t.as_str(), 2.0 * page, true)));
+        on_page.extend(
+            doc.description
+                .iter()
+                .map(|t| (t.as_str(), 2.0 * page, true)),
+        );
         for block in &doc.blocks {
             let heading = matches!(block.kind, BlockKind::Heading(_));
             let weight = if heading { 2.0 * page } else { page };
@@ -2539,7 +2553,9 @@ pub fn keywords_for(company_name: &str, docs: &[Document], n: usize) -> Vec<Stri
     // A term must come up twice, unless the site has little text.
     let min_tf = if total_tokens >= 300 { 2.0 } else { 1.0 };
     let round = |x: f64| (x * 1e6).round() / 1e6;
-    let mut candidates: Vec<(f64, String, Option<(String, String)>)> = Vec::new();
+    // (weight, term, its two words when a phrase)
+    type Candidate = (f64, String, Option<(String, String)>);
+    let mut candidates: Vec<Candidate> = Vec::new();
     for (word, tf) in &unigrams {
         if *tf >= min_tf {
             candidates.push((round(tf_weight(*tf) * idf(word)), word.clone(), None));
@@ -2663,7 +2679,12 @@ mod tests {
     fn sentences_split_at_ends_not_amounts() {
         assert_eq!(
             sentences("We raised $1.5M. Acme Inc. builds robots! Why? Because."),
-            vec!["We raised $1.5M.", "Acme Inc. builds robots!", "Why?", "Because."]
+            vec![
+                "We raised $1.5M.",
+                "Acme Inc. builds robots!",
+                "Why?",
+                "Because."
+            ]
         );
     }
 
@@ -2690,7 +2711,10 @@ mod tests {
         assert_eq!(shown("€1.5bn"), "€1.5B");
         assert_eq!(shown("$12,000,000"), "$12M");
         assert_eq!(shown("$500K"), "$500K");
-        assert_eq!(team_in("We're 50+ people across three offices"), Some((50, "50+".into())));
+        assert_eq!(
+            team_in("We're 50+ people across three offices"),
+            Some((50, "50+".into()))
+        );
         assert_eq!(team_in("a team of 25 engineers"), Some((25, "25".into())));
         assert_eq!(team_in("Our 12-person team"), Some((12, "12".into())));
         assert_eq!(team_in("11-50 employees"), Some((11, "11–50".into())));

@@ -1,11 +1,17 @@
-//! One company: read it, and ask for its enrichment.
+//! One company: read it, change its details and notes, ask for its enrichment. Every
+//! write is also a plain form that comes back to the company page without JavaScript.
+
+// `save_company` takes one argument per form field (what a plain form posts).
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 
-use crate::model::{AppError, CompanyDetail, EnrichmentView, Quota};
+use crate::model::{AppError, CompanyDetail, CompanyNote, CompanyRecord, EnrichmentView, Quota};
 
 #[cfg(feature = "ssr")]
-use crate::server::{companies, enrichment, request};
+use crate::model::NewCompany;
+#[cfg(feature = "ssr")]
+use crate::server::{companies, company_edit, enrichment, request};
 
 /// The company page's data: details, enrichment, and the viewer's quota.
 #[server(endpoint = "company/detail")]
@@ -42,15 +48,87 @@ pub async fn request_enrichment(id: i64) -> Result<(), AppError> {
         .await
     }
     .await;
+    back_to_company(id, outcome.as_ref().err());
+    outcome
+}
+
+/// Saves the company's details if it is still at `version` (409 with the current
+/// company otherwise; 422 naming the field for bad input, or a website already tracked).
+#[server(endpoint = "company/save")]
+pub async fn save_company(
+    id: i64,
+    version: i32,
+    name: String,
+    website: String,
+    sector: String,
+    stage: String,
+    location: String,
+) -> Result<CompanyRecord, AppError> {
+    let outcome = async {
+        let state = request::state()?;
+        let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+        let fields = NewCompany::parse(&name, &website, &sector, &stage, &location)?;
+        company_edit::save(&state.pool, &viewer, id, version, &fields).await
+    }
+    .await;
+    back_to_company(id, outcome.as_ref().err());
+    outcome
+}
+
+#[server(endpoint = "company/note")]
+pub async fn add_note(id: i64, body: String) -> Result<CompanyNote, AppError> {
+    let outcome = async {
+        let state = request::state()?;
+        let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+        company_edit::add_note(&state.pool, &viewer, id, &body).await
+    }
+    .await;
+    back_to_company(id, outcome.as_ref().err());
+    outcome
+}
+
+/// Edits a note if it is still at `version` (409 with the current note otherwise).
+#[server(endpoint = "company/note/edit")]
+pub async fn edit_note(
+    id: i64,
+    note_id: i64,
+    version: i32,
+    body: String,
+) -> Result<CompanyNote, AppError> {
+    let outcome = async {
+        let state = request::state()?;
+        let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+        company_edit::edit_note(&state.pool, &viewer, id, note_id, version, &body).await
+    }
+    .await;
+    back_to_company(id, outcome.as_ref().err());
+    outcome
+}
+
+#[server(endpoint = "company/note/delete")]
+pub async fn delete_note(id: i64, note_id: i64) -> Result<(), AppError> {
+    let outcome = async {
+        let state = request::state()?;
+        let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+        company_edit::delete_note(&state.pool, &viewer, id, note_id).await
+    }
+    .await;
+    back_to_company(id, outcome.as_ref().err());
+    outcome
+}
+
+/// Without JavaScript, every form on the company page comes back to it (with the error
+/// when refused).
+#[cfg(feature = "ssr")]
+fn back_to_company(id: i64, error: Option<&AppError>) {
     if request::is_plain_form_post() {
-        let path = match &outcome {
-            Ok(()) => format!("/companies/{id}"),
-            Err(error) => format!(
+        let path = match error {
+            None => format!("/companies/{id}"),
+            Some(error) => format!(
                 "/companies/{id}?{}",
                 serde_urlencoded::to_string([("error", error.to_string())]).unwrap_or_default()
             ),
         };
         leptos_axum::redirect(&path);
     }
-    outcome
 }

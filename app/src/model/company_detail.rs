@@ -92,9 +92,27 @@ pub fn format_usd(micros: i64) -> String {
     }
 }
 
+/// A note on a company (versioned: an edit from a stale version is refused).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct CompanyNote {
+    pub id: i64,
+    pub body: String,
+    pub version: i32,
+    pub author_id: Option<uuid::Uuid>,
+    pub author: Option<String>,
+    /// Who last edited it, when not its author.
+    pub edited_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompanyDetail {
     pub company: CompanyRecord,
+    pub notes: Vec<CompanyNote>,
     pub enrichment: Option<EnrichmentView>,
     pub quota: Quota,
 }

@@ -25,8 +25,8 @@ pub use companies::{
     EnrichmentStatus, NewCompany, Website, bounded_text,
 };
 pub use company_detail::{
-    CompanyDetail, CompanyRecord, Enrichment, EnrichmentResult, EnrichmentView, Quota, Step,
-    format_usd,
+    CompanyDetail, CompanyNote, CompanyRecord, Enrichment, EnrichmentResult, EnrichmentView, Quota,
+    Step, format_usd,
 };
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};

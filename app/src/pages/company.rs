@@ -12,11 +12,13 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::company::{RequestEnrichment, load_company};
+use crate::api::company::{
+    AddNote, DeleteNote, EditNote, RequestEnrichment, SaveCompany, load_company,
+};
 use crate::components::{When, score_band, set_response_status, use_event_stream};
 use crate::model::{
-    AppError, CompanyDetail, EnrichmentResult, EnrichmentStatus, EnrichmentView, Quota, Step,
-    format_usd,
+    AppError, CompanyDetail, CompanyNote, CompanyStage, EnrichmentResult, EnrichmentStatus,
+    EnrichmentView, Quota, Step, format_usd,
 };
 use enrich::SignalKind;
 
@@ -31,10 +33,26 @@ pub fn CompanyPage() -> impl IntoView {
             .filter(|id| *id > 0)
     };
     let enrich = ServerAction::<RequestEnrichment>::new();
-    // Bumped by the live stream: the enrichment moved on.
+    let actions = Actions {
+        save: ServerAction::new(),
+        add_note: ServerAction::new(),
+        edit_note: ServerAction::new(),
+        delete_note: ServerAction::new(),
+    };
+    // Bumped by the live stream: the enrichment moved on, or someone edited.
     let heard = RwSignal::new(0u64);
     let detail = Resource::new(
-        move || (id(), heard.get(), enrich.version().get()),
+        move || {
+            (
+                id(),
+                heard.get(),
+                enrich.version().get(),
+                actions.save.version().get(),
+                actions.add_note.version().get(),
+                actions.edit_note.version().get(),
+                actions.delete_note.version().get(),
+            )
+        },
         |(id, ..)| async move {
             match id {
                 Some(id) => load_company(id).await,
@@ -49,17 +67,236 @@ pub fn CompanyPage() -> impl IntoView {
             });
         }
     });
+    // The latest successful load. The editor and the notes hold what a person types:
+    // they are rendered once per company and read this reactively, so a live update
+    // (an enrichment step) never re-creates them under the cursor.
+    let latest = RwSignal::new(None::<CompanyDetail>);
+    let shown = Memo::new(move |_| latest.with(|d| d.as_ref().map(|d| d.company.id)));
     view! {
         // Transition: while a live update reloads, the page keeps showing the last state.
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the company…"</p> }>
             {move || detail.get().map(|result| match result {
-                Ok(detail) => view! { <Company detail enrich/> }.into_any(),
+                Ok(detail) => {
+                    latest.set(Some(detail));
+                    ().into_any()
+                }
                 Err(error) => {
+                    latest.set(None);
                     set_response_status(error.status());
                     view! { <Missing error/> }.into_any()
                 }
             })}
+            {move || latest.get().map(|detail| view! { <Company detail enrich/> })}
+            {move || shown.get().map(|_| view! {
+                <div class="mt-6 grid gap-6 lg:grid-cols-2">
+                    <DetailsEditor latest action=actions.save/>
+                    <Notes latest actions/>
+                </div>
+            })}
         </Transition>
+    }
+}
+
+/// The page's forms' actions, handed around together.
+#[derive(Clone, Copy)]
+struct Actions {
+    save: ServerAction<SaveCompany>,
+    add_note: ServerAction<AddNote>,
+    edit_note: ServerAction<EditNote>,
+    delete_note: ServerAction<DeleteNote>,
+}
+
+const FIELD: &str = "w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
+const LABEL: &str = "mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500";
+const CARD: &str =
+    "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
+
+/// Edit the details: a plain form carrying the version it started from. A stale save
+/// comes back as a conflict showing their values; "Keep mine" saves over them on
+/// purpose, with the person's text untouched.
+#[component]
+fn DetailsEditor(
+    latest: RwSignal<Option<CompanyDetail>>,
+    action: ServerAction<SaveCompany>,
+) -> impl IntoView {
+    let Some(start) = latest.get_untracked().map(|d| d.company) else {
+        return ().into_any();
+    };
+    let version = RwSignal::new(start.version);
+    // A successful save moves the form onto the saved version.
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = action.value().get() {
+            version.set(saved.version);
+        }
+    });
+    let conflict = move || match action.value().get() {
+        Some(Err(AppError::Conflict { current })) => {
+            serde_json::from_value::<crate::model::CompanyRecord>(current).ok()
+        }
+        _ => None,
+    };
+    let error = move || match action.value().get() {
+        Some(Err(AppError::Conflict { .. })) | Some(Ok(_)) | None => None,
+        Some(Err(error)) => Some(error.to_string()),
+    };
+    let id = start.id;
+    let stage = start.stage;
+    view! {
+        <section class=CARD>
+            <h2 class="text-sm font-semibold">"Details"</h2>
+            <ActionForm action attr:data-testid="company-editor" attr:class="mt-3 grid gap-3 sm:grid-cols-2">
+                <input type="hidden" name="id" value=id.to_string()/>
+                <input type="hidden" name="version" prop:value=move || version.get().to_string()/>
+                <label class="text-sm"><span class=LABEL>"Name"</span><input name="name" required maxlength="200" value=start.name.clone() class=FIELD/></label>
+                <label class="text-sm"><span class=LABEL>"Website"</span><input name="website" required maxlength="2048" value=start.website_url.clone() class=FIELD/></label>
+                <label class="text-sm"><span class=LABEL>"Sector"</span><input name="sector" maxlength="100" value=start.sector.clone() class=FIELD/></label>
+                <label class="text-sm"><span class=LABEL>"Stage"</span>
+                    <select name="stage" class=FIELD>
+                        <option value="" selected=stage.is_none()>"Unknown"</option>
+                        {CompanyStage::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=stage == Some(s)>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="text-sm sm:col-span-2"><span class=LABEL>"Location"</span><input name="location" maxlength="100" value=start.location.clone() class=FIELD/></label>
+                <div class="flex flex-wrap items-center gap-3 sm:col-span-2">
+                    <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50" disabled=move || action.pending().get()>"Save details"</button>
+                    {move || matches!(action.value().get(), Some(Ok(_))).then(|| view! { <span role="status" class="text-sm text-emerald-700 dark:text-emerald-300">"Saved"</span> })}
+                    {move || error().map(|message| view! { <span role="alert" class="text-sm text-red-700 dark:text-red-300">{message}</span> })}
+                </div>
+            </ActionForm>
+            {move || conflict().map(|theirs| {
+                let their_version = theirs.version;
+                view! {
+                    <div role="alert" data-testid="company-conflict" class="mt-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                        <p class="font-medium">"Someone changed this company since you opened it. Your text is still in the form."</p>
+                        <p class="mt-1">"Theirs now: " {theirs.name} " · " {theirs.website_url} " · " {theirs.sector} " · " {theirs.location}</p>
+                        <button type="button" class="mt-2 rounded-md border border-amber-400 px-3 py-1 font-medium" on:click=move |_| { version.set(their_version); action.value().set(None); }>
+                            "Keep mine (save again over theirs)"
+                        </button>
+                    </div>
+                }
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+/// The notes: the team's, each editable by anyone who may see the company (a stale
+/// edit is refused with the note as it is now), deletable by its author or an admin.
+#[component]
+fn Notes(latest: RwSignal<Option<CompanyDetail>>, actions: Actions) -> impl IntoView {
+    let Some(id) = latest.with_untracked(|d| d.as_ref().map(|d| d.company.id)) else {
+        return ().into_any();
+    };
+    let notes = move || latest.with(|d| d.as_ref().map(|d| d.notes.clone()).unwrap_or_default());
+    let draft = RwSignal::new(String::new());
+    // A posted note clears the composer; a refused one keeps it.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = actions.add_note.value().get() {
+            draft.set(String::new());
+        }
+    });
+    let add_error = move || match actions.add_note.value().get() {
+        Some(Err(error)) => Some(error.to_string()),
+        _ => None,
+    };
+    view! {
+        <section class=CARD data-testid="notes">
+            <h2 class="text-sm font-semibold">"Notes"</h2>
+            <ul class="mt-3 space-y-3">
+                // Keyed by id alone: a colleague's edit updates the text shown but never
+                // re-creates an edit box someone is typing in.
+                <For each=notes key=|note| note.id let:note>
+                    <NoteItem company=id note latest actions/>
+                </For>
+            </ul>
+            {move || notes().is_empty().then(|| view! { <p class="mt-2 text-sm text-slate-500">"No notes yet."</p> })}
+            <ActionForm action=actions.add_note attr:class="mt-4 space-y-2" attr:data-testid="add-note">
+                <input type="hidden" name="id" value=id.to_string()/>
+                <textarea name="body" rows="3" required maxlength="20000" placeholder="Add a note for the team"
+                    prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) class=FIELD></textarea>
+                <div class="flex items-center gap-3">
+                    <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Add note"</button>
+                    {move || add_error().map(|message| view! { <span role="alert" class="text-sm text-red-700 dark:text-red-300">{message}</span> })}
+                </div>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn NoteItem(
+    company: i64,
+    note: CompanyNote,
+    latest: RwSignal<Option<CompanyDetail>>,
+    actions: Actions,
+) -> impl IntoView {
+    let note_id = note.id;
+    // The version this person's edit starts from: it stays put when a colleague's edit
+    // arrives, so saving then is refused (409) instead of silently overwriting them.
+    let version = RwSignal::new(note.version);
+    let now = Memo::new(move |_| {
+        latest.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.notes.iter().find(|n| n.id == note_id).cloned())
+        })
+    });
+    let fallback = StoredValue::new(note);
+    let shown = move || now.get().unwrap_or_else(|| fallback.get_value());
+    let conflict = move || match actions.edit_note.value().get() {
+        Some(Err(AppError::Conflict { current })) => serde_json::from_value::<CompanyNote>(current)
+            .ok()
+            .filter(|theirs| theirs.id == note_id && theirs.version != version.get()),
+        _ => None,
+    };
+    let saved =
+        move || matches!(actions.edit_note.value().get(), Some(Ok(saved)) if saved.id == note_id);
+    // A saved edit moves this box onto the saved version.
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = actions.edit_note.value().get()
+            && saved.id == note_id
+        {
+            version.set(saved.version);
+        }
+    });
+    let first = shown();
+    view! {
+        <li data-testid="note" class="rounded-md border border-slate-200 p-3 text-sm dark:border-slate-800">
+            <p class="whitespace-pre-wrap">{move || shown().body}</p>
+            <p class="mt-1 text-xs text-slate-500">
+                {move || shown().author.unwrap_or_else(|| "Someone".into())} " · " <When at=first.created_at/>
+                {move || shown().edited_by.map(|by| format!(" · edited by {by}"))}
+            </p>
+            <details class="mt-2">
+                <summary class="cursor-pointer text-xs text-indigo-700 dark:text-indigo-300">"Edit or delete"</summary>
+                <ActionForm action=actions.edit_note attr:class="mt-2 space-y-2">
+                    <input type="hidden" name="id" value=company.to_string()/>
+                    <input type="hidden" name="note_id" value=note_id.to_string()/>
+                    <input type="hidden" name="version" prop:value=move || version.get().to_string()/>
+                    <textarea name="body" rows="3" required maxlength="20000" class=FIELD>{first.body.clone()}</textarea>
+                    <div class="flex items-center gap-3">
+                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium dark:border-slate-700">"Save note"</button>
+                        {move || saved().then(|| view! { <span role="status" class="text-xs text-emerald-700 dark:text-emerald-300">"Saved"</span> })}
+                    </div>
+                </ActionForm>
+                {move || conflict().map(|theirs| {
+                    let their_version = theirs.version;
+                    view! {
+                        <div role="alert" data-testid="note-conflict" class="mt-2 rounded bg-amber-50 p-2 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+                            <p>"Someone edited this note meanwhile; it now reads: “" {theirs.body} "”. Your text is still in the box."</p>
+                            <button type="button" class="mt-1 font-medium underline" on:click=move |_| version.set(their_version)>
+                                "Keep mine (save again over theirs)"
+                            </button>
+                        </div>
+                    }
+                })}
+                <ActionForm action=actions.delete_note attr:class="mt-2">
+                    <input type="hidden" name="id" value=company.to_string()/>
+                    <input type="hidden" name="note_id" value=note_id.to_string()/>
+                    <button type="submit" class="text-xs text-red-700 underline dark:text-red-300">"Delete this note"</button>
+                </ActionForm>
+            </details>
+        </li>
     }
 }
 

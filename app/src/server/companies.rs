@@ -326,17 +326,13 @@ pub async fn detail(
     limits: &super::config::PlanLimits,
 ) -> Result<crate::model::CompanyDetail, AppError> {
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let company: crate::model::CompanyRecord = sqlx::query_as(
-        "SELECT c.id, c.name, c.website, c.website_url, c.sector, c.stage, c.location, c.version,
-                u.display_name AS added_by, c.created_at, c.updated_at
-         FROM companies c LEFT JOIN users u ON u.id = c.added_by
-         WHERE c.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?
-    .ok_or(AppError::NotFound)?;
+    let company = super::company_edit::record(&mut tx, id, false)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let notes = super::company_edit::notes(&mut tx, id)
+        .await
+        .map_err(internal)?;
     let enrichment = super::enrichment::view(&mut tx, id).await?;
     let quota = super::enrichment::quota(&mut tx, viewer, limits)
         .await
@@ -344,6 +340,7 @@ pub async fn detail(
     tx.commit().await.map_err(internal)?;
     Ok(crate::model::CompanyDetail {
         company,
+        notes,
         enrichment,
         quota,
     })

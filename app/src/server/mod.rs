@@ -9,6 +9,7 @@ pub mod case_edit;
 pub mod cases;
 pub mod comments;
 pub mod companies;
+pub mod company_edit;
 pub mod config;
 pub mod db;
 pub mod enrichment;

@@ -24,7 +24,8 @@ use leptos_router::{
 
 use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
 use crate::pages::{
-    AdminUsers, CasePage, Companies, CompanyPage, Dashboard, Login, NotFound, Section, Team, Work,
+    AdminUsage, AdminUsers, CasePage, Companies, CompanyPage, Dashboard, Login, NotFound, Section,
+    Team, Work,
 };
 
 /// The document around the app. It is rendered only on the server; the browser
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                         // Async: the whole page (and its status, e.g. 403) is ready before
                         // the first byte, so it needs no streaming script to show.
                         <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsers/></SignedIn> }/>
+                        <Route path=path!("/admin/usage") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsage/></SignedIn> }/>
                     </Routes>
                 </ErrorBoundary>
             </AppFrame>

@@ -1,14 +1,16 @@
-//! Admin → Users. Each function: the viewer must be allowed to manage users; then one
+//! Admin → Users, and Admin → Usage. Each function: the viewer must be allowed to manage users; then one
 //! call into `server::users`. (Errors get their HTTP status from the server's
 //! server-function middleware.)
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::model::{AppError, Role, UsersPage};
+use crate::model::{AppError, Role, UsageReport, UsersPage};
 
 #[cfg(feature = "ssr")]
-use crate::server::{authz::Capability, request, users};
+use crate::model::{parse_dollars, parse_month};
+#[cfg(feature = "ssr")]
+use crate::server::{authz::Capability, request, usage, users};
 
 #[server(endpoint = "admin/users")]
 pub async fn list_users(q: String) -> Result<UsersPage, AppError> {
@@ -45,4 +47,56 @@ pub async fn change_user_role(user_id: Uuid, role: Role) -> Result<(), AppError>
 pub async fn set_user_active(user_id: Uuid, active: bool) -> Result<(), AppError> {
     let viewer = request::require(Capability::ManageUsers)?;
     users::set_active(&request::state()?.pool, &viewer, user_id, active).await
+}
+
+/// Admin → Usage for `month` (`2026-11`; empty: this month).
+#[server(endpoint = "admin/usage")]
+pub async fn load_usage(month: String) -> Result<UsageReport, AppError> {
+    let viewer = request::require(Capability::ManageUsers)?;
+    let month = if month.trim().is_empty() {
+        let today = time::OffsetDateTime::now_utc().date();
+        (today.year(), u8::from(today.month()))
+    } else {
+        parse_month(&month)
+            .ok_or_else(|| AppError::invalid("month", "must be a month like 2026-11"))?
+    };
+    usage::report(&request::state()?.pool, &viewer, month).await
+}
+
+/// The workspace's enrichment settings: the monthly budget in dollars, and whether
+/// employees may enrich. A plain form: without JavaScript it comes back to the page.
+#[server(endpoint = "admin/usage/settings")]
+pub async fn save_enrichment_settings(
+    budget: String,
+    employees_may_enrich: Option<String>,
+) -> Result<(), AppError> {
+    let outcome = async {
+        let viewer = request::require(Capability::ManageUsers)?;
+        let budget = parse_dollars(&budget).ok_or_else(|| {
+            AppError::invalid("budget", "must be an amount in dollars, like 50 or 12.50")
+        })?;
+        let allowed = match employees_may_enrich.as_deref() {
+            None | Some("") | Some("false") => false,
+            Some("true") | Some("on") => true,
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "employees_may_enrich",
+                    "must be on or off",
+                ));
+            }
+        };
+        usage::save_settings(&request::state()?.pool, &viewer, budget, allowed).await
+    }
+    .await;
+    if request::is_plain_form_post() {
+        let path = match &outcome {
+            Ok(()) => "/admin/usage?saved=1".to_string(),
+            Err(error) => format!(
+                "/admin/usage?{}",
+                serde_urlencoded::to_string([("error", error.to_string())]).unwrap_or_default()
+            ),
+        };
+        leptos_axum::redirect(&path);
+    }
+    outcome
 }

@@ -9,6 +9,7 @@ mod company_detail;
 mod error;
 mod identity;
 mod theme;
+mod usage;
 mod users;
 mod viewer;
 
@@ -31,5 +32,6 @@ pub use company_detail::{
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};
 pub use theme::Theme;
+pub use usage::{UsageReport, UsageRow, parse_dollars, parse_month};
 pub use users::{UserAuditEntry, UserSummary, UsersPage, format_timestamp};
 pub use viewer::Viewer;

@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod admin_usage;
 mod admin_users;
 mod case;
 mod companies;
@@ -11,6 +12,7 @@ mod section;
 mod team;
 mod work;
 
+pub use admin_usage::AdminUsage;
 pub use admin_users::AdminUsers;
 pub use case::CasePage;
 pub use companies::Companies;

@@ -62,6 +62,12 @@ pub fn Section(section: Area) -> impl IntoView {
                             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Add people, change roles, deactivate accounts, see who changed what."</p>
                         </a>
                     </li>
+                    <li>
+                        <a href="/admin/usage" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
+                            <h2 class="font-medium">"Enrichment usage"</h2>
+                            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Enrichments, tokens and cost per person and month; the monthly budget."</p>
+                        </a>
+                    </li>
                 </ul>
             }.into_any()
         } else {

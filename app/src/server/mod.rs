@@ -24,6 +24,7 @@ pub mod retry;
 pub mod seed;
 pub mod state;
 pub mod tenants;
+pub mod usage;
 pub mod users;
 
 pub use config::Config;

@@ -88,6 +88,9 @@ pub fn run() -> ExitCode {
     telemetry::init(&cli.config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Server-side rendering of the bigger pages nests deep futures; unoptimised
+        // (debug) builds need more than the default 2 MiB per thread for them.
+        .thread_stack_size(8 * 1024 * 1024)
         .build()
     {
         Ok(runtime) => runtime,

@@ -7,6 +7,8 @@ const port = Number(process.env.CASEWORK_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 // The stand-in for Google (end2end/oidc-mock.mjs); its control endpoint is on oidc + 1.
 const oidc = Number(process.env.OIDC_MOCK_PORT ?? 3190);
+// A company website for enrichment (end2end/fixture-site.mjs).
+export const fixtureSitePort = Number(process.env.FIXTURE_SITE_PORT ?? 3195);
 
 export default defineConfig({
   testDir: './tests',
@@ -43,6 +45,13 @@ export default defineConfig({
     env: { OIDC_MOCK_PORT: String(oidc) },
   },
   {
+    command: 'node fixture-site.mjs',
+    url: `http://127.0.0.1:${fixtureSitePort}/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    env: { FIXTURE_SITE_PORT: String(fixtureSitePort) },
+  },
+  {
     command: `"${process.env.CASEWORK_BIN}" serve`,
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,
@@ -62,6 +71,8 @@ export default defineConfig({
       GOOGLE_AUTH_URL: `http://127.0.0.1:${oidc}/authorize`,
       GOOGLE_TOKEN_URL: `http://127.0.0.1:${oidc}/token`,
       GOOGLE_USERINFO_URL: `http://127.0.0.1:${oidc}/userinfo`,
+      // Enrichment may fetch the local fixture site (never set this in production).
+      FETCH_ALLOW_LOOPBACK: 'true',
     },
   },
   ],

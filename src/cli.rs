@@ -39,7 +39,7 @@ pub enum Command {
     Seed {
         /// A demo tenant with one admin, one employee (with a queue of cases) and one
         /// analyst.
-        #[arg(long, conflicts_with_all = ["cases", "employees", "comments", "tenant"])]
+        #[arg(long, conflicts_with_all = ["cases", "employees", "comments", "companies", "tenant"])]
         demo: bool,
         /// Generate a tenant with this many cases...
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000_000))]
@@ -50,6 +50,9 @@ pub enum Command {
         /// ...with this many comments among them.
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=500_000_000))]
         comments: u64,
+        /// ...and this many companies (about 70 % of them with an enrichment result).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000_000))]
+        companies: u32,
         /// The generated tenant's slug (its people are employeeN@<slug>.test).
         #[arg(long, default_value = "load")]
         tenant: String,
@@ -122,6 +125,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             cases: Some(cases),
             employees,
             comments,
+            companies,
             tenant,
             ..
         } => {
@@ -130,16 +134,18 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 employees,
                 cases,
                 comments,
+                companies,
             };
             startup::migrate(&config).await?;
             let pool = db::admin_pool(&config).await?;
             let loaded = generate::load(&pool, &spec).await?;
             println!(
-                "Tenant `{tenant}`: {} employees, {} cases, {} comments in {:.1} s. \
+                "Tenant `{tenant}`: {} employees, {} cases, {} comments, {} companies in {:.1} s. \
                  Sign in as employee1@{tenant}.test (or admin@{tenant}.test) / {}",
                 loaded.employees,
                 loaded.cases,
                 loaded.comments,
+                loaded.companies,
                 loaded.elapsed.as_secs_f64(),
                 seed::DEMO_PASSWORD
             );

@@ -134,6 +134,14 @@ async fn migrate_and_demo_seed_are_repeatable(pool: PgPool) {
             ("employee@demo.test", "employee")
         ]
     );
+    // Companies for the analyst, loaded once too.
+    let companies: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM companies c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'demo'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(companies, i64::from(app::server::seed::DEMO_COMPANIES));
     // The demo employee has a queue, loaded once however often the seed runs.
     let (cases, assigned): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(*) FILTER (WHERE u.email = 'employee@demo.test')

@@ -40,6 +40,8 @@ async fn generates_a_realistic_tenant_of_exactly_the_asked_size(pool: PgPool) {
             "30",
             "--comments",
             "9000",
+            "--companies",
+            "2000",
             "--tenant",
             "bench",
         ],
@@ -51,8 +53,39 @@ async fn generates_a_realistic_tenant_of_exactly_the_asked_size(pool: PgPool) {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("30 employees, 3000 cases, 9000 comments"),
+        stdout.contains("30 employees, 3000 cases, 9000 comments, 2000 companies"),
         "{stdout}"
+    );
+
+    // Companies: unique websites, about 70 % scored (each with its enrichment detail),
+    // scores spread over the range, every sector and stage used.
+    assert_eq!(
+        scalar(&pool, "SELECT count(DISTINCT website) FROM companies").await,
+        2000
+    );
+    let scored = scalar(
+        &pool,
+        "SELECT count(*) FROM companies WHERE score IS NOT NULL",
+    )
+    .await;
+    assert!((1200..=1600).contains(&scored), "{scored}");
+    assert_eq!(
+        scalar(
+            &pool,
+            "SELECT count(*) FROM enrichments WHERE status = 'done'"
+        )
+        .await,
+        scored
+    );
+    assert!(scalar(&pool, "SELECT count(*) FROM companies WHERE score >= 80").await > 20);
+    assert!(scalar(&pool, "SELECT count(*) FROM companies WHERE score < 30").await > 20);
+    assert_eq!(
+        scalar(&pool, "SELECT count(DISTINCT stage) FROM companies").await,
+        8
+    );
+    assert_eq!(
+        scalar(&pool, "SELECT count(DISTINCT sector) FROM companies").await,
+        10
     );
 
     assert_eq!(

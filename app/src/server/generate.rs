@@ -91,6 +91,7 @@ pub struct LoadSpec {
     pub employees: u32,
     pub cases: u32,
     pub comments: u64,
+    pub companies: u32,
 }
 
 pub struct Loaded {
@@ -98,6 +99,7 @@ pub struct Loaded {
     pub employees: u64,
     pub cases: u64,
     pub comments: u64,
+    pub companies: u64,
     pub elapsed: Duration,
 }
 
@@ -149,6 +151,15 @@ pub async fn load(pool: &PgPool, spec: &LoadSpec) -> Result<Loaded, AppError> {
     .map_err(internal)?;
     let (cases, comments) =
         generate_cases(&mut tx, tenant_id, &employees, spec.cases, spec.comments).await?;
+    let admins: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin'")
+            .bind(tenant_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+    let companies =
+        super::generate_companies::generate_companies(&mut tx, tenant_id, &admins, spec.companies)
+            .await?;
     tx.commit().await.map_err(internal)?;
     analyze(pool).await?;
     Ok(Loaded {
@@ -156,6 +167,7 @@ pub async fn load(pool: &PgPool, spec: &LoadSpec) -> Result<Loaded, AppError> {
         employees: employees.len() as u64,
         cases,
         comments,
+        companies,
         elapsed: started.elapsed(),
     })
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod enrichment;
 pub mod generate;
+pub mod generate_companies;
 pub mod jobs;
 pub mod live;
 pub mod markdown;

@@ -13,6 +13,8 @@ pub const DEMO_PASSWORD: &str = "casework-demo";
 /// load in a moment.
 pub const DEMO_CASES: u32 = 240;
 pub const DEMO_COMMENTS: u64 = 720;
+/// Companies in the demo tenant.
+pub const DEMO_COMPANIES: u32 = 40;
 
 pub struct DemoLogin {
     pub email: String,
@@ -38,6 +40,7 @@ pub async fn demo(pool: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
     ];
     let mut logins = Vec::with_capacity(people.len());
     let mut employee = None;
+    let mut analyst = None;
     for (email, name, role) in people {
         let email = Email::parse(email)?;
         let id = upsert_user(
@@ -54,6 +57,9 @@ pub async fn demo(pool: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
         if role == Role::Employee {
             employee = Some(id);
         }
+        if role == Role::Analyst {
+            analyst = Some(id);
+        }
         logins.push(DemoLogin {
             email: email.as_str().to_string(),
             role,
@@ -68,6 +74,18 @@ pub async fn demo(pool: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
             .map_err(internal)?;
     if let (false, Some(employee)) = (has_cases, employee) {
         generate::generate_cases(&mut tx, tenant, &[employee], DEMO_CASES, DEMO_COMMENTS).await?;
+    }
+    // Companies for the analyst to browse (most with a score), also only once.
+    let has_companies: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM companies WHERE tenant_id = $1)")
+            .bind(tenant)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+    if !has_companies {
+        let added_by: Vec<_> = analyst.into_iter().collect();
+        super::generate_companies::generate_companies(&mut tx, tenant, &added_by, DEMO_COMPANIES)
+            .await?;
     }
     tx.commit().await.map_err(internal)?;
     Ok(logins)

@@ -137,10 +137,14 @@ fn push_conditions(
             .push_bind(i16::from(score));
     }
     if !filter.q.is_empty() {
+        // Names and websites are indexed as written ('simple'), sector, location and
+        // the enrichment's words stemmed ('english'): match the text either way.
         query
-            .push(" AND c.search @@ websearch_to_tsquery('english', ")
+            .push(" AND c.search @@ (websearch_to_tsquery('simple', ")
             .push_bind(filter.q.clone())
-            .push(")");
+            .push(") || websearch_to_tsquery('english', ")
+            .push_bind(filter.q.clone())
+            .push("))");
     }
     if let Some(list) = filter.list {
         // Only a list the viewer can see: a shared one, or their own.

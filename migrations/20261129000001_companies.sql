@@ -37,6 +37,10 @@ CREATE TABLE companies (
     enriched_at    timestamptz,
     -- Keywords and summary of the last good enrichment, for the text filter.
     enrichment_text text NOT NULL DEFAULT '',
+    -- Sort keys (see the indexes below): the name for A–Z, and the score with unscored
+    -- companies last as -1.
+    name_key       text GENERATED ALWAYS AS (lower(name)) STORED,
+    score_rank     smallint GENERATED ALWAYS AS (coalesce(score, -1::smallint)) STORED,
     search         tsvector GENERATED ALWAYS AS (
                        setweight(to_tsvector('simple', name || ' ' || website), 'A') ||
                        setweight(to_tsvector('english', sector || ' ' || location), 'B') ||
@@ -45,12 +49,15 @@ CREATE TABLE companies (
     UNIQUE (tenant_id, website)
 );
 
--- The three sorts of the companies page, each a keyset walk down one index; the
--- equality filters (sector, stage, location, min score) are checked on the way.
-CREATE INDEX companies_added_idx ON companies (tenant_id, created_at DESC, id DESC);
-CREATE INDEX companies_name_idx ON companies (tenant_id, lower(name), id);
--- Unscored companies sort last as -1, so the keyset needs no NULL handling.
-CREATE INDEX companies_score_idx ON companies (tenant_id, (coalesce(score, -1)) DESC, id DESC);
+-- The three sorts of the companies page, each a keyset walk along one index (backwards
+-- for the descending sorts); the filters (sector, stage, location, min score) are
+-- checked on the way. The page marker `(key, id) < (…)` must be an index condition, or
+-- a deep page reads every row before it. Under row-level security PostgreSQL only uses
+-- "leakproof" conditions that way, and lower() and COALESCE are not: hence the sort
+-- keys as plain stored columns, compared with leakproof operators (bench/EXPLAIN.md).
+CREATE INDEX companies_added_idx ON companies (tenant_id, created_at, id);
+CREATE INDEX companies_name_idx ON companies (tenant_id, name_key, id);
+CREATE INDEX companies_score_idx ON companies (tenant_id, score_rank, id);
 CREATE INDEX companies_search_idx ON companies USING gin (search);
 
 -- The current run and the last good result of one company's enrichment. A failed run

@@ -382,6 +382,9 @@ impl CompanyFilter {
 pub struct CompanyRow {
     pub id: i64,
     pub name: String,
+    /// The name as the database sorts it (lower-cased by PostgreSQL, which need not
+    /// agree with Rust's lower-casing): the A–Z page marker.
+    pub name_key: String,
     pub website: String,
     pub website_url: String,
     pub sector: String,

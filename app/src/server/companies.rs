@@ -13,7 +13,8 @@ use crate::model::{
 
 pub const PAGE_SIZE: usize = 50;
 
-const COLUMNS: &str = "c.id, c.name, c.website, c.website_url, c.sector, c.stage, c.location,
+const COLUMNS: &str =
+    "c.id, c.name, c.name_key, c.website, c.website_url, c.sector, c.stage, c.location,
     c.score, c.confidence, c.enriched_at, e.status AS enrichment_status, c.created_at";
 
 pub async fn list(
@@ -96,8 +97,8 @@ async fn fetch_rows(
         push_after(&mut query, after)?;
     }
     query.push(match filter.sort {
-        CompanySort::Score => " ORDER BY coalesce(c.score, -1) DESC, c.id DESC",
-        CompanySort::Name => " ORDER BY lower(c.name), c.id",
+        CompanySort::Score => " ORDER BY c.score_rank DESC, c.id DESC",
+        CompanySort::Name => " ORDER BY c.name_key, c.id",
         CompanySort::Added => " ORDER BY c.created_at DESC, c.id DESC",
     });
     if let Some(limit) = limit {
@@ -133,7 +134,7 @@ fn push_conditions(
     }
     if let Some(score) = filter.min_score {
         query
-            .push(" AND coalesce(c.score, -1) >= ")
+            .push(" AND c.score_rank >= ")
             .push_bind(i16::from(score));
     }
     if !filter.q.is_empty() {
@@ -164,10 +165,13 @@ fn push_after(
     query: &mut QueryBuilder<'_, Postgres>,
     after: &CompanyCursor,
 ) -> Result<(), AppError> {
+    // With the tenant fixed by equality, each comparison is an index condition on the
+    // sort's index (all columns ascending, see the migration): the scan starts at the
+    // marker, so a deep page costs what the first does.
     match after {
         CompanyCursor::Score(score, id) => {
             query
-                .push(" AND (coalesce(c.score, -1), c.id) < (")
+                .push(" AND (c.score_rank, c.id) < (")
                 .push_bind(*score)
                 .push(", ")
                 .push_bind(*id)
@@ -175,7 +179,7 @@ fn push_after(
         }
         CompanyCursor::Name(name, id) => {
             query
-                .push(" AND (lower(c.name), c.id) > (")
+                .push(" AND (c.name_key, c.id) > (")
                 .push_bind(name.clone())
                 .push(", ")
                 .push_bind(*id)
@@ -203,7 +207,7 @@ fn push_after(
 fn cursor_of(row: &CompanyRow, sort: CompanySort) -> CompanyCursor {
     match sort {
         CompanySort::Score => CompanyCursor::Score(row.score.unwrap_or(-1), row.id),
-        CompanySort::Name => CompanyCursor::Name(row.name.to_lowercase(), row.id),
+        CompanySort::Name => CompanyCursor::Name(row.name_key.clone(), row.id),
         CompanySort::Added => CompanyCursor::Added(
             (row.created_at.unix_timestamp_nanos() / 1_000) as i64,
             row.id,

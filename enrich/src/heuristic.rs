@@ -2539,7 +2539,9 @@ pub fn keywords_for(company_name: &str, docs: &[Document], n: usize) -> Vec<Stri
     // A term must come up twice, unless the site has little text.
     let min_tf = if total_tokens >= 300 { 2.0 } else { 1.0 };
     let round = |x: f64| (x * 1e6).round() / 1e6;
-    let mut candidates: Vec<(f64, String, Option<(String, String)>)> = Vec::new();
+    // (weight, term, the two words of a phrase)
+    type Candidate = (f64, String, Option<(String, String)>);
+    let mut candidates: Vec<Candidate> = Vec::new();
     for (word, tf) in &unigrams {
         if *tf >= min_tf {
             candidates.push((round(tf_weight(*tf) * idf(word)), word.clone(), None));

@@ -2,6 +2,8 @@
 //! and a one-page placeholder.
 
 #![cfg(feature = "engine")]
+// Helpers outside #[test] functions unwrap too: a panic there is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 

@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
             "/api/companies/{id}/events",
             get(http::events::company_events),
         )
+        .route("/companies.csv", get(http::export::companies_csv))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -24,8 +24,8 @@ use leptos_router::{
 
 use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
 use crate::pages::{
-    AdminUsage, AdminUsers, CasePage, Companies, CompanyPage, Dashboard, Login, NotFound, Section,
-    Team, Work,
+    AdminUsage, AdminUsers, CasePage, Companies, CompanyPage, Dashboard, ListPage, Lists, Login,
+    NotFound, Section, Team, Work,
 };
 
 /// The document around the app. It is rendered only on the server; the browser
@@ -74,7 +74,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/cases/:number") ssr=SsrMode::Async view=|| view! { <SignedIn><CasePage/></SignedIn> }/>
                         <Route path=path!("/companies") ssr=SsrMode::Async view=|| view! { <SignedIn><Companies/></SignedIn> }/>
                         <Route path=path!("/companies/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><CompanyPage/></SignedIn> }/>
-                        <Route path=path!("/lists") view=|| view! { <SignedIn><Section section=pages::Area::Lists/></SignedIn> }/>
+                        <Route path=path!("/lists") ssr=SsrMode::Async view=|| view! { <SignedIn><Lists/></SignedIn> }/>
+                        <Route path=path!("/lists/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><ListPage/></SignedIn> }/>
                         <Route path=path!("/admin") view=|| view! { <SignedIn><Section section=pages::Area::Admin/></SignedIn> }/>
                         // Async: the whole page (and its status, e.g. 403) is ready before
                         // the first byte, so it needs no streaming script to show.

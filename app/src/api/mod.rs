@@ -6,3 +6,5 @@ pub mod case;
 pub mod cases;
 pub mod companies;
 pub mod company;
+pub mod lists;
+pub mod saved_searches;

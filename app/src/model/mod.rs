@@ -8,6 +8,7 @@ mod companies;
 mod company_detail;
 mod error;
 mod identity;
+mod lists;
 mod theme;
 mod usage;
 mod users;
@@ -31,6 +32,11 @@ pub use company_detail::{
 };
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};
+pub use lists::{
+    AddReport, CompanyList, EnrichAllReport, ListDetail, ListsOverview, MAX_ADD_AT_ONCE,
+    MAX_LIST_NAME_CHARS, MAX_LISTS, MAX_SAVED_QUERY_CHARS, MAX_SAVED_SEARCHES, SavedSearch,
+    list_error_text, parse_checkbox, parse_id, parse_name, require_confirm,
+};
 pub use theme::Theme;
 pub use usage::{UsageReport, UsageRow, parse_dollars, parse_month};
 pub use users::{UserAuditEntry, UserSummary, UsersPage, format_timestamp};

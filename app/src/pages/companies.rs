@@ -1,6 +1,7 @@
 //! `/companies` — the workspace's companies: filters in the URL (bookmarkable, and a
 //! plain GET form without JavaScript), keyset pages, and the add form, which warns about
-//! a website already tracked before it is submitted.
+//! a website already tracked before it is submitted. Around the table: add ticked rows
+//! (or one row) to a list, save the filter as a named search, and export it as CSV.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -9,8 +10,15 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 use crate::api::companies::{CreateCompany, check_website, error_text, list_companies};
-use crate::components::{ScoreBadge, When, set_response_status};
-use crate::model::{AppError, CompanyCursor, CompanyFilter, CompanyPage, CompanyStage};
+use crate::api::lists::{AddToList, load_lists};
+use crate::api::saved_searches::{DeleteSearch, SaveSearch, my_saved_searches};
+use crate::components::{
+    AddOutcome, AddToListBar, CompanyTable, RowAction, SaveSearchForm, SavedSearchMenu,
+    set_response_status,
+};
+use crate::model::{
+    AppError, CompanyCursor, CompanyFilter, CompanyList, CompanyPage, CompanyStage,
+};
 
 pub(crate) const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 pub(crate) const LABEL: &str =
@@ -20,9 +28,18 @@ pub(crate) const LABEL: &str =
 pub fn Companies() -> impl IntoView {
     let location = use_location();
     let created = ServerAction::<CreateCompany>::new();
+    let add = ServerAction::<AddToList>::new();
+    let save = ServerAction::<SaveSearch>::new();
+    let forget = ServerAction::<DeleteSearch>::new();
     let page = Resource::new(
         move || location.search.get(),
         |search| list_companies(search.trim_start_matches('?').to_string()),
+    );
+    // The lists the picker offers (their counts move when something is added).
+    let lists = Resource::new(move || add.version().get(), |_| load_lists());
+    let searches = Resource::new(
+        move || (save.version().get(), forget.version().get()),
+        |_| my_saved_searches(),
     );
     let filter =
         move || CompanyFilter::from_query_string(&location.search.get()).unwrap_or_default();
@@ -42,12 +59,24 @@ pub fn Companies() -> impl IntoView {
                 <h1 class="text-2xl font-semibold tracking-tight">"Companies"</h1>
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Everything the workspace tracks, best fit first."</p>
             </div>
+            <Transition fallback=|| ()>
+                {move || searches.get().and_then(Result::ok).map(|searches| view! { <SavedSearchMenu searches forget/> })}
+            </Transition>
         </header>
         <AddCompany action=created/>
         {move || view! { <Filters filter=filter()/> }}
+        {move || view! { <SaveSearchForm filter=filter() save forget/> }}
         <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading companies…"</p> }>
             {move || page.get().map(|result| match result {
-                Ok(page) => view! { <Results page filter=filter()/> }.into_any(),
+                Ok(page) => {
+                    // No picker without lists (or for someone who may not use them).
+                    let lists: Vec<CompanyList> = lists
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|overview| overview.all().cloned().collect())
+                        .unwrap_or_default();
+                    view! { <Results page filter=filter() lists add/> }.into_any()
+                }
                 Err(error) => {
                     set_response_status(error.status());
                     view! { <ListError error/> }.into_any()
@@ -101,7 +130,12 @@ fn Filters(filter: CompanyFilter) -> impl IntoView {
 }
 
 #[component]
-fn Results(page: CompanyPage, filter: CompanyFilter) -> impl IntoView {
+fn Results(
+    page: CompanyPage,
+    filter: CompanyFilter,
+    lists: Vec<CompanyList>,
+    add: ServerAction<AddToList>,
+) -> impl IntoView {
     let href = |after: Option<&CompanyCursor>| {
         let query = filter.query_string(after);
         if query.is_empty() {
@@ -112,13 +146,24 @@ fn Results(page: CompanyPage, filter: CompanyFilter) -> impl IntoView {
     };
     let next_href = page.next.as_ref().map(|next| href(Some(next)));
     let first_href = filter.after.as_ref().map(|_| href(None));
+    // The export is of the whole filtered set, from the first row.
+    let export_href = format!("/companies.csv?{}", filter.query_string(None));
+    let here = filter.query_string(filter.after.as_ref());
     let sectors = page.sectors.clone();
+    let with_lists = !lists.is_empty();
     view! {
         <datalist id="sectors">
             {sectors.into_iter().map(|sector| view! { <option value=sector/> }).collect_view()}
         </datalist>
+        <AddOutcome action=add lists=lists.clone()/>
         <div class="mt-6 flex items-center justify-between text-sm">
-            <p data-testid="match-count" class="font-medium">{page.count.label_for("company", "companies")}</p>
+            <p class="flex items-center gap-3">
+                <span data-testid="match-count" class="font-medium">{page.count.label_for("company", "companies")}</span>
+                // rel="external": a download, not a page for the router.
+                <a href=export_href rel="external" download="companies.csv" data-testid="export-csv"
+                    title="The filtered companies as a CSV file (up to 10,000 rows)"
+                    class="text-indigo-700 hover:underline dark:text-indigo-300">"Export CSV"</a>
+            </p>
             <nav aria-label="Pages" class="flex gap-3">
                 {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}
                 {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A> })}
@@ -131,43 +176,21 @@ fn Results(page: CompanyPage, filter: CompanyFilter) -> impl IntoView {
                     <p class="mt-1">"Add one above, or " <a href="/companies" class="text-indigo-700 underline dark:text-indigo-300">"clear the filters"</a> "."</p>
                 </div>
             }.into_any()
+        } else if with_lists {
+            // One form around the picker and the table: the ticks and each row's Add
+            // button are its fields.
+            view! {
+                <ActionForm action=add attr:data-testid="add-to-list-form">
+                    <AddToListBar lists query=here action=add/>
+                    <CompanyTable rows=page.rows action=RowAction::AddToList/>
+                </ActionForm>
+            }.into_any()
         } else {
             view! {
-                <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-                    <table data-testid="companies-table" class="min-w-full text-sm">
-                        <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-950">
-                            <tr>
-                                <th scope="col" class="px-3 py-2">"Name"</th>
-                                <th scope="col" class="px-3 py-2">"Website"</th>
-                                <th scope="col" class="px-3 py-2">"Sector"</th>
-                                <th scope="col" class="px-3 py-2">"Stage"</th>
-                                <th scope="col" class="px-3 py-2">"Location"</th>
-                                <th scope="col" class="px-3 py-2">"Score"</th>
-                                <th scope="col" class="px-3 py-2">"Confidence"</th>
-                                <th scope="col" class="px-3 py-2">"Enriched"</th>
-                            </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
-                            {page.rows.into_iter().map(|row| {
-                                let link = format!("/companies/{}", row.id);
-                                view! {
-                                    <tr data-testid="company-row" class="hover:bg-slate-50 dark:hover:bg-slate-800/50">
-                                        <td class="px-3 py-2 font-medium"><a href=link class="text-indigo-700 hover:underline dark:text-indigo-300">{row.name}</a></td>
-                                        <td class="px-3 py-2 text-slate-600 dark:text-slate-400">
-                                            <a href=row.website_url rel="noopener noreferrer nofollow" target="_blank" class="hover:underline">{row.website}</a>
-                                        </td>
-                                        <td class="px-3 py-2">{row.sector}</td>
-                                        <td class="px-3 py-2">{row.stage.map(|stage| stage.label())}</td>
-                                        <td class="px-3 py-2">{row.location}</td>
-                                        <td class="px-3 py-2"><ScoreBadge score=row.score status=row.enrichment_status/></td>
-                                        <td class="px-3 py-2 capitalize">{row.confidence.map(|c| c.as_str())}</td>
-                                        <td class="px-3 py-2 text-slate-600 dark:text-slate-400">{row.enriched_at.map(|at| view! { <When at/> })}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <p class="mt-3 text-xs text-slate-500">
+                    <a href="/lists" class="underline">"Create a list"</a>" to collect companies from this table."
+                </p>
+                <CompanyTable rows=page.rows action=RowAction::None/>
             }.into_any()
         }}
         {next_href.map(|href| view! {

@@ -128,6 +128,29 @@ pub async fn request(
     company_id: i64,
     limits: &PlanLimits,
 ) -> Result<(), AppError> {
+    request_outcome(pool, jobs, viewer, company_id, limits)
+        .await
+        .map(|_| ())
+}
+
+/// What [`request`] did when it did not refuse: "Enrich all" on a list reports the two
+/// apart ("12 queued, 3 already running").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requested {
+    /// A new run was queued (one of the hour's quota spent).
+    Queued,
+    /// A run was already queued or running: nothing new, no quota spent.
+    AlreadyActive,
+}
+
+/// [`request`], saying whether a job was queued or one was already under way.
+pub async fn request_outcome(
+    pool: &PgPool,
+    jobs: &Jobs,
+    viewer: &Viewer,
+    company_id: i64,
+    limits: &PlanLimits,
+) -> Result<Requested, AppError> {
     // The queue is created (once) before the transaction, so that a database problem
     // there is a clear 503 rather than a half-done request.
     let queue = jobs.queue().await?;
@@ -143,7 +166,7 @@ async fn request_once(
     viewer: &Viewer,
     company_id: i64,
     limits: &PlanLimits,
-) -> Result<Result<(), AppError>, sqlx::Error> {
+) -> Result<Result<Requested, AppError>, sqlx::Error> {
     let mut tx = write_tx(pool, viewer.tenant_id).await?;
     if !may_enrich(&mut tx, viewer).await? {
         return Ok(Err(AppError::Forbidden));
@@ -168,7 +191,7 @@ async fn request_once(
             .fetch_optional(&mut *tx)
             .await?;
     if active.is_some_and(EnrichmentStatus::is_active) {
-        return Ok(Ok(()));
+        return Ok(Ok(Requested::AlreadyActive));
     }
     let quota = quota(&mut tx, viewer, limits).await?;
     if quota.remaining() == 0 {
@@ -234,7 +257,7 @@ async fn request_once(
     }
     announce_company(&mut tx, viewer.tenant_id, company_id, "enrichment").await?;
     tx.commit().await?;
-    Ok(Ok(()))
+    Ok(Ok(Requested::Queued))
 }
 
 #[derive(sqlx::FromRow)]

@@ -338,9 +338,33 @@ async fn notes_are_versioned_audited_and_deleted_only_by_their_author_or_an_admi
         "{statuses:?}"
     );
 
-    // The page shows it (escaped), with who edited it.
+    // The page shows it (escaped), with who edited it; and the lists the company is on
+    // that Anna can see (a shared one and her own, not Abe's).
+    for (name, owner) in [
+        ("Shortlist", ""),
+        ("Annas picks", "anna"),
+        ("Abes picks", "abe"),
+    ] {
+        sqlx::query(
+            "WITH l AS (
+                 INSERT INTO company_lists (tenant_id, name, owner_id)
+                 VALUES ($1, $2, (SELECT id FROM users WHERE email = $3 || '@acme.example'))
+                 RETURNING id, tenant_id)
+             INSERT INTO company_list_items (list_id, company_id, tenant_id) SELECT id, $4, tenant_id FROM l",
+        )
+        .bind(world.acme)
+        .bind(name)
+        .bind(owner)
+        .bind(world.company)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
     let page =
         common::get_with_cookie(world.state.clone(), &format!("/companies/{company}"), &anna).await;
+    assert!(page.body.contains("Annas picks"), "{}", page.body);
+    assert!(page.body.contains("Shortlist"));
+    assert!(!page.body.contains("Abes picks"));
     assert!(page.body.contains("data-testid=\"note\""));
     assert!(!page.body.contains("<script>alert(1)</script>"));
 

@@ -92,6 +92,15 @@ pub fn format_usd(micros: i64) -> String {
     }
 }
 
+/// A list a company is on, as its page links to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ListRef {
+    pub id: i64,
+    pub name: String,
+    pub shared: bool,
+}
+
 /// A note on a company (versioned: an edit from a stale version is refused).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -113,6 +122,8 @@ pub struct CompanyNote {
 pub struct CompanyDetail {
     pub company: CompanyRecord,
     pub notes: Vec<CompanyNote>,
+    /// The lists it is on that the viewer can see (shared ones and their own).
+    pub lists: Vec<ListRef>,
     pub enrichment: Option<EnrichmentView>,
     pub quota: Quota,
 }

@@ -27,8 +27,8 @@ pub use companies::{
     EnrichmentStatus, NewCompany, Website, bounded_text,
 };
 pub use company_detail::{
-    CompanyDetail, CompanyNote, CompanyRecord, Enrichment, EnrichmentResult, EnrichmentView, Quota,
-    Step, format_usd,
+    CompanyDetail, CompanyNote, CompanyRecord, Enrichment, EnrichmentResult, EnrichmentView,
+    ListRef, Quota, Step, format_usd,
 };
 pub use error::AppError;
 pub use identity::{Email, Role, TenantSlug};

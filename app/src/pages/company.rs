@@ -18,7 +18,7 @@ use crate::api::company::{
 use crate::components::{When, score_band, set_response_status, use_event_stream};
 use crate::model::{
     AppError, CompanyDetail, CompanyNote, CompanyStage, EnrichmentResult, EnrichmentStatus,
-    EnrichmentView, Quota, Step, format_usd,
+    EnrichmentView, ListRef, Quota, Step, format_usd,
 };
 use enrich::SignalKind;
 
@@ -336,6 +336,7 @@ fn Company(detail: CompanyDetail, enrich: ServerAction<RequestEnrichment>) -> im
             </div>
             <EnrichControl id=company.id view=detail.enrichment.clone() quota=detail.quota.clone() enrich/>
         </header>
+        <OnLists lists=detail.lists/>
         <BudgetBanner quota=detail.quota/>
         <EnrichmentPanel view=detail.enrichment/>
     }
@@ -397,6 +398,28 @@ fn minutes(seconds: u64) -> String {
     match seconds {
         0..=59 => format!("{seconds} s"),
         _ => format!("{} min", seconds.div_ceil(60)),
+    }
+}
+
+/// The lists the company is on (those the viewer can see), linked.
+#[component]
+fn OnLists(lists: Vec<ListRef>) -> impl IntoView {
+    view! {
+        <p data-testid="on-lists" class="mt-4 flex flex-wrap items-center gap-2 text-sm">
+            <span class="text-slate-500">"On lists:"</span>
+            {if lists.is_empty() {
+                view! {
+                    <span class="text-slate-500">"none yet — add it from "</span>
+                    <a href="/companies" class="text-indigo-700 underline dark:text-indigo-300">"the companies list"</a>
+                }.into_any()
+            } else {
+                lists.into_iter().map(|list| view! {
+                    <a href=format!("/lists/{}", list.id) class="rounded-full bg-indigo-50 px-2.5 py-0.5 text-xs font-medium text-indigo-800 hover:bg-indigo-100 dark:bg-indigo-950 dark:text-indigo-200">
+                        {list.name} {list.shared.then_some(" (shared)")}
+                    </a>
+                }).collect_view().into_any()
+            }}
+        </p>
     }
 }
 

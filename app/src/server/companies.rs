@@ -341,6 +341,17 @@ pub async fn detail(
     let notes = super::company_edit::notes(&mut tx, id)
         .await
         .map_err(internal)?;
+    let lists: Vec<crate::model::ListRef> = sqlx::query_as(
+        "SELECT l.id, l.name, l.owner_id IS NULL AS shared
+         FROM company_list_items i JOIN company_lists l ON l.id = i.list_id
+         WHERE i.company_id = $1 AND (l.owner_id IS NULL OR l.owner_id = $2)
+         ORDER BY l.owner_id IS NULL, lower(l.name), l.id",
+    )
+    .bind(id)
+    .bind(viewer.user_id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
     let enrichment = super::enrichment::view(&mut tx, id).await?;
     let quota = super::enrichment::quota(&mut tx, viewer, limits)
         .await
@@ -349,6 +360,7 @@ pub async fn detail(
     Ok(crate::model::CompanyDetail {
         company,
         notes,
+        lists,
         enrichment,
         quota,
     })

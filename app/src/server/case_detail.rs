@@ -78,13 +78,7 @@ pub async fn find_people(
         ));
     }
     // The text is matched literally: LIKE's own wildcards in it are escaped.
-    let pattern = format!(
-        "%{}%",
-        query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = super::db::contains_pattern(query);
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
     let people = sqlx::query_as(
         "SELECT id, display_name FROM users

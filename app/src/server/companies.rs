@@ -130,7 +130,7 @@ fn push_conditions(
     if !filter.location.is_empty() {
         query
             .push(" AND c.location ILIKE ")
-            .push_bind(format!("%{}%", escape_like(&filter.location)));
+            .push_bind(super::db::contains_pattern(&filter.location));
     }
     if let Some(score) = filter.min_score {
         query
@@ -213,14 +213,6 @@ fn cursor_of(row: &CompanyRow, sort: CompanySort) -> CompanyCursor {
             row.id,
         ),
     }
-}
-
-/// `%` and `_` typed by a person are literal characters, not wildcards.
-pub fn escape_like(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// A company already tracked under the same normalised website.

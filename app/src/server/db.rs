@@ -72,6 +72,17 @@ pub async fn write_tx(
     Ok(tx)
 }
 
+/// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` typed by a person
+/// taken literally rather than as wildcards.
+pub fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 /// A pool that cannot give out a connection in time means "try again shortly", not
 /// "the server is broken".
 pub fn unavailable(error: sqlx::Error) -> AppError {

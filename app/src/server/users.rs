@@ -26,12 +26,12 @@ pub async fn page(pool: &PgPool, viewer: &Viewer, search: &str) -> Result<UsersP
     let users = sqlx::query_as::<_, UserSummary>(
         "SELECT id, email, display_name, role, active, last_sign_in_at
          FROM users
-         WHERE $1 = '' OR email ILIKE '%' || $2 || '%' ESCAPE '\\' OR display_name ILIKE '%' || $2 || '%' ESCAPE '\\'
+         WHERE $1 = '' OR email ILIKE $2 ESCAPE '\\' OR display_name ILIKE $2 ESCAPE '\\'
          ORDER BY lower(display_name), email
          LIMIT $3",
     )
     .bind(search)
-    .bind(escape_like(search))
+    .bind(super::db::contains_pattern(search))
     .bind(LIST_LIMIT)
     .fetch_all(&mut *tx)
     .await
@@ -51,13 +51,6 @@ pub async fn page(pool: &PgPool, viewer: &Viewer, search: &str) -> Result<UsersP
     .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     Ok(UsersPage { users, audit })
-}
-
-/// `%` and `_` typed into the search box are searched for, not wildcards.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 pub struct NewUserInput {

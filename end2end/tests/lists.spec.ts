@@ -56,6 +56,15 @@ test('make a list, add a ticked company, save the search, remove it again', asyn
   );
   await expect(page.getByTestId('export-csv')).toHaveAttribute('href', `/companies.csv?q=${tag}`);
 
+  // Reopen the saved search from an unfiltered list: the filter and its rows come back.
+  await page.goto('/companies');
+  await hydrated(page);
+  await page.getByTestId('saved-searches').locator('summary').click();
+  await page.getByTestId('saved-search').filter({ hasText: `Search ${tag}` }).click();
+  await expect(page).toHaveURL(new RegExp(`/companies\\?q=${tag}$`));
+  await expect(page.getByRole('searchbox')).toHaveValue(tag);
+  await expect(page.getByTestId('company-row')).toHaveCount(1);
+
   // The list's page shows it; remove it after the confirmation step.
   await page.goto('/lists');
   await hydrated(page);

@@ -13,7 +13,7 @@ use crate::api::companies::{CreateCompany, check_website, error_text, list_compa
 use crate::api::lists::{AddToList, load_lists};
 use crate::api::saved_searches::{DeleteSearch, SaveSearch, my_saved_searches};
 use crate::components::{
-    AddOutcome, AddToListBar, CompanyTable, RowAction, SaveSearchForm, SavedSearchMenu,
+    AddOutcome, AddToListBar, CompanyTable, LoadError, RowAction, SaveSearchForm, SavedSearchMenu,
     set_response_status,
 };
 use crate::model::{
@@ -300,11 +300,5 @@ fn ListError(error: AppError) -> impl IntoView {
         AppError::Invalid { .. } => ("These filters cannot be used", error.to_string()),
         other => ("The companies could not be loaded", other.to_string()),
     };
-    view! {
-        <section role="alert" data-testid="companies-error" class="mt-6 rounded-lg border border-red-200 bg-red-50 p-6 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
-            <p class="font-semibold">{heading}</p>
-            <p class="mt-1">{detail}</p>
-            <p class="mt-3"><a href="/companies" class="font-medium underline">"Reset the filters"</a></p>
-        </section>
-    }
+    view! { <LoadError heading detail back=("/companies", "Reset the filters") testid="companies-error"/> }
 }

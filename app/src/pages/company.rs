@@ -15,7 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::company::{
     AddNote, DeleteNote, EditNote, RequestEnrichment, SaveCompany, load_company,
 };
-use crate::components::{When, score_band, set_response_status, use_event_stream};
+use crate::components::{LoadError, When, score_band, set_response_status, use_event_stream};
 use crate::model::{
     AppError, CompanyDetail, CompanyNote, CompanyStage, EnrichmentResult, EnrichmentStatus,
     EnrichmentView, ListRef, Quota, Step, format_usd,
@@ -659,11 +659,5 @@ fn Missing(error: AppError) -> impl IntoView {
         ),
         other => ("The company could not be loaded", other.to_string()),
     };
-    view! {
-        <section role="alert" data-testid="company-error" class="rounded-lg border border-red-200 bg-red-50 p-6 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
-            <p class="font-semibold">{heading}</p>
-            <p class="mt-1">{detail}</p>
-            <p class="mt-3"><a href="/companies" class="font-medium underline">"Back to the companies"</a></p>
-        </section>
-    }
+    view! { <LoadError heading detail back=("/companies", "Back to the companies") testid="company-error"/> }
 }

@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query
 use crate::api::lists::{
     CreateList, DeleteList, EnrichList, RemoveFromList, RenameList, load_list, load_lists,
 };
-use crate::components::{CompanyTable, RowAction, set_response_status};
+use crate::components::{CompanyTable, LoadError, RowAction, set_response_status};
 use crate::model::{
     AppError, CompanyFilter, CompanyList, EnrichAllReport, ListDetail, ListsOverview,
     list_error_text,
@@ -263,13 +263,7 @@ fn Problem(error: AppError) -> impl IntoView {
         ),
         other => ("The list could not be loaded", other.to_string()),
     };
-    view! {
-        <section role="alert" data-testid="lists-error" class="mt-6 rounded-lg border border-red-200 bg-red-50 p-6 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
-            <p class="font-semibold">{heading}</p>
-            <p class="mt-1">{detail}</p>
-            <p class="mt-3"><a href="/lists" class="font-medium underline">"All lists"</a></p>
-        </section>
-    }
+    view! { <LoadError heading detail back=("/lists", "All lists") testid="lists-error"/> }
 }
 
 #[component]

@@ -309,7 +309,7 @@ def main():
         with tempfile.TemporaryDirectory() as scratch:
             for name, path in scenarios(employee_id):
                 html = get(path, cookie)
-                shown = html.count('data-testid="case-row"')
+                shown = html.count('<tr data-number="')
                 statements = capture_sql(path, cookie)
                 script, defines = pgbench_script(statements, scratch, "page")
                 say(f"{name}: {path} ({shown} rows, {len(statements)} statements per request)")

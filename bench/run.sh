@@ -23,7 +23,10 @@ export BENCH_PG_LOG="$(scripts/pg.sh log bench)"
 export BENCH_ADMIN_URL="${url%/*}/postgres"
 export BENCH_DATABASE_URL="${url%/*}/casework_bench"
 
-say "release build"
+say "release build (the site), then the server as shipped (profile production)"
 cargo leptos build --release
+LEPTOS_OUTPUT_NAME=casework cargo build --profile production --package=casework --bin=casework \
+  --no-default-features --features=ssr
+export CASEWORK_BIN="$CARGO_TARGET_DIR/production/casework"
 
 exec python3 bench/run.py "$@"

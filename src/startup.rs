@@ -54,6 +54,9 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 /// database.
 pub fn state(config: Config) -> anyhow::Result<AppState> {
     let jobs = Arc::new(app::server::jobs::Jobs::new(&config).map_err(anyhow::Error::msg)?);
+    let viewers = app::server::auth::ViewerCache::new(std::time::Duration::from_secs(
+        config.auth_cache_ttl_s,
+    ));
     Ok(AppState {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
@@ -70,6 +73,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         live: app::server::live::channel(),
         jobs,
         stopping: tokio::sync::watch::channel(false).0,
+        viewers,
     })
 }
 
@@ -241,6 +245,7 @@ pub fn start_live_updates(state: &AppState) {
     tokio::spawn(app::server::live::listen(
         state.pool.clone(),
         state.live.clone(),
+        state.viewers.clone(),
     ));
 }
 

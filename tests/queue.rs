@@ -309,11 +309,9 @@ async fn the_work_page_and_its_function_over_http(pool: PgPool) {
     // The page, server-rendered: count, rows, and a link to the next page.
     let html = common::get_with_cookie(state.clone(), "/work", &emil).await;
     assert_eq!(html.status, axum::http::StatusCode::OK);
-    assert_eq!(
-        html.body.matches(r#"data-testid="case-row""#).count(),
-        PAGE_SIZE
-    );
+    assert_eq!(html.body.matches(r#"<tr data-number=""#).count(), PAGE_SIZE);
     assert!(html.body.contains(r#"data-testid="match-count""#));
+    assert_updated_is_relative(&html.body);
     assert!(html.body.contains("Next page →"));
     assert!(html.body.contains("/work?after="));
 
@@ -360,7 +358,7 @@ async fn the_team_view_is_for_admins_and_filters_by_assignee(pool: PgPool) {
     assert_eq!(reply.status, axum::http::StatusCode::FORBIDDEN);
     let page = common::get_with_cookie(state.clone(), "/cases", &employee).await;
     assert_eq!(page.status, axum::http::StatusCode::FORBIDDEN);
-    assert_eq!(page.body.matches(r#"data-testid="case-row""#).count(), 0);
+    assert_eq!(page.body.matches(r#"<tr data-number=""#).count(), 0);
 
     let team = |query: String| {
         let (state, admin) = (state.clone(), admin.clone());
@@ -432,4 +430,28 @@ async fn the_team_view_is_for_admins_and_filters_by_assignee(pool: PgPool) {
         "next link lost the assignee"
     );
     assert!(html.body.contains("Unassigned"));
+}
+
+/// Every row's "Updated" reads relative to now ("5 minutes ago"), with the machine time
+/// in `datetime` and the absolute one in `title`.
+fn assert_updated_is_relative(body: &str) {
+    use app::components::relative_label;
+    let format = time::format_description::well_known::Rfc3339;
+    let mut seen = 0;
+    for cell in body.split("<time datetime=\"").skip(1) {
+        let (machine, rest) = cell.split_once("\" title=\"").unwrap();
+        let (absolute, rest) = rest.split_once("\">").unwrap();
+        let (shown, _) = rest.split_once("</time>").unwrap();
+        let at = OffsetDateTime::parse(machine, &format).unwrap();
+        assert_eq!(absolute, app::model::format_timestamp(at));
+        // The page was rendered a moment ago: a label boundary may lie in between.
+        let now = OffsetDateTime::now_utc();
+        let then = now - time::Duration::seconds(30);
+        assert!(
+            shown == relative_label(at, now) || shown == relative_label(at, then),
+            "{machine}: {shown}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, PAGE_SIZE);
 }

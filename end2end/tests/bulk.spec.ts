@@ -10,7 +10,7 @@ test('select rows from the keyboard, change their status, then all matching', as
   await signIn(page, EMPLOYEE);
   await page.goto('/work?archived=true&status=resolved');
   await hydrated(page);
-  const rows = page.getByTestId('case-row');
+  const rows = page.getByTestId('case-rows').locator('tr');
   const before = await rows.count();
   expect(before).toBeGreaterThan(2);
   const picked = [await rows.nth(0).getAttribute('data-number'), await rows.nth(1).getAttribute('data-number')];
@@ -22,9 +22,9 @@ test('select rows from the keyboard, change their status, then all matching', as
   await page.keyboard.press('j');
   await expect(rows.nth(1)).toHaveAttribute('aria-current', 'true');
   await page.keyboard.press('x');
-  await expect(page.getByTestId('select-case').nth(0)).toBeChecked();
-  await expect(page.getByTestId('select-case').nth(1)).toBeChecked();
-  await expect(page.getByTestId('select-case').nth(2)).not.toBeChecked();
+  await expect(page.getByTestId('case-rows').locator('input[name="cases[]"]').nth(0)).toBeChecked();
+  await expect(page.getByTestId('case-rows').locator('input[name="cases[]"]').nth(1)).toBeChecked();
+  await expect(page.getByTestId('case-rows').locator('input[name="cases[]"]').nth(2)).not.toBeChecked();
 
   await page.getByTestId('bulk-change').selectOption('status:closed');
   await page.getByTestId('apply-selected').click();
@@ -32,9 +32,9 @@ test('select rows from the keyboard, change their status, then all matching', as
   // The table reloads: the two are no longer "resolved", so they leave this filter.
   await expect(rows).toHaveCount(before - 2);
   for (const number of picked) {
-    await expect(page.locator(`[data-testid="case-row"][data-number="${number}"]`)).toHaveCount(0);
+    await expect(page.locator(`[data-testid="case-rows"] > tr[data-number="${number}"]`)).toHaveCount(0);
   }
-  await expect(page.getByTestId('select-case').first()).not.toBeChecked();
+  await expect(page.getByTestId('case-rows').locator('input[name="cases[]"]').first()).not.toBeChecked();
 
   // Then every case this filter still matches.
   await page.getByTestId('bulk-change').selectOption('status:closed');
@@ -45,7 +45,7 @@ test('select rows from the keyboard, change their status, then all matching', as
   // The closed filter shows them all.
   await page.goto('/work?archived=true&status=closed');
   for (const number of picked) {
-    await expect(page.locator(`[data-testid="case-row"][data-number="${number}"]`)).toHaveAttribute('data-status', 'closed');
+    await expect(page.locator(`[data-testid="case-rows"] > tr[data-number="${number}"]`)).toHaveAttribute('data-status', 'closed');
   }
   expect(errors).toEqual([]);
 });
@@ -55,7 +55,7 @@ test('the bulk bar works without JavaScript', async ({ browser }) => {
   const page = await context.newPage();
   await signIn(page, EMPLOYEE);
   await page.goto('/work?archived=true&status=closed');
-  const rows = page.getByTestId('case-row');
+  const rows = page.getByTestId('case-rows').locator('tr');
   const before = await rows.count();
   expect(before).toBeGreaterThan(1);
   const number = await rows.first().getAttribute('data-number');
@@ -65,13 +65,13 @@ test('the bulk bar works without JavaScript', async ({ browser }) => {
   await page.getByTestId('apply-selected').click();
   await expect(page.getByTestId('bulk-error')).toContainText('select at least one case');
 
-  await page.getByTestId('select-case').first().check();
+  await page.getByTestId('case-rows').locator('input[name="cases[]"]').first().check();
   await page.getByTestId('bulk-change').selectOption('status:resolved');
   await page.getByTestId('apply-selected').click();
   await expect(page).toHaveURL(/bulk=1\.0\.0/);
   await expect(page.getByTestId('bulk-report')).toHaveText('1 case updated.');
   await expect(rows).toHaveCount(before - 1);
-  await expect(page.locator(`[data-testid="case-row"][data-number="${number}"]`)).toHaveCount(0);
+  await expect(page.locator(`[data-testid="case-rows"] > tr[data-number="${number}"]`)).toHaveCount(0);
   await context.close();
 });
 
@@ -79,7 +79,7 @@ test('Enter opens the case the keyboard is on', async ({ page }) => {
   await signIn(page, EMPLOYEE);
   await page.goto('/work');
   await hydrated(page);
-  const rows = page.getByTestId('case-row');
+  const rows = page.getByTestId('case-rows').locator('tr');
   await page.keyboard.press('j');
   await page.keyboard.press('j');
   await page.keyboard.press('k');

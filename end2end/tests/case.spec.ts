@@ -13,7 +13,7 @@ async function personOn(browser: Browser, email: string, path: string): Promise<
 /** One of the demo employee's open cases (not archived: the bulk tests own those). */
 async function anOpenCase(page: Page, nth: number): Promise<string> {
   await page.goto('/work?status=open&sort=created');
-  const number = await page.getByTestId('case-row').nth(nth).getAttribute('data-number');
+  const number = await page.getByTestId('case-rows').locator('tr').nth(nth).getAttribute('data-number');
   expect(number).toBeTruthy();
   return number as string;
 }
@@ -66,7 +66,7 @@ test('two people on one case: live changes, a conflict resolved, a comment arriv
   const queue = await employee.context().newPage();
   await queue.goto('/work?sort=created');
   await hydrated(queue);
-  const row = queue.locator(`[data-testid="case-row"][data-number="${number}"]`);
+  const row = queue.locator(`[data-testid="case-rows"] > tr[data-number="${number}"]`);
   await expect(row).toBeVisible();
   await expect(row.getByTestId('row-changed')).toHaveCount(0);
 
@@ -116,7 +116,7 @@ test('an admin finds someone by name and gives them the case', async ({ page }) 
   await signIn(page, ADMIN);
   // An unassigned case (nobody's queue is disturbed), given to the admin herself.
   await page.goto('/cases?assignee=unassigned&sort=created');
-  const number = await page.getByTestId('case-row').first().getAttribute('data-number');
+  const number = await page.getByTestId('case-rows').locator('tr').first().getAttribute('data-number');
   await page.goto(`/cases/${number}`);
   await hydrated(page);
   await expect(page.getByTestId('case-assignee')).toHaveText('Unassigned');

@@ -7,7 +7,7 @@ test('the demo employee filters their queue and pages forward and back', async (
   await expect(page).toHaveURL('/work');
   await expect(page).toHaveTitle('My work · Casework');
   await hydrated(page);
-  const rows = page.getByTestId('case-row');
+  const rows = page.getByTestId('case-rows').locator('tr');
   await expect(rows).toHaveCount(100);
   await expect(page.getByTestId('match-count')).toHaveText(/^\d+ cases$/);
 
@@ -40,7 +40,7 @@ test('a bad filter in the URL explains itself', async ({ page }) => {
   expect(response?.status()).toBe(422);
   await expect(page.getByTestId('queue-error')).toContainText('is not a status');
   await page.getByRole('link', { name: 'Reset the filters' }).click();
-  await expect(page.getByTestId('case-row').first()).toBeVisible();
+  await expect(page.getByTestId('case-rows').locator('tr').first()).toBeVisible();
 });
 
 test('an admin sees every case and narrows to the unassigned ones', async ({ page }) => {
@@ -53,7 +53,7 @@ test('an admin sees every case and narrows to the unassigned ones', async ({ pag
   await page.getByRole('button', { name: 'Apply', exact: true }).click();
   await expect(page).toHaveURL(/assignee=unassigned/);
   await expect(page.getByTestId('match-count')).not.toHaveText(everyone);
-  await expect(page.getByTestId('case-row').first()).toBeVisible();
+  await expect(page.getByTestId('case-rows').locator('tr').first()).toBeVisible();
 });
 
 test('employees have no team view', async ({ page }) => {
@@ -62,5 +62,5 @@ test('employees have no team view', async ({ page }) => {
   const response = await page.goto('/cases');
   expect(response?.status()).toBe(403);
   await expect(page.getByTestId('queue-error')).toContainText('Not allowed');
-  await expect(page.getByTestId('case-row')).toHaveCount(0);
+  await expect(page.getByTestId('case-rows').locator('tr')).toHaveCount(0);
 });

@@ -88,7 +88,7 @@ pub async fn sign_in_with_password(
         return fail("invalid");
     }
     match authenticate(&state.pool, email, password).await {
-        Ok(user) => match sign_in(&session, user.user_id, user.session_epoch).await {
+        Ok(user) => match sign_in(&state, &session, user.user_id, user.session_epoch).await {
             Ok(()) => Redirect::to(&next).into_response(),
             Err(_) => fail("unavailable"),
         },
@@ -98,9 +98,9 @@ pub async fn sign_in_with_password(
     }
 }
 
-pub async fn sign_out_and_leave(session: Session) -> Response {
+pub async fn sign_out_and_leave(State(state): State<AppState>, session: Session) -> Response {
     // Even if the store is unreachable the cookie is cleared by flush's response.
-    let _ = sign_out(&session).await;
+    let _ = sign_out(&state, &session).await;
     back_to_login(&LoginQuery {
         notice: Some("signed_out"),
         ..Default::default()

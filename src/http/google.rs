@@ -45,7 +45,7 @@ pub async fn callback(
         error: query.error,
     };
     match google::finish(&state, &session, callback).await {
-        Ok(signed) => match sign_in(&session, signed.user_id, signed.session_epoch).await {
+        Ok(signed) => match sign_in(&state, &session, signed.user_id, signed.session_epoch).await {
             Ok(()) => Redirect::to(&signed.next).into_response(),
             Err(_) => refused(GoogleError::Exchange),
         },

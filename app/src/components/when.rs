@@ -30,11 +30,18 @@ pub fn When(at: OffsetDateTime) -> impl IntoView {
     }
 }
 
+/// The current time: the browser's clock once hydrated (wasm has no system clock), the
+/// server's while rendering.
 #[cfg(feature = "hydrate")]
-fn now() -> OffsetDateTime {
+pub fn now() -> OffsetDateTime {
     let millis = js_sys::Date::now() as i128;
     OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
 }
 
 /// "just now", "3 minutes ago", "2 hours ago", "yesterday", "5 days ago", or the date.

@@ -10,6 +10,7 @@ mod error;
 mod identity;
 mod lists;
 mod theme;
+mod timestamps;
 mod usage;
 mod users;
 mod viewer;
@@ -38,6 +39,7 @@ pub use lists::{
     list_error_text, parse_checkbox, parse_id, parse_name, require_confirm,
 };
 pub use theme::Theme;
+pub use timestamps::{format_timestamp, push_machine_time, push_timestamp};
 pub use usage::{UsageReport, UsageRow, parse_dollars, parse_month};
-pub use users::{UserAuditEntry, UserSummary, UsersPage, format_timestamp};
+pub use users::{UserAuditEntry, UserSummary, UsersPage};
 pub use viewer::Viewer;

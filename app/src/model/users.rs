@@ -68,11 +68,3 @@ pub struct UsersPage {
     pub users: Vec<UserSummary>,
     pub audit: Vec<UserAuditEntry>,
 }
-
-/// `2026-11-22 04:03 UTC`: absolute and unambiguous across time zones.
-pub fn format_timestamp(at: OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&format)
-        .unwrap_or_default()
-}

@@ -62,6 +62,13 @@ pub struct Config {
     #[arg(long, env = "SESSION_MAX_AGE_HOURS", default_value_t = 14 * 24, value_parser = clap::value_parser!(u64).range(1..=8_760))]
     pub session_max_age_hours: u64,
 
+    /// How long (seconds) a process may remember who a session is signed in as,
+    /// instead of reading the session and user rows on every request. Changes to
+    /// users, tenants and sessions are announced to every process, which forget at
+    /// once; this bounds it if an announcement is lost. 0 turns the cache off.
+    #[arg(long, env = "AUTH_CACHE_TTL_S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub auth_cache_ttl_s: u64,
+
     /// Force the session cookie's `Secure` flag on or off (default: on when PUBLIC_URL
     /// is https).
     #[arg(long, env = "SESSION_COOKIE_SECURE")]

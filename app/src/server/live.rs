@@ -14,6 +14,9 @@ use sqlx::{PgConnection, PgPool};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use super::auth::ViewerCache;
+use super::auth::viewer_cache::CHANNEL as AUTH_CHANNEL;
+
 /// The channel every case change is announced on.
 pub const CHANNEL: &str = "case_changes";
 /// The channel company changes (enrichment progress above all) are announced on.
@@ -131,30 +134,45 @@ pub fn channel() -> broadcast::Sender<LiveEvent> {
 /// Listens for case changes until the process ends, reconnecting after a lost
 /// connection (and telling streams to resync, since notifications sent meanwhile are
 /// gone).
-pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>) {
+///
+/// It also hears the announcements that keep the viewer cache honest, and tells the
+/// cache whether it can be trusted (only while this listener is connected).
+pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>, viewers: ViewerCache) {
     let mut backoff = std::time::Duration::from_millis(250);
     loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
-                if let Err(error) = listener.listen_all([CHANNEL, COMPANY_CHANNEL]).await {
+                if let Err(error) = listener
+                    .listen_all([CHANNEL, COMPANY_CHANNEL, AUTH_CHANNEL])
+                    .await
+                {
                     tracing::warn!(%error, "could not LISTEN for case changes");
                 } else {
                     backoff = std::time::Duration::from_millis(250);
+                    viewers.set_listening(true);
                     let _ = sender.send(LiveEvent::Resync);
-                    receive(&mut listener, &sender).await;
+                    receive(&mut listener, &sender, &viewers).await;
                 }
             }
             Err(error) => tracing::warn!(%error, "live updates: cannot reach the database"),
         }
+        viewers.set_listening(false);
         let _ = sender.send(LiveEvent::Resync);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
     }
 }
 
-async fn receive(listener: &mut PgListener, sender: &broadcast::Sender<LiveEvent>) {
+async fn receive(
+    listener: &mut PgListener,
+    sender: &broadcast::Sender<LiveEvent>,
+    viewers: &ViewerCache,
+) {
     loop {
         match listener.try_recv().await {
+            Ok(Some(notification)) if notification.channel() == AUTH_CHANNEL => {
+                viewers.apply(notification.payload());
+            }
             Ok(Some(notification)) if notification.channel() == COMPANY_CHANNEL => {
                 match serde_json::from_str::<CompanyChange>(notification.payload()) {
                     Ok(change) => {
@@ -186,11 +204,10 @@ async fn receive(listener: &mut PgListener, sender: &broadcast::Sender<LiveEvent
                     }));
                 }
             }
-            // The connection dropped; PgListener reconnects on the next call, but what
-            // was sent in between is lost: resync.
-            Ok(None) => {
-                let _ = sender.send(LiveEvent::Resync);
-            }
+            // The connection dropped, and what was sent meanwhile is lost: start over
+            // (the caller resyncs the streams and stops trusting the viewer cache
+            // until it listens again).
+            Ok(None) => return,
             Err(error) => {
                 tracing::warn!(%error, "live updates: listener failed");
                 return;

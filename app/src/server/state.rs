@@ -28,6 +28,8 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Background jobs: the queue requests enqueue into, and the workers `serve` runs.
     pub jobs: Arc<super::jobs::Jobs>,
+    /// Signed-in viewers by session id, for `AUTH_CACHE_TTL_S`.
+    pub viewers: super::auth::ViewerCache,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -5,10 +5,12 @@ pub mod google;
 mod password_login;
 mod session;
 mod viewer;
+pub mod viewer_cache;
 
 pub use password_login::{SignInError, authenticate};
 pub use session::{SignedIn, sign_in, sign_out};
 pub use viewer::{resolve_viewer, viewer_from_parts};
+pub use viewer_cache::ViewerCache;
 
 /// Only local paths are allowed as "where to go after signing in": `/cases?x=1` yes,
 /// `//evil.example` or `https://evil.example` no (an open redirect otherwise).

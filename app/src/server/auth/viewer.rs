@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::session::{KEY, SignedIn};
+use super::session::{KEY, SignedIn, sign_out};
+use super::viewer_cache::Remembered;
 use crate::model::{Role, Viewer};
 use crate::server::AppState;
 
@@ -44,7 +45,18 @@ pub fn viewer_from_parts(parts: &Parts) -> Option<Viewer> {
 }
 
 async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let settings = &state.config;
     // No cookie: no session row to read, no query.
+    let id = session.id()?;
+    if let Some(hit) = state.viewers.get(&id)
+        && !past_max_age(&hit.signed_in, now, settings.session_max_age())
+        && now - hit.signed_in.seen <= settings.session_touch_interval_s()
+    {
+        return Some(hit.viewer.clone());
+    }
+    // Otherwise read it all (and end or extend the session as below).
+    let generation = state.viewers.generation();
     let mut signed_in: SignedIn = match session.get(KEY).await {
         Ok(found) => found?,
         Err(error) => {
@@ -52,10 +64,8 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
             return None;
         }
     };
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    let settings = &state.config;
     if past_max_age(&signed_in, now, settings.session_max_age()) {
-        revoke(session, "absolute session lifetime reached").await;
+        revoke(state, session, "absolute session lifetime reached").await;
         return None;
     }
     let user = sqlx::query_as::<_, SessionUser>(
@@ -68,7 +78,7 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
     let user = match user {
         Ok(Some(user)) => user,
         Ok(None) => {
-            revoke(session, "user no longer exists").await;
+            revoke(state, session, "user no longer exists").await;
             return None;
         }
         Err(error) => {
@@ -77,7 +87,7 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
         }
     };
     if !user.active || user.session_epoch != signed_in.epoch {
-        revoke(session, "user deactivated or sessions revoked").await;
+        revoke(state, session, "user deactivated or sessions revoked").await;
         return None;
     }
     // Sliding idle expiry without a write per request: extend the session (which
@@ -88,14 +98,23 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
             tracing::warn!(%error, "could not extend the session");
         }
     }
-    Some(Viewer {
+    let viewer = Viewer {
         user_id: signed_in.user_id,
         tenant_id: user.tenant_id,
         role: user.role,
         email: user.email,
         display_name: user.display_name,
         tenant_name: user.tenant_name,
-    })
+    };
+    state.viewers.remember(
+        id,
+        generation,
+        Remembered {
+            viewer: viewer.clone(),
+            signed_in,
+        },
+    );
+    Some(viewer)
 }
 
 /// Absolute expiry: however active, a sign-in ends `max_age` after it began.
@@ -103,9 +122,9 @@ fn past_max_age(signed_in: &SignedIn, now: i64, max_age: time::Duration) -> bool
     now - signed_in.at > max_age.whole_seconds()
 }
 
-async fn revoke(session: &Session, why: &str) {
+async fn revoke(state: &AppState, session: &Session, why: &str) {
     tracing::info!(why, "session ended");
-    if let Err(error) = session.flush().await {
+    if let Err(error) = sign_out(state, session).await {
         tracing::warn!(%error, "could not delete the ended session");
     }
 }

@@ -1,0 +1,217 @@
+#![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The viewer cache: a signed-in page is answered without reading the session and user
+//! rows again, and every change to who the session is — made by this process or any
+//! other, through the app or straight in the database — is heard and obeyed.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use app::model::Role;
+use app::server::AppState;
+use axum::http::StatusCode;
+use sqlx::PgPool;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Polls `$check` (an expression that may `.await`) until it holds; announcements
+/// travel through Postgres, so "at once" means within moments, not within the
+/// statement.
+macro_rules! eventually {
+    ($what:expr, $check:expr) => {{
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !$check {
+            assert!(Instant::now() < deadline, "never happened: {}", $what);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }};
+}
+
+/// The app with its listener running (as `serve` has), once the cache is in use.
+async fn app(pool: &PgPool, extra: &[&str]) -> (AppState, String) {
+    common::tenant_with_users(
+        pool,
+        "acme",
+        &[
+            ("ada@acme.example", Role::Admin),
+            ("emil@acme.example", Role::Employee),
+        ],
+        PASSWORD,
+    )
+    .await;
+    let state = common::state(common::config(&common::database_url(pool), extra));
+    casework::startup::start_live_updates(&state);
+    let cookie = common::session_cookie(&state, "emil@acme.example", PASSWORD).await;
+    eventually!("the cache answers", {
+        let before = state.viewers.stats().hits;
+        assert_eq!(page(&state, &cookie).await.status, StatusCode::OK);
+        state.viewers.stats().hits > before
+    });
+    (state, cookie)
+}
+
+async fn page(state: &AppState, cookie: &str) -> common::Reply {
+    common::get_with_cookie(state.clone(), "/work", cookie).await
+}
+
+/// Whether the page is shown to a signed-in person at all.
+async fn signed_in(state: &AppState, cookie: &str) -> bool {
+    let reply = page(state, cookie).await;
+    match reply.status {
+        // Known, and (as an analyst) not allowed this page: still signed in.
+        StatusCode::OK | StatusCode::FORBIDDEN => true,
+        StatusCode::SEE_OTHER => {
+            assert!(
+                reply.location().starts_with("/login"),
+                "{}",
+                reply.location()
+            );
+            false
+        }
+        other => panic!("unexpected {other}"),
+    }
+}
+
+#[sqlx::test]
+async fn repeated_pages_reuse_the_viewer_and_see_renames_made_elsewhere(pool: PgPool) {
+    let (state, cookie) = app(&pool, &[]).await;
+    let before = state.viewers.stats();
+    for _ in 0..5 {
+        assert!(
+            page(&state, &cookie)
+                .await
+                .body
+                .contains("&quot;display_name&quot;:&quot;emil&quot;")
+        );
+    }
+    let after = state.viewers.stats();
+    assert_eq!(after.hits - before.hits, 5, "{before:?} → {after:?}");
+    assert_eq!(after.misses, before.misses);
+
+    // Another process (here: straight SQL) renames her and her tenant: no stale name.
+    sqlx::query("UPDATE users SET display_name = 'Emil Renamed' WHERE email = 'emil@acme.example'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    eventually!("the new name is shown", {
+        page(&state, &cookie).await.body.contains("Emil Renamed")
+    });
+    sqlx::query("UPDATE tenants SET name = 'Acme Renamed' WHERE slug = 'acme'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    eventually!("the tenant's new name is shown", {
+        page(&state, &cookie).await.body.contains("Acme Renamed")
+    });
+}
+
+#[sqlx::test]
+async fn deactivation_role_changes_and_revocation_made_elsewhere_are_obeyed(pool: PgPool) {
+    let (state, cookie) = app(&pool, &[]).await;
+    // A role change (the admin page bumps the epoch too; a bare one must still be seen).
+    sqlx::query("UPDATE users SET role = 'analyst' WHERE email = 'emil@acme.example'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    eventually!("the new role is used", {
+        page(&state, &cookie)
+            .await
+            .body
+            .contains("&quot;role&quot;:&quot;analyst&quot;")
+    });
+
+    sqlx::query("UPDATE users SET active = false WHERE email = 'emil@acme.example'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    eventually!("a deactivated user is signed out", {
+        !signed_in(&state, &cookie).await
+    });
+    // And stays out once active again: the session was ended, not just hidden.
+    sqlx::query("UPDATE users SET active = true WHERE email = 'emil@acme.example'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(!signed_in(&state, &cookie).await);
+
+    // "Sign out everywhere" (the epoch) on a fresh session.
+    let cookie = common::session_cookie(&state, "emil@acme.example", PASSWORD).await;
+    assert!(signed_in(&state, &cookie).await);
+    assert!(signed_in(&state, &cookie).await);
+    sqlx::query(
+        "UPDATE users SET session_epoch = session_epoch + 1 WHERE email = 'emil@acme.example'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    eventually!("a revoked session is refused", {
+        !signed_in(&state, &cookie).await
+    });
+}
+
+#[sqlx::test]
+async fn signing_out_ends_the_session_at_once_here_and_soon_everywhere(pool: PgPool) {
+    let (state, cookie) = app(&pool, &[]).await;
+    // A second process on the same database, which has also seen the session.
+    let other = common::state(common::config(&common::database_url(&pool), &[]));
+    casework::startup::start_live_updates(&other);
+    eventually!("the other process caches it", {
+        let before = other.viewers.stats().hits;
+        assert!(signed_in(&other, &cookie).await);
+        other.viewers.stats().hits > before
+    });
+
+    let reply = common::post_form(state.clone(), "/auth/logout", &[], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    // Here: no window at all.
+    assert!(!signed_in(&state, &cookie).await);
+    // There: as soon as the announcement arrives.
+    eventually!("the other process refuses it", {
+        !signed_in(&other, &cookie).await
+    });
+}
+
+#[sqlx::test]
+async fn a_lost_announcement_is_bounded_by_the_ttl(pool: PgPool) {
+    let (state, cookie) = app(&pool, &["--auth-cache-ttl-s", "1"]).await;
+    // Deleting the session row announces nothing (no trigger there): the cache is
+    // allowed to be wrong, but only until its entries expire.
+    sqlx::query("DELETE FROM tower_sessions.session")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let deleted = Instant::now();
+    eventually!("the expired entry is read again and found gone", {
+        !signed_in(&state, &cookie).await
+    });
+    assert!(deleted.elapsed() < Duration::from_secs(5));
+}
+
+#[sqlx::test]
+async fn with_the_cache_off_every_page_reads_the_database(pool: PgPool) {
+    common::tenant_with_users(
+        &pool,
+        "acme",
+        &[("emil@acme.example", Role::Employee)],
+        PASSWORD,
+    )
+    .await;
+    let state = common::state(common::config(
+        &common::database_url(&pool),
+        &["--auth-cache-ttl-s", "0"],
+    ));
+    casework::startup::start_live_updates(&state);
+    let cookie = common::session_cookie(&state, "emil@acme.example", PASSWORD).await;
+    for _ in 0..3 {
+        assert!(signed_in(&state, &cookie).await);
+    }
+    assert_eq!(state.viewers.stats().hits, 0);
+    // And without the listener (tests, or a lost connection) nothing is cached either.
+    let quiet = common::state(common::config(&common::database_url(&pool), &[]));
+    for _ in 0..3 {
+        assert!(signed_in(&quiet, &cookie).await);
+    }
+    assert_eq!(quiet.viewers.stats().hits, 0);
+}

@@ -15,9 +15,11 @@ use enrich::{Confidence, Enrichment, Signal, SignalKind};
 /// `tests/fixtures/sites/<site>/<page>.html` as fetched from `https://<site>.example/…`:
 /// `index.html` is `/`, `blog.html` is `/blog`.
 fn load_site(site: &str) -> Vec<Page> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/sites")
-        .join(site);
+    // The manifest directory of this run, not of the build: the shared build cache
+    // (~/.cache/casework/target) hands a clone at another path the binaries built in
+    // the first one, with that path compiled in.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    let dir = Path::new(&manifest).join("tests/fixtures/sites").join(site);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

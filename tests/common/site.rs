@@ -30,7 +30,11 @@ pub struct FixtureSite {
 
 impl FixtureSite {
     pub async fn start(site: &str) -> Self {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        // This run's manifest directory, not the build's: the shared build cache hands
+        // a clone at another path binaries with the first clone's path compiled in.
+        let manifest =
+            std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+        let dir = std::path::Path::new(&manifest)
             .join("enrich/tests/fixtures/sites")
             .join(site);
         assert!(dir.is_dir(), "no fixture site {site}");

@@ -13,16 +13,7 @@ use sqlx::PgPool;
 const PASSWORD: &str = "correct horse battery";
 
 async fn app_with_users(pool: &PgPool, extra: &[&str]) -> app::server::AppState {
-    common::tenant_with_users(
-        pool,
-        "acme",
-        &[
-            ("ada@acme.example", Role::Admin),
-            ("emil@acme.example", Role::Employee),
-        ],
-        PASSWORD,
-    )
-    .await;
+    common::acme_with_ada_and_emil(pool, PASSWORD).await;
     common::state(common::config(&common::database_url(pool), extra))
 }
 

@@ -31,16 +31,7 @@ macro_rules! eventually {
 
 /// The app with its listener running (as `serve` has), once the cache is in use.
 async fn app(pool: &PgPool, extra: &[&str]) -> (AppState, String) {
-    common::tenant_with_users(
-        pool,
-        "acme",
-        &[
-            ("ada@acme.example", Role::Admin),
-            ("emil@acme.example", Role::Employee),
-        ],
-        PASSWORD,
-    )
-    .await;
+    common::acme_with_ada_and_emil(pool, PASSWORD).await;
     let state = common::state(common::config(&common::database_url(pool), extra));
     casework::startup::start_live_updates(&state);
     let cookie = common::session_cookie(&state, "emil@acme.example", PASSWORD).await;

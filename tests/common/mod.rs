@@ -196,6 +196,20 @@ pub async fn tenant_with_users(
     tenant
 }
 
+/// The sign-in tests' workspace: `acme`, with Ada (admin) and Emil (employee).
+pub async fn acme_with_ada_and_emil(pool: &PgPool, password: &str) -> uuid::Uuid {
+    tenant_with_users(
+        pool,
+        "acme",
+        &[
+            ("ada@acme.example", app::model::Role::Admin),
+            ("emil@acme.example", app::model::Role::Employee),
+        ],
+        password,
+    )
+    .await
+}
+
 /// Generates `cases` cases (and `comments` comments) spread over the tenant's
 /// employees, the way `casework seed` does; returns the employees' ids by email.
 pub async fn cases_for_employees(

@@ -176,7 +176,7 @@ def capture_sql(path, cookie):
         log.seek(start)
         text = log.read()
     statements = parse_log(text)
-    if len(statements) < 4:
+    if sum(len(split_statements(sql)) for sql, _ in statements) < 4:
         raise SystemExit(f"captured only {len(statements)} statements for {path}: {statements}")
     return statements
 
@@ -209,9 +209,27 @@ def parse_log(text):
             and "pg_catalog" not in sql and "pg_type" not in sql]
 
 
+def split_statements(sql):
+    """The statements of one message: a simple query may carry several (`BEGIN; SELECT
+    set_config(…)`), split at semicolons outside string literals."""
+    parts, current, quoted = [], "", False
+    for ch in sql:
+        if ch == "'":
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
 def pgbench_script(statements, directory, tag):
     """A pgbench script running the captured statements, parameters bound the same way
-    (prepared, with -D variables), as the app role so row-level security applies."""
+    (prepared, with -D variables), as the app role so row-level security applies. A
+    message that carried several statements becomes a pipeline, so pgbench makes the
+    same round trips the server does."""
     lines, defines = [], []
     for i, (sql, params) in enumerate(statements):
         def bind(match):
@@ -220,11 +238,17 @@ def pgbench_script(statements, directory, tag):
             value = params.get(n)
             defines.append(f"{var}={value if value is not None else ''}")
             return f":{var}"
-        body = re.sub(r"\$(\d+)", bind, " ".join(sql.split()))
-        lines.append(body.rstrip(";") + ";")
+        parts = [re.sub(r"\$(\d+)", bind, part) + ";" for part in split_statements(sql)]
+        lines += ["\\startpipeline", *parts, "\\endpipeline"] if len(parts) > 1 else parts
     path = Path(directory) / f"{tag}.sql"
     path.write_text("\n".join(lines) + "\n")
     return path, defines
+
+
+def describe(statements):
+    """For example "4 statements in 3 round trips"."""
+    count = sum(len(split_statements(sql)) for sql, _ in statements)
+    return f"{count} statements in {len(statements)} round trips"
 
 
 def wrk(path, cookie, clients):
@@ -312,7 +336,7 @@ def main():
                 shown = html.count('<tr data-number="')
                 statements = capture_sql(path, cookie)
                 script, defines = pgbench_script(statements, scratch, "page")
-                say(f"{name}: {path} ({shown} rows, {len(statements)} statements per request)")
+                say(f"{name}: {path} ({shown} rows, {describe(statements)} per request)")
                 for clients in CLIENTS:
                     app = wrk(path, cookie, clients)
                     db = pgbench(script, defines, clients, scratch)
@@ -393,8 +417,9 @@ def write_results(rows, writes, peak_rss, statements):
             "must be at least acknowledged; it can exceed it by the posts still in flight when wrk",
             "stopped (at most one per writer), which committed but whose answers wrk did not count.", "",
             f"Peak server RSS over the run: {peak_rss:.0f} MB.", "",
-            "The SQL one page request runs (last scenario), as captured:", "", "```sql"]
-    out += [" ".join(sql.split()) + ";" for sql, _ in statements]
+            f"The SQL one page request runs (last scenario), as captured: {describe(statements)},",
+            "one line per round trip:", "", "```sql"]
+    out += ["; ".join(split_statements(sql)) + ";" for sql, _ in statements]
     out += ["```", ""]
     history = ROOT / "bench/RESULTS.md"
     previous = ""

@@ -7,7 +7,9 @@
 
 mod common;
 
-use app::model::{CaseFilter, CasePriority, CaseSort, CaseStatus, MatchCount, Role, Viewer};
+use app::model::{
+    CaseFilter, CasePriority, CaseSort, CaseStatus, Cursor, MatchCount, Role, Viewer,
+};
 use app::server::cases::{self, PAGE_SIZE, Scope};
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -272,6 +274,59 @@ async fn counts_are_exact_up_to_the_cap_and_capped_beyond(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(page.count, MatchCount::Exact(want as u64));
+
+    // The count rides on the page's rows. With no row to carry it, it is still right:
+    // a filter matching nothing, and a page marker past the end of a list that has
+    // matches.
+    let nothing = CaseFilter {
+        q: "nosuchwordanywhere".into(),
+        ..CaseFilter::default()
+    };
+    let page = cases::queue(&state.pool, &bo, Scope::Mine, &nothing)
+        .await
+        .unwrap();
+    assert!(page.rows.is_empty());
+    assert_eq!(page.count, MatchCount::Exact(0));
+    let mut last = None;
+    let mut cursor = None;
+    loop {
+        let filter = CaseFilter {
+            after: cursor,
+            ..urgent.clone()
+        };
+        let page = cases::queue(&state.pool, &bo, Scope::Mine, &filter)
+            .await
+            .unwrap();
+        assert_eq!(page.count, MatchCount::Exact(want as u64));
+        if let Some(row) = page.rows.last() {
+            last = Some(row.clone());
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let last = last.expect("urgent cases exist");
+    let past_the_end = CaseFilter {
+        after: Some(Cursor {
+            priority: None,
+            at_micros: (last.updated_at.unix_timestamp_nanos() / 1_000) as i64,
+            id: last.id,
+        }),
+        ..urgent.clone()
+    };
+    let page = cases::queue(&state.pool, &bo, Scope::Mine, &past_the_end)
+        .await
+        .unwrap();
+    assert!(page.rows.is_empty());
+    assert_eq!(page.next, None);
+    assert_eq!(page.count, MatchCount::Exact(want as u64));
+    // Its "as of" is still the database's clock.
+    let db_now: i64 = sqlx::query_scalar("SELECT (extract(epoch FROM now()) * 1000000)::bigint")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(page.as_of_micros > 0 && page.as_of_micros <= db_now);
 }
 
 #[sqlx::test]

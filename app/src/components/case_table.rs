@@ -54,11 +54,8 @@ pub fn CaseTable(
     changed: RwSignal<Vec<i64>>,
 ) -> impl IntoView {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let hrefs: Vec<String> = rows
-        .iter()
-        .map(|row| format!("/cases/{}", row.number))
-        .collect();
-    keyboard::install(ids.clone(), hrefs, selection);
+    let numbers: Vec<i32> = rows.iter().map(|row| row.number).collect();
+    keyboard::install(ids.clone(), numbers, selection);
     dom::mark_changed(changed);
     dom::keep_times_relative();
 
@@ -224,10 +221,10 @@ mod keyboard {
     use super::Selection;
 
     #[cfg(not(feature = "hydrate"))]
-    pub fn install(_ids: Vec<i64>, _hrefs: Vec<String>, _selection: Selection) {}
+    pub fn install(_ids: Vec<i64>, _numbers: Vec<i32>, _selection: Selection) {}
 
     #[cfg(feature = "hydrate")]
-    pub fn install(ids: Vec<i64>, hrefs: Vec<String>, selection: Selection) {
+    pub fn install(ids: Vec<i64>, numbers: Vec<i32>, selection: Selection) {
         use super::dom;
         use leptos::ev;
         use leptos::prelude::*;
@@ -273,9 +270,9 @@ mod keyboard {
                         .is_some();
                     if !on_link
                         && let Some(at) = current.get_value()
-                        && let Some(href) = hrefs.get(at)
+                        && let Some(number) = numbers.get(at)
                     {
-                        navigate(href, Default::default());
+                        navigate(&format!("/cases/{number}"), Default::default());
                         event.prevent_default();
                     }
                 }

@@ -268,7 +268,6 @@ impl CaseFilter {
 /// JSON array, times in microseconds: a page carries 100 of them twice (as HTML and as
 /// data), and field names and RFC 3339 text were half of the data's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct CaseRow {
     pub id: i64,
     pub number: i32,

@@ -1,10 +1,11 @@
 //! The work queue: one page of cases for a filter, by keyset, with a capped count.
 
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::db::{internal, tenant_tx};
+use super::db::{end_read, internal, tenant_tx};
 use crate::model::{AppError, CaseFilter, CasePage, CaseRow, CaseSort, Cursor, MatchCount, Viewer};
 
 pub const PAGE_SIZE: usize = 100;
@@ -51,7 +52,7 @@ pub async fn assignees(
     .fetch_all(&mut *tx)
     .await
     .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    end_read(tx);
     Ok(people)
 }
 
@@ -63,47 +64,58 @@ pub async fn queue(
 ) -> Result<CasePage, AppError> {
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
 
-    let mut rows_query = QueryBuilder::<Postgres>::new(
+    // One statement for the page and its count: the count is an uncorrelated subquery,
+    // which PostgreSQL runs once (an InitPlan) and repeats on every row. Asking for it
+    // separately cost the page a round trip (bench/RESULTS.md).
+    let mut query = QueryBuilder::<Postgres>::new(
         "SELECT c.id, c.number, c.title, c.customer_name, c.status, c.priority, c.updated_at, c.created_at,
                 c.version,
                 (SELECT left(m.body, 140) FROM case_comments m
                  WHERE m.case_id = c.id AND m.deleted_at IS NULL
-                 ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS last_comment
-         FROM cases c WHERE ",
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS last_comment, ",
     );
-    push_conditions(&mut rows_query, viewer, scope, filter);
+    push_capped_count(&mut query, viewer, scope, filter);
+    // The database's clock for the page's "as of" (a bulk action on all matching skips
+    // what changed after it), and for its relative times.
+    query.push(" AS matching, now() AS as_of FROM cases c WHERE ");
+    push_conditions(&mut query, viewer, scope, filter);
     if let Some(after) = &filter.after {
-        push_after(&mut rows_query, filter.sort, after)?;
+        push_after(&mut query, filter.sort, after)?;
     }
-    rows_query.push(match filter.sort {
+    query.push(match filter.sort {
         CaseSort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
         CaseSort::Created => " ORDER BY c.created_at DESC, c.id DESC",
         CaseSort::Priority => " ORDER BY c.priority DESC, c.updated_at DESC, c.id DESC",
     });
     // One extra row says whether there is a next page.
-    rows_query.push(" LIMIT ").push_bind((PAGE_SIZE + 1) as i64);
-    let mut rows: Vec<CaseRow> = rows_query
-        .build_query_as()
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(internal)?;
+    query.push(" LIMIT ").push_bind((PAGE_SIZE + 1) as i64);
+    let found = query.build().fetch_all(&mut *tx).await.map_err(internal)?;
 
-    // The count, and the database's clock for the page's "as of" (a bulk action on all
-    // matching skips what changed after it).
-    let mut count_query =
-        QueryBuilder::<Postgres>::new("SELECT count(*), now() FROM (SELECT 1 FROM cases c WHERE ");
-    push_conditions(&mut count_query, viewer, scope, filter);
-    count_query
-        .push(" LIMIT ")
-        .push_bind((COUNT_CAP + 1) as i64)
-        .push(") capped");
-    let (counted, as_of): (i64, OffsetDateTime) = count_query
-        .build_query_as()
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    let (counted, as_of): (i64, OffsetDateTime) = match found.first() {
+        Some(first) => (
+            first.try_get(MATCHING).map_err(internal)?,
+            first.try_get(MATCHING + 1).map_err(internal)?,
+        ),
+        // No row to carry the count: a filter matching nothing, or a page marker past
+        // the end of a list that still has matches.
+        None => {
+            let mut count_query = QueryBuilder::<Postgres>::new("SELECT ");
+            push_capped_count(&mut count_query, viewer, scope, filter);
+            count_query.push(", now()");
+            count_query
+                .build_query_as()
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?
+        }
+    };
+    end_read(tx);
 
+    let mut rows = found
+        .iter()
+        .map(case_row)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(internal)?;
     let next = if rows.len() > PAGE_SIZE {
         rows.truncate(PAGE_SIZE);
         rows.last().map(|row| cursor_of(row, filter.sort))
@@ -122,6 +134,44 @@ pub async fn queue(
         next,
         as_of_micros: (as_of.unix_timestamp_nanos() / 1_000) as i64,
     })
+}
+
+/// The column of the page query's count; the clock follows it.
+const MATCHING: usize = 10;
+
+/// A page row, its columns read by position and without sqlx's per-value type check:
+/// a page decodes a thousand values, and looking each up by name and comparing the
+/// enum columns' type descriptions was an eighth of the request's instructions
+/// (bench/RESULTS.md). The columns are the query's own, above; a value of another type
+/// would still fail to decode (wrong length, unknown label), never be misread.
+fn case_row(row: &PgRow) -> Result<CaseRow, sqlx::Error> {
+    Ok(CaseRow {
+        id: row.try_get_unchecked(0)?,
+        number: row.try_get_unchecked(1)?,
+        title: row.try_get_unchecked(2)?,
+        customer_name: row.try_get_unchecked(3)?,
+        status: row.try_get_unchecked(4)?,
+        priority: row.try_get_unchecked(5)?,
+        updated_at: row.try_get_unchecked(6)?,
+        created_at: row.try_get_unchecked(7)?,
+        version: row.try_get_unchecked(8)?,
+        last_comment: row.try_get_unchecked(9)?,
+    })
+}
+
+/// `(SELECT count(*) …)` of the filter's matches, stopping one past [`COUNT_CAP`].
+fn push_capped_count(
+    query: &mut QueryBuilder<'_, Postgres>,
+    viewer: &Viewer,
+    scope: Scope,
+    filter: &CaseFilter,
+) {
+    query.push("(SELECT count(*) FROM (SELECT 1 FROM cases c WHERE ");
+    push_conditions(query, viewer, scope, filter);
+    query
+        .push(" LIMIT ")
+        .push_bind((COUNT_CAP + 1) as i64)
+        .push(") capped)");
 }
 
 pub(super) fn push_conditions(

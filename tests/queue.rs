@@ -510,3 +510,43 @@ fn assert_updated_is_relative(body: &str) {
     }
     assert_eq!(seen, PAGE_SIZE);
 }
+
+/// A request dropped while its transaction is being begun (a client hanging up) must
+/// not leave that transaction, with its tenant setting, open on a pooled connection.
+#[sqlx::test]
+async fn a_begin_cut_short_leaves_no_transaction_on_the_connection(pool: PgPool) {
+    let (_state, admin, _emil) = setup(&pool).await;
+    let url = common::database_url(&pool);
+    let config = common::config(&url, &["--database-pool-size", "1"]);
+    let one = app::server::db::request_pool(&config).unwrap();
+    // Connect first, so the begin below sends its message at the first poll.
+    sqlx::query("SELECT 1").execute(&one).await.unwrap();
+    for polls in 1..=40 {
+        let mut begin = Box::pin(app::server::db::tenant_tx(&one, admin.tenant_id));
+        // Polled a few times, then dropped as a cancelled request's future is: some of
+        // these cuts land after `BEGIN; SELECT set_config(…)` went out and before its
+        // answer came back.
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        for _ in 0..polls {
+            if begin.as_mut().poll(&mut cx).is_ready() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        drop(begin);
+        // The pool's only connection, used outside any transaction: no tenant.
+        let tenant: Option<String> =
+            sqlx::query_scalar("SELECT nullif(current_setting('app.tenant_id', true), '')")
+                .fetch_one(&one)
+                .await
+                .unwrap();
+        assert_eq!(tenant, None);
+        // And no transaction block: a savepoint is refused outside one.
+        let savepoint = sqlx::query("SAVEPOINT probe").execute(&one).await;
+        assert!(
+            savepoint.is_err(),
+            "a transaction was left open on the connection"
+        );
+    }
+}

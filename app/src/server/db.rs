@@ -44,7 +44,7 @@ pub async fn tenant_tx(
     pool: &PgPool,
     tenant_id: Uuid,
 ) -> Result<Transaction<'static, Postgres>, AppError> {
-    pool.begin_with(begin_for(tenant_id, ""))
+    begin_detached(pool, begin_for(tenant_id, ""))
         .await
         .map_err(unavailable)
 }
@@ -71,6 +71,23 @@ pub async fn write_tx(
 /// as 36 hexadecimal digits and hyphens, nothing that could end the string literal.
 fn begin_for(tenant_id: Uuid, more_settings: &'static str) -> String {
     format!("BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true){more_settings}")
+}
+
+/// Begins a transaction in a task of its own. sqlx counts a transaction as begun only
+/// once the server's answer arrives; a request dropped in between (a client hanging up)
+/// would hand the connection back to the pool with the transaction, and the tenant
+/// setting sent with it, still open on the server, for whatever runs on it next. In its
+/// own task the begin always finishes, and if no one is waiting for it any more the
+/// transaction is dropped there, which rolls it back.
+async fn begin_detached(
+    pool: &PgPool,
+    statement: String,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with(statement).await })
+        .await
+        // Only a panic inside sqlx or a runtime shutting down gets here.
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
 }
 
 /// Ends a transaction that only read. Dropping it makes sqlx queue a `ROLLBACK`, which

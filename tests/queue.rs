@@ -550,3 +550,61 @@ async fn a_begin_cut_short_leaves_no_transaction_on_the_connection(pool: PgPool)
         );
     }
 }
+
+/// A page whose client hangs up mid-render finishes quietly. Leptos resolves a page's
+/// data in tasks of its own; dropped with the request, the page used to leave them
+/// reaching for a disposed router and panicking in the worker threads.
+#[sqlx::test]
+async fn a_page_abandoned_mid_render_panics_nothing(pool: PgPool) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tower::ServiceExt;
+
+    static PANICS: AtomicUsize = AtomicUsize::new(0);
+    let (state, _admin, _emil) = setup(&pool).await;
+    let cookie = common::session_cookie(&state, "emil@acme.example", "a long password").await;
+    let url = common::database_url(&pool);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        eprintln!("{info}");
+    }));
+    // The race needs worker threads, as in `serve`: the test's own runtime has one.
+    let cut_short = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_stack_size(8 * 1024 * 1024)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let state = common::state(common::config(&url, &[]));
+            // Cut short at every stage of the page: before, during and after its
+            // queries, sixteen at a time.
+            for step in 0..60u64 {
+                let pages = (0..16u64).map(|n| {
+                    let request = axum::http::Request::get("/work")
+                        .header("cookie", &cookie)
+                        .body(axum::body::Body::empty())
+                        .unwrap();
+                    let page = casework::startup::router(state.clone()).oneshot(request);
+                    let cut = std::time::Duration::from_micros((step * 16 + n) * 40);
+                    tokio::spawn(tokio::time::timeout(cut, page))
+                });
+                for page in pages.collect::<Vec<_>>() {
+                    let _ = page.await;
+                }
+            }
+            // Whatever was left running gets the time to finish, or to fail.
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            // And the page still renders whole for a client that waits.
+            let page = common::get_with_cookie(state, "/work", &cookie).await;
+            assert_eq!(page.status, 200);
+            assert!(page.body.contains("<tr data-number=\""));
+        });
+    })
+    .join();
+    let _ = std::panic::take_hook();
+    std::panic::set_hook(previous);
+    assert!(cut_short.is_ok());
+    assert_eq!(PANICS.load(Ordering::SeqCst), 0, "abandoned pages panicked");
+}

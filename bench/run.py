@@ -185,27 +185,38 @@ STATEMENT = re.compile(r"LOG:\s+(?:statement|execute [^:]*): (.*)")
 PARAMS = re.compile(r"DETAIL:\s+parameters: (.*)")
 
 
+BACKEND = re.compile(r"^\S+ \S+ \S+ \[(\d+)\]")
+
+
 def parse_log(text):
-    """[(sql, {n: value})] of the request's statements, minus the connection set-up."""
-    entries, current = [], None
+    """[(sql, {n: value})] of the request's statements, minus the connection set-up and
+    anything another connection ran meanwhile (the job queue's polling, say)."""
+    entries, current, latest = [], None, {}
     for line in text.splitlines():
+        backend = BACKEND.match(line)
+        backend = backend.group(1) if backend else None
         match = STATEMENT.search(line)
         if match:
-            current = [match.group(1), {}]
+            current = [match.group(1), {}, backend]
             entries.append(current)
+            latest[backend] = current
             continue
         match = PARAMS.search(line)
-        if match and current is not None:
+        if match and backend in latest:
+            # The parameters of that backend's last statement (another's may be between).
             for n, value in re.findall(r"\$(\d+) = (NULL|'(?:[^']|'')*')", match.group(1)):
-                current[1][int(n)] = None if value == "NULL" else value[1:-1].replace("''", "'")
+                latest[backend][1][int(n)] = None if value == "NULL" else value[1:-1].replace("''", "'")
             continue
         if current is not None and line.startswith(("\t", " ")) and "LOG:" not in line and "DETAIL:" not in line:
             current[0] += "\n" + line.strip()
+    # The request runs in one transaction, so on one connection: the one that read cases.
+    page = {backend for sql, _, backend in entries if re.search(r"(?i)\bcases\b", sql)}
     # sqlx's connection set-up (SET ROLE, settings) is once per connection, not per request.
-    return [(sql, params) for sql, params in entries
+    return [(sql, params) for sql, params, backend in entries
+            if backend in page
             # Not the request's: the live-update listener reconnecting, the expired-
             # session sweep.
-            if not re.match(r"(?is)\s*(SET\s|SHOW\s|SELECT\s+pg_reload_conf|ALTER\s+SYSTEM|LISTEN\s|UNLISTEN\s|delete\s+from)", sql)
+            and not re.match(r"(?is)\s*(SET\s|SHOW\s|SELECT\s+pg_reload_conf|ALTER\s+SYSTEM|LISTEN\s|UNLISTEN\s|delete\s+from)", sql)
             and "pg_catalog" not in sql and "pg_type" not in sql]
 
 

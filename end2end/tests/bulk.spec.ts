@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { EMPLOYEE, hydrated, signIn, watchErrors } from './helpers';
+import { EMPLOYEE, blankRows, hydrated, signIn, watchBlankRows, watchErrors } from './helpers';
 
 // These change cases, so they keep to the demo employee's archived ones (which no other
 // test looks at) and run in order.
@@ -7,6 +7,7 @@ test.describe.configure({ mode: 'serial' });
 
 test('select rows from the keyboard, change their status, then all matching', async ({ page }) => {
   const errors = watchErrors(page);
+  await watchBlankRows(page);
   await signIn(page, EMPLOYEE);
   await page.goto('/work?archived=true&status=resolved');
   await hydrated(page);
@@ -35,6 +36,7 @@ test('select rows from the keyboard, change their status, then all matching', as
     await expect(page.locator(`[data-testid="case-rows"] > tr[data-number="${number}"]`)).toHaveCount(0);
   }
   await expect(page.getByTestId('case-rows').locator('input[name="cases[]"]').first()).not.toBeChecked();
+  expect(await blankRows(page)).toEqual([]);
 
   // Then every case this filter still matches.
   await page.getByTestId('bulk-change').selectOption('status:closed');

@@ -27,3 +27,31 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/**
+ * Records, from the first byte of every document the page loads, each moment the queue
+ * table shows a row without its number or title. The first load's data carries no row
+ * text (the server wrote it as HTML), so a table rebuilt from that data alone would show
+ * exactly such rows. Read what was seen with `blankRows` (an empty list when none was).
+ */
+export async function watchBlankRows(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __blankRows: string[] };
+    w.__blankRows = [];
+    const check = () => {
+      // While the document is still being parsed, a row can be seen half-read.
+      if (document.readyState === 'loading') return;
+      for (const row of document.querySelectorAll('table.q-table > tbody > tr')) {
+        const title = row.querySelector('td:nth-child(3) > a')?.textContent?.trim() ?? '';
+        if (title === '' || (row.getAttribute('data-number') ?? '') === '') {
+          if (w.__blankRows.length < 5) w.__blankRows.push(`${location.href}: ${row.outerHTML.slice(0, 300)}`);
+        }
+      }
+    };
+    new MutationObserver(check).observe(document, { childList: true, subtree: true });
+  });
+}
+
+export async function blankRows(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __blankRows: string[] }).__blankRows);
+}

@@ -5,11 +5,13 @@
 //! applying a bulk action works before the page hydrates; once it has, the selection is
 //! also kept in a signal so the bulk bar can count it and the keyboard can toggle it.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use time::OffsetDateTime;
 
-use super::when::{now, relative_label};
+use super::when::{now, push_relative_label};
 use crate::model::{CasePriority, CaseRow, CaseStatus, push_machine_time, push_timestamp};
 
 /// The row selection shared by the table and the bulk bar.
@@ -48,7 +50,7 @@ impl Default for Selection {
 
 #[component]
 pub fn CaseTable(
-    rows: Vec<CaseRow>,
+    rows: Arc<[CaseRow]>,
     selection: Selection,
     /// Cases that changed since the page was loaded.
     changed: RwSignal<Vec<i64>>,
@@ -127,11 +129,12 @@ pub fn rows_html(rows: &[CaseRow], now: OffsetDateTime) -> String {
     // CPU on this page. About 460 bytes a row.
     let mut out = String::with_capacity(rows.len() * 512);
     let mut digits = itoa::Buffer::new();
+    let mut number_digits = itoa::Buffer::new();
     for row in rows {
         let status = row.status.as_str();
-        let number = digits.format(row.number).to_owned();
+        let number = number_digits.format(row.number);
         out.push_str(r#"<tr data-number=""#);
-        out.push_str(&number);
+        out.push_str(number);
         out.push_str(r#"" data-status=""#);
         out.push_str(status);
         out.push_str(r#""><td><input type="checkbox" name="cases[]" value=""#);
@@ -139,11 +142,11 @@ pub fn rows_html(rows: &[CaseRow], now: OffsetDateTime) -> String {
         out.push(':');
         out.push_str(digits.format(row.version));
         out.push_str(r#"" aria-label="Select case "#);
-        out.push_str(&number);
+        out.push_str(number);
         out.push_str(r#""></td><td>"#);
-        out.push_str(&number);
+        out.push_str(number);
         out.push_str(r#"</td><td><a href="/cases/"#);
-        out.push_str(&number);
+        out.push_str(number);
         out.push_str(r#"">"#);
         escape_into(&row.title, &mut out);
         out.push_str("</a>");
@@ -165,7 +168,7 @@ pub fn rows_html(rows: &[CaseRow], now: OffsetDateTime) -> String {
         out.push_str(r#"" title=""#);
         push_timestamp(&mut out, row.updated_at);
         out.push_str(r#"">"#);
-        out.push_str(&relative_label(row.updated_at, now));
+        push_relative_label(&mut out, row.updated_at, now);
         out.push_str("</time></td></tr>");
     }
     out
@@ -173,6 +176,16 @@ pub fn rows_html(rows: &[CaseRow], now: OffsetDateTime) -> String {
 
 /// HTML-escapes text for element content and quoted attribute values alike.
 fn escape_into(text: &str, out: &mut String) {
+    // Most text has nothing to escape. This scan has no early exit, so it compiles to
+    // vector compares over the whole text; then it is one copy. (A byte-at-a-time loop
+    // was 7 % of a queue page's instructions.)
+    let special = text.bytes().fold(false, |found, byte| {
+        found | matches!(byte, b'&' | b'<' | b'>' | b'"' | b'\'')
+    });
+    if !special {
+        out.push_str(text);
+        return;
+    }
     // Copies the runs between special characters whole (they are ASCII, so every
     // index here is a char boundary).
     let mut start = 0;
@@ -451,7 +464,7 @@ mod dom {
                         .ok()
                     });
                     if let Some(at) = at {
-                        time.set_text_content(Some(&super::relative_label(at, now)));
+                        time.set_text_content(Some(&crate::components::relative_label(at, now)));
                     }
                 }
             };

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use time::OffsetDateTime;
 
-use crate::model::format_timestamp;
+use crate::model::{format_timestamp, push_date};
 
 #[component]
 pub fn When(at: OffsetDateTime) -> impl IntoView {
@@ -46,15 +46,34 @@ pub fn now() -> OffsetDateTime {
 
 /// "just now", "3 minutes ago", "2 hours ago", "yesterday", "5 days ago", or the date.
 pub fn relative_label(at: OffsetDateTime, now: OffsetDateTime) -> String {
-    let seconds = (now - at).whole_seconds();
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    let mut out = String::with_capacity(16);
+    push_relative_label(&mut out, at, now);
+    out
+}
+
+/// Appends `relative_label(at, now)` to `out` (a queue page writes 100 of them).
+pub fn push_relative_label(out: &mut String, at: OffsetDateTime, now: OffsetDateTime) {
+    // Unix seconds rather than `now - at`: the subtraction of two `OffsetDateTime`s
+    // reconciles their offsets and builds a `Duration`, several times the work.
+    let seconds = now.unix_timestamp() - at.unix_timestamp();
+    let mut digits = itoa::Buffer::new();
+    let mut ago = |n: i64, unit: &str| {
+        out.push_str(digits.format(n));
+        out.push(' ');
+        out.push_str(unit);
+        if n != 1 {
+            out.push('s');
+        }
+        out.push_str(" ago");
+    };
     match seconds {
-        i64::MIN..=44 => "just now".to_string(),
-        45..=3_599 => plural((seconds + 30) / 60, "minute").replace("0 minutes", "1 minute"),
-        3_600..=86_399 => plural(seconds / 3_600, "hour"),
-        86_400..=172_799 => "yesterday".to_string(),
-        172_800..=2_591_999 => plural(seconds / 86_400, "day"),
-        _ => format_timestamp(at).chars().take(10).collect(),
+        i64::MIN..=44 => out.push_str("just now"),
+        // Rounded to the nearest minute, but never "60 minutes" (that is the hour).
+        45..=3_599 => ago(((seconds + 30) / 60).min(59), "minute"),
+        3_600..=86_399 => ago(seconds / 3_600, "hour"),
+        86_400..=172_799 => out.push_str("yesterday"),
+        172_800..=2_591_999 => ago(seconds / 86_400, "day"),
+        _ => push_date(out, at),
     }
 }
 
@@ -69,11 +88,18 @@ mod tests {
         let cases = [
             (datetime!(2026-11-29 11:59:50 UTC), "just now"),
             (datetime!(2026-11-29 12:00:30 UTC), "just now"),
+            (datetime!(2026-11-29 11:59:15 UTC), "1 minute ago"),
             (datetime!(2026-11-29 11:59:00 UTC), "1 minute ago"),
+            (datetime!(2026-11-29 11:50 UTC), "10 minutes ago"),
+            (datetime!(2026-11-29 11:30 UTC), "30 minutes ago"),
+            (datetime!(2026-11-29 11:00:01 UTC), "59 minutes ago"),
             (datetime!(2026-11-29 11:55 UTC), "5 minutes ago"),
             (datetime!(2026-11-29 10:00 UTC), "2 hours ago"),
             (datetime!(2026-11-28 10:00 UTC), "yesterday"),
             (datetime!(2026-11-24 12:00 UTC), "5 days ago"),
+            (datetime!(2026-11-28 12:00:01 UTC), "23 hours ago"),
+            (datetime!(2026-10-31 12:00 UTC), "29 days ago"),
+            (datetime!(2026-10-30 12:00 UTC), "2026-10-30"),
             (datetime!(2026-01-02 12:00 UTC), "2026-01-02"),
         ];
         for (at, want) in cases {

@@ -1,5 +1,7 @@
 //! Cases as the work-queue table sees them, and the filter a queue URL carries.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -387,7 +389,9 @@ fn group_thousands(n: u64) -> String {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CasePage {
-    pub rows: Vec<CaseRow>,
+    /// Shared, not owned: the page's view reads the rows from the resource that holds
+    /// them, and a `Vec` would be copied (with every row's text) on each read.
+    pub rows: Arc<[CaseRow]>,
     pub count: MatchCount,
     /// The marker of the next page, if there is one.
     pub next: Option<Cursor>,

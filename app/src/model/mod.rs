@@ -9,6 +9,7 @@ mod company_detail;
 mod error;
 mod identity;
 mod lists;
+mod page_data;
 mod theme;
 mod timestamps;
 mod usage;
@@ -38,8 +39,9 @@ pub use lists::{
     MAX_LIST_NAME_CHARS, MAX_LISTS, MAX_SAVED_QUERY_CHARS, MAX_SAVED_SEARCHES, SavedSearch,
     list_error_text, parse_checkbox, parse_id, parse_name, require_confirm,
 };
+pub use page_data::QueuePageData;
 pub use theme::Theme;
-pub use timestamps::{format_timestamp, push_machine_time, push_timestamp};
+pub use timestamps::{format_timestamp, push_date, push_machine_time, push_timestamp};
 pub use usage::{UsageReport, UsageRow, parse_dollars, parse_month};
 pub use users::{UserAuditEntry, UserSummary, UsersPage};
 pub use viewer::Viewer;

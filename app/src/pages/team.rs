@@ -9,7 +9,7 @@ use leptos_router::hooks::use_location;
 use super::work::{Filters, QueueError, Results};
 use crate::api::cases::{BulkUpdateCases, team_queue};
 use crate::components::{BulkOutcome, set_response_status};
-use crate::model::CaseFilter;
+use crate::model::{CaseFilter, QueuePageData};
 
 #[component]
 pub fn Team() -> impl IntoView {
@@ -27,9 +27,11 @@ pub fn Team() -> impl IntoView {
     };
     let filter = move || CaseFilter::from_query(&pairs()).unwrap_or_default();
     let bulk = ServerAction::<BulkUpdateCases>::new();
-    let data = Resource::new(
+    // In the page itself it carries only what hydration needs (`QueuePageData`).
+    let data = Resource::<_, QueuePageData>::new_with_options(
         move || (location.search.get(), bulk.version().get()),
         |(search, _)| team_queue(search.trim_start_matches('?').to_string()),
+        false,
     );
     view! {
         <Title text="All cases"/>
@@ -39,14 +41,17 @@ pub fn Team() -> impl IntoView {
         </header>
         <BulkOutcome action=bulk/>
         <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
+            // Rebuilt when the page's data arrives, never from the URL alone: the data
+            // the page was hydrated with has no row text to build a table from, and the
+            // URL changes before the next page's data is in.
             {move || data.get().map(|result| match result {
                 Ok(team) => {
-                    let selected = assignee();
+                    let (selected, filter) = untrack(|| (assignee(), filter()));
                     let extra = if selected.is_empty() { vec![] } else { vec![("assignee", selected.clone())] };
                     let people = team.assignees.clone();
                     view! {
-                        <Filters filter=filter() assignees=Some((selected, team.assignees))/>
-                        <Results page=team.page filter=filter() base="/cases" extra bulk people/>
+                        <Filters filter=filter.clone() assignees=Some((selected, team.assignees))/>
+                        <Results page=team.page filter base="/cases" extra bulk people/>
                     }.into_any()
                 }
                 Err(error) => {

@@ -12,16 +12,20 @@ use crate::components::{
     BulkBar, BulkContext, BulkOutcome, CaseTable, Selection, StreamEvent, priority_label,
     set_response_status, status_label, use_event_stream, use_viewer,
 };
-use crate::model::{AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseStatus, Cursor};
+use crate::model::{
+    AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseStatus, Cursor, QueuePageData,
+};
 
 #[component]
 pub fn Work() -> impl IntoView {
     let location = use_location();
     let bulk = ServerAction::<BulkUpdateCases>::new();
-    // Reloaded when the URL changes and after every bulk action.
-    let page = Resource::new(
+    // Reloaded when the URL changes and after every bulk action. In the page itself it
+    // carries only what hydration needs (`QueuePageData`).
+    let page = Resource::<_, QueuePageData>::new_with_options(
         move || (location.search.get(), bulk.version().get()),
         |(search, _)| my_queue(search.trim_start_matches('?').to_string()),
+        false,
     );
     // The filter as the form shows it; an unparseable URL shows the defaults.
     let filter = move || {
@@ -42,9 +46,12 @@ pub fn Work() -> impl IntoView {
         // Transition, not Suspense: after a bulk action the old table stays until the new
         // one is ready, instead of flashing "Loading".
         <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
+            // Rebuilt when the page's data arrives, never from the URL alone: the data
+            // the page was hydrated with has no row text to build a table from, and the
+            // URL changes before the next page's data is in.
             {move || page.get().map(|result| match result {
                 Ok(page) => view! {
-                    <Results page filter=filter() base="/work" extra=vec![] bulk people=vec![]/>
+                    <Results page filter=untrack(filter) base="/work" extra=vec![] bulk people=vec![]/>
                 }.into_any(),
                 Err(error) => {
                     set_response_status(error.status());

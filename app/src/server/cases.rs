@@ -129,7 +129,7 @@ pub async fn queue(
         MatchCount::Exact(counted)
     };
     Ok(CasePage {
-        rows,
+        rows: rows.into(),
         count,
         next,
         as_of_micros: (as_of.unix_timestamp_nanos() / 1_000) as i64,

@@ -408,7 +408,7 @@ def write_results(rows, writes, peak_rss, statements):
             verdicts.append(f"- {row['scenario']}: p99 {row['app']['p99']:.1f} ms "
                             f"({'meets' if ok_p99 else 'misses'} ≤ 25 ms; pgbench's own p99 "
                             f"{row['db']['p99']:.1f} ms), "
-                            f"{row['app']['rps'] / row['db']['tps']:.0%} of pgbench "
+                            f"{row['app']['rps'] / row['db']['tps']:.1%} of pgbench "
                             f"({'meets' if ok_ratio else 'misses'} ≥ 60 %)")
     out += ["", "At 32 clients:", "", *verdicts, "",
             "With 32 clients each waiting for its answer before asking again, latency is",

@@ -90,6 +90,8 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), render)
         .route_layer(from_fn(http::guard::require_sign_in))
+        // Inside render_to_end, so a page's body is drained in the task that renders it.
+        .route_layer(from_fn(http::html_splice::html_splice))
         .route_layer(from_fn(http::render_to_end::render_to_end));
     let config = &state.config;
     let sessions = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))

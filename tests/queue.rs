@@ -365,6 +365,31 @@ async fn the_work_page_and_its_function_over_http(pool: PgPool) {
     let html = common::get_with_cookie(state.clone(), "/work", &emil).await;
     assert_eq!(html.status, axum::http::StatusCode::OK);
     assert_eq!(html.body.matches(r#"<tr data-number=""#).count(), PAGE_SIZE);
+    // The rows went out past Leptos' pipeline (html_splice): in their table body, no
+    // marker left behind, and the page's length told up front.
+    assert!(html.body.contains(r#"data-testid="case-rows""#));
+    let tbody = html
+        .body
+        .split(r#"data-testid="case-rows""#)
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        tbody
+            .split("</tbody>")
+            .next()
+            .unwrap_or_default()
+            .contains("<tr data-number=")
+    );
+    assert!(
+        !html.body.contains("<!--splice:"),
+        "a marker was left in the page"
+    );
+    assert_eq!(
+        html.headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()),
+        Some(html.body.len().to_string().as_str())
+    );
     assert!(html.body.contains(r#"data-testid="match-count""#));
     assert_updated_is_relative(&html.body);
     assert!(html.body.contains("Next page →"));

@@ -10,6 +10,7 @@ pub mod export;
 pub mod google;
 pub mod guard;
 pub mod health;
+pub mod html_splice;
 pub mod render_to_end;
 pub mod server_fn_status;
 

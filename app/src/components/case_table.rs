@@ -85,7 +85,9 @@ pub fn CaseTable(
             selection.toggle(id);
         }
     };
-    let body = rows_html(&rows, now());
+    // The page's biggest block by far: it skips Leptos' render pipeline, and is made
+    // once however often the server builds this view (html_splice).
+    let body = super::spliced(&rows, || rows_html(&rows, now()));
     view! {
         <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table class="q-table min-w-full text-sm" data-testid="case-table">

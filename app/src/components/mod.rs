@@ -7,6 +7,7 @@ mod case_table;
 mod comment_thread;
 mod company_table;
 mod error_panel;
+mod html_splice;
 pub mod icons;
 mod list_picker;
 mod live;
@@ -25,6 +26,9 @@ pub use case_table::{CaseTable, Selection, StatusBadge, priority_label, status_l
 pub use comment_thread::{CommentThread, Composer};
 pub use company_table::{CompanyTable, RowAction};
 pub use error_panel::ErrorPanel;
+#[cfg(feature = "ssr")]
+pub use html_splice::HtmlSplices;
+pub use html_splice::spliced;
 pub use list_picker::{AddOutcome, AddToListBar};
 pub use live::{LiveChange, StreamEvent, use_event_stream};
 pub use load_error::LoadError;

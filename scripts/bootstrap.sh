@@ -25,6 +25,8 @@ apt_install() {
 
 command -v cargo >/dev/null || die "Rust is not installed (https://rustup.rs)"
 command -v node >/dev/null && command -v npm >/dev/null || { say "installing Node.js and npm"; apt_install nodejs npm; }
+# The server's allocator (jemalloc, built from source by tikv-jemalloc-sys) needs make.
+command -v make >/dev/null || { say "installing make"; apt_install make; }
 
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"

@@ -28,6 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1 8 32 128").split()]
+# The targets are judged at 32 clients. On a shared machine one 10 s sample of a ratio
+# moves by ±15 %, so that row runs app and pgbench in turn this many times and reports
+# the round with the median ratio.
+TARGET_CLIENTS = 32
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CASES = os.environ.get("BENCH_CASES", "1000000")
 EMPLOYEES = os.environ.get("BENCH_EMPLOYEES", "2000")
 COMMENTS = os.environ.get("BENCH_COMMENTS", "5000000")
@@ -349,14 +354,20 @@ def main():
                 script, defines = pgbench_script(statements, scratch, "page")
                 say(f"{name}: {path} ({shown} rows, {describe(statements)} per request)")
                 for clients in CLIENTS:
-                    app = wrk(path, cookie, clients)
-                    db = pgbench(script, defines, clients, scratch)
-                    row = {"scenario": name, "path": path, "clients": clients, "app": app, "db": db,
-                           "rss": server.rss_mb(), "rows": shown}
-                    rows.append(row)
-                    print(f"    {clients:>3} clients: {app['rps']:8.0f} req/s  p99 {app['p99']:6.1f} ms"
-                          f"  | pgbench {db['tps']:8.0f} tps  → {app['rps'] / db['tps']:.0%}"
-                          f"  | RSS {row['rss']:.0f} MB  errors {app['errors']}", flush=True)
+                    rounds = []
+                    for _ in range(ROUNDS if clients == TARGET_CLIENTS else 1):
+                        app = wrk(path, cookie, clients)
+                        db = pgbench(script, defines, clients, scratch)
+                        rounds.append({"app": app, "db": db, "rss": server.rss_mb()})
+                        print(f"    {clients:>3} clients: {app['rps']:8.0f} req/s  p99 {app['p99']:6.1f} ms"
+                              f"  | pgbench {db['tps']:8.0f} tps  → {app['rps'] / db['tps']:.0%}"
+                              f"  | RSS {rounds[-1]['rss']:.0f} MB  errors {app['errors']}", flush=True)
+                    ratios = sorted(r["app"]["rps"] / r["db"]["tps"] for r in rounds)
+                    median = next(r for r in rounds
+                                  if r["app"]["rps"] / r["db"]["tps"] == ratios[len(ratios) // 2])
+                    rows.append({"scenario": name, "path": path, "clients": clients, "rows": shown,
+                                 "ratios": ratios, "errors": sum(r["app"]["errors"] for r in rounds),
+                                 **median})
             say("comments: 50 writers on one hot case, then on distinct cases")
             admin_cookie = sign_in(f"admin@{TENANT}.test")
             hot_case = psql(DB, f"SELECT min(number) FROM cases c JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = '{TENANT}'")
@@ -386,6 +397,8 @@ def write_results(rows, writes, peak_rss, statements):
         f"- **Load:** wrk, {SECONDS} s per row, one connection per client; pgbench runs the SQL the",
         "  same request runs (captured from the PostgreSQL log), prepared, as the app role, at the",
         "  same concurrency. Load generator, server and PostgreSQL share the machine's cores.",
+        f"  At {TARGET_CLIENTS} clients, app and pgbench run in turn {ROUNDS} times; the row shows the",
+        "  round with the median ratio.",
         "",
         "## Assigned-work page (`/work`, server-rendered, 100 rows + count, signed in)",
         "",
@@ -398,17 +411,21 @@ def write_results(rows, writes, peak_rss, statements):
         app, db = row["app"], row["db"]
         out.append(
             f"| {row['scenario']} | {row['clients']} | {app['rps']:.0f} | {app['p50']:.1f} | {app['p95']:.1f} | "
-            f"{app['p99']:.1f} | {app['errors']} | {db['tps']:.0f} | {db['p99']:.1f} | "
+            f"{app['p99']:.1f} | {row['errors']} | {db['tps']:.0f} | {db['p99']:.1f} | "
             f"{app['rps'] / db['tps']:.0%} | {row['rss']:.0f} |")
     verdicts = []
     for row in rows:
-        if row["clients"] == 32:
+        if row["clients"] == TARGET_CLIENTS:
             ok_p99 = row["app"]["p99"] <= 25
             ok_ratio = row["app"]["rps"] / row["db"]["tps"] >= 0.6
+            spread = ""
+            if len(row["ratios"]) > 1:
+                spread = (f" (the median of {len(row['ratios'])} rounds: "
+                          + ", ".join(f"{r:.1%}" for r in row["ratios"]) + ")")
             verdicts.append(f"- {row['scenario']}: p99 {row['app']['p99']:.1f} ms "
                             f"({'meets' if ok_p99 else 'misses'} ≤ 25 ms; pgbench's own p99 "
                             f"{row['db']['p99']:.1f} ms), "
-                            f"{row['app']['rps'] / row['db']['tps']:.1%} of pgbench "
+                            f"{row['app']['rps'] / row['db']['tps']:.1%} of pgbench{spread} "
                             f"({'meets' if ok_ratio else 'misses'} ≥ 60 %)")
     out += ["", "At 32 clients:", "", *verdicts, "",
             "With 32 clients each waiting for its answer before asking again, latency is",

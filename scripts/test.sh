@@ -7,6 +7,7 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 scripts/bootstrap.sh --test
+scripts/prune-target.sh
 
 say "rustfmt"
 cargo fmt --all --check

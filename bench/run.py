@@ -32,7 +32,7 @@ CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1 8 32 128").split()
 # moves by ±15 %, so that row runs app and pgbench in turn this many times and reports
 # the round with the median ratio.
 TARGET_CLIENTS = 32
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CASES = os.environ.get("BENCH_CASES", "1000000")
 EMPLOYEES = os.environ.get("BENCH_EMPLOYEES", "2000")
 COMMENTS = os.environ.get("BENCH_COMMENTS", "5000000")

@@ -57,7 +57,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     let viewers = app::server::auth::ViewerCache::new(std::time::Duration::from_secs(
         config.auth_cache_ttl_s,
     ));
-    Ok(AppState {
+    Ok(app::server::state::Shared {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
         login_limiter: Arc::new(LoginLimiter::new(&config)),
@@ -74,7 +74,8 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         jobs,
         stopping: tokio::sync::watch::channel(false).0,
         viewers,
-    })
+    }
+    .into())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -245,8 +246,16 @@ pub async fn serve_until(
 /// Listens for case changes and feeds the event streams (in `serve`; tests that watch
 /// streams start it themselves).
 pub fn start_live_updates(state: &AppState) {
+    let pool = match db::listener_pool(&state.config) {
+        Ok(pool) => pool,
+        // Unreachable in practice: the request pool was built from the same URL.
+        Err(error) => {
+            tracing::error!(%error, "live updates: invalid DATABASE_URL");
+            return;
+        }
+    };
     tokio::spawn(app::server::live::listen(
-        state.pool.clone(),
+        pool,
         state.live.clone(),
         state.viewers.clone(),
     ));

@@ -46,6 +46,21 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The pool is sized to the machine (see `default_pool_size`): two connections a core,
+/// never fewer than four.
+#[test]
+fn the_pool_defaults_to_two_connections_a_core() {
+    let out = casework(&["config"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cores = std::thread::available_parallelism().map_or(2, |cores| cores.get());
+    let expected = format!("DATABASE_POOL_SIZE={}\n", (cores * 2).max(4));
+    assert!(
+        text(&out.stdout).contains(&expected),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
 #[test]
 fn config_reads_the_environment_and_hides_secrets() {
     let out = casework(

@@ -206,3 +206,28 @@ async fn with_the_cache_off_every_page_reads_the_database(pool: PgPool) {
     }
     assert_eq!(quiet.viewers.stats().hits, 0);
 }
+
+/// The listener LISTENs on a connection of its own for the life of the process; were
+/// it taken from the request pool, a pool of one would leave requests nothing (they
+/// would wait out the acquire timeout and get a 503).
+#[sqlx::test]
+async fn the_listener_leaves_the_whole_request_pool_to_requests(pool: PgPool) {
+    let (state, cookie) = app(
+        &pool,
+        &[
+            "--database-pool-size",
+            "1",
+            "--database-acquire-timeout-ms",
+            "1000",
+        ],
+    )
+    .await;
+    // `app` returned once the cache answered, which it does only while the listener is
+    // connected: it is listening now, and pages still get their connection.
+    assert!(state.viewers.stats().hits > 0);
+    for _ in 0..3 {
+        let reply = page(&state, &cookie).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    assert_eq!(state.pool.size(), 1);
+}

@@ -110,6 +110,18 @@ pub fn contains_pattern(text: &str) -> String {
     )
 }
 
+/// The live-updates listener's own connection. `PgListener` holds the connection it
+/// LISTENs on for the life of the process; taken from the request pool, it would
+/// quietly leave `DATABASE_POOL_SIZE - 1` connections for requests. A pool of one
+/// (as `PgListener::connect` builds) still lets it reconnect after a lost connection.
+pub fn listener_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
+    Ok(PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_lazy_with(config.connect_options()?))
+}
+
 /// A pool that cannot give out a connection in time means "try again shortly", not
 /// "the server is broken".
 pub fn unavailable(error: sqlx::Error) -> AppError {

@@ -11,6 +11,7 @@ use app::model::{
     CaseFilter, CasePriority, CaseSort, CaseStatus, Cursor, MatchCount, Role, Viewer,
 };
 use app::server::cases::{self, PAGE_SIZE, Scope};
+use app::server::comments;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -632,4 +633,147 @@ async fn a_page_abandoned_mid_render_panics_nothing(pool: PgPool) {
     std::panic::set_hook(previous);
     assert!(cut_short.is_ok());
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "abandoned pages panicked");
+}
+
+/// Each case's newest comment that is not deleted, first 140 characters, worked out
+/// from the thread (as the page once did per row), by case number.
+async fn newest_comments(pool: &PgPool, tenant: Uuid) -> std::collections::HashMap<i32, String> {
+    let rows: Vec<(i32, String)> = sqlx::query_as(
+        "SELECT c.number, left(m.body, 140) FROM cases c
+         JOIN LATERAL (SELECT body FROM case_comments m
+                       WHERE m.case_id = c.id AND m.deleted_at IS NULL
+                       ORDER BY m.created_at DESC, m.id DESC LIMIT 1) m ON true
+         WHERE c.tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.into_iter().collect()
+}
+
+/// The snippets on emil's first page, by case number, as the queue shows them.
+async fn shown_comments(
+    state: &app::server::AppState,
+    emil: &Viewer,
+) -> Vec<(i32, Option<String>)> {
+    let page = cases::queue(&state.pool, emil, Scope::Mine, &CaseFilter::default())
+        .await
+        .unwrap();
+    page.rows
+        .iter()
+        .map(|row| (row.number, row.last_comment.clone()))
+        .collect()
+}
+
+async fn assert_snippets_match_the_threads(
+    pool: &PgPool,
+    state: &app::server::AppState,
+    emil: &Viewer,
+) {
+    let truth = newest_comments(pool, emil.tenant_id).await;
+    for (number, shown) in shown_comments(state, emil).await {
+        assert_eq!(shown.as_ref(), truth.get(&number), "case {number}");
+    }
+}
+
+/// The snippet is kept on the case by triggers (migration `…_case_last_comment`), so
+/// every way a comment is written must leave it equal to what the thread says: the
+/// seed's bulk insert, posting, editing, deleting the newest and the only comment.
+#[sqlx::test]
+async fn each_row_shows_its_newest_comment_through_every_kind_of_write(pool: PgPool) {
+    let (state, _admin, emil) = setup(&pool).await;
+    let app_pool = &state.pool;
+    // The generator loaded 400 comments in one INSERT.
+    let shown = shown_comments(&state, &emil).await;
+    assert!(
+        shown.iter().any(|(_, snippet)| snippet.is_some()),
+        "the first page has commented cases"
+    );
+    assert_snippets_match_the_threads(&pool, &state, &emil).await;
+
+    // A case without comments. Each comment moves it to the top of the queue (it
+    // touches `updated_at`), so it stays on the first page.
+    let number = shown
+        .iter()
+        .find(|(_, snippet)| snippet.is_none())
+        .map(|(number, _)| *number)
+        .unwrap();
+    let snippet_of = |number: i32| {
+        let state = state.clone();
+        let emil = emil.clone();
+        async move {
+            shown_comments(&state, &emil)
+                .await
+                .into_iter()
+                .find(|(n, _)| *n == number)
+                .and_then(|(_, snippet)| snippet)
+        }
+    };
+    let version_before: i32 =
+        sqlx::query_scalar("SELECT version FROM cases WHERE number = $1 AND tenant_id = $2")
+            .bind(number)
+            .bind(emil.tenant_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+
+    let first = comments::post(app_pool, &emil, number, "Called the customer.")
+        .await
+        .unwrap();
+    assert_eq!(
+        snippet_of(number).await.as_deref(),
+        Some("Called the customer.")
+    );
+    // Longer than a snippet: cut at 140 characters, not bytes.
+    let long = "é".repeat(200);
+    let second = comments::post(app_pool, &emil, number, &long)
+        .await
+        .unwrap();
+    assert_eq!(snippet_of(number).await, Some("é".repeat(140)));
+    comments::edit(app_pool, &emil, number, second.id, "Refund sent.")
+        .await
+        .unwrap();
+    assert_eq!(snippet_of(number).await.as_deref(), Some("Refund sent."));
+    // Editing an older comment leaves the newest in place.
+    comments::edit(
+        app_pool,
+        &emil,
+        number,
+        first.id,
+        "Called the customer twice.",
+    )
+    .await
+    .unwrap();
+    assert_eq!(snippet_of(number).await.as_deref(), Some("Refund sent."));
+    // Deleting the newest brings back the one before; deleting that leaves none.
+    comments::delete(app_pool, &emil, number, second.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        snippet_of(number).await.as_deref(),
+        Some("Called the customer twice.")
+    );
+    comments::delete(app_pool, &emil, number, first.id)
+        .await
+        .unwrap();
+    assert_eq!(snippet_of(number).await, None);
+    // A refused write (an empty body) changes nothing.
+    assert!(
+        comments::post(app_pool, &emil, number, "   ")
+            .await
+            .is_err()
+    );
+    assert_eq!(snippet_of(number).await, None);
+
+    // None of it bumped the version (a bulk action would skip the case as changed).
+    let version_after: i32 =
+        sqlx::query_scalar("SELECT version FROM cases WHERE number = $1 AND tenant_id = $2")
+            .bind(number)
+            .bind(emil.tenant_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(version_after, version_before);
+    assert_snippets_match_the_threads(&pool, &state, &emil).await;
 }

@@ -69,10 +69,7 @@ pub async fn queue(
     // separately cost the page a round trip (bench/RESULTS.md).
     let mut query = QueryBuilder::<Postgres>::new(
         "SELECT c.id, c.number, c.title, c.customer_name, c.status, c.priority, c.updated_at, c.created_at,
-                c.version,
-                (SELECT left(m.body, 140) FROM case_comments m
-                 WHERE m.case_id = c.id AND m.deleted_at IS NULL
-                 ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS last_comment, ",
+                c.version, c.last_comment, ",
     );
     push_capped_count(&mut query, viewer, scope, filter);
     // The database's clock for the page's "as of" (a bulk action on all matching skips

@@ -677,6 +677,15 @@ async fn assert_snippets_match_the_threads(
     }
 }
 
+async fn case_version(pool: &PgPool, tenant: Uuid, number: i32) -> i32 {
+    sqlx::query_scalar("SELECT version FROM cases WHERE number = $1 AND tenant_id = $2")
+        .bind(number)
+        .bind(tenant)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
 /// The snippet is kept on the case by triggers (migration `…_case_last_comment`), so
 /// every way a comment is written must leave it equal to what the thread says: the
 /// seed's bulk insert, posting, editing, deleting the newest and the only comment.
@@ -710,13 +719,8 @@ async fn each_row_shows_its_newest_comment_through_every_kind_of_write(pool: PgP
                 .and_then(|(_, snippet)| snippet)
         }
     };
-    let version_before: i32 =
-        sqlx::query_scalar("SELECT version FROM cases WHERE number = $1 AND tenant_id = $2")
-            .bind(number)
-            .bind(emil.tenant_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let version = || case_version(&pool, emil.tenant_id, number);
+    let version_before = version().await;
 
     let first = comments::post(app_pool, &emil, number, "Called the customer.")
         .await
@@ -767,13 +771,7 @@ async fn each_row_shows_its_newest_comment_through_every_kind_of_write(pool: PgP
     assert_eq!(snippet_of(number).await, None);
 
     // None of it bumped the version (a bulk action would skip the case as changed).
-    let version_after: i32 =
-        sqlx::query_scalar("SELECT version FROM cases WHERE number = $1 AND tenant_id = $2")
-            .bind(number)
-            .bind(emil.tenant_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let version_after = version().await;
     assert_eq!(version_after, version_before);
     assert_snippets_match_the_threads(&pool, &state, &emil).await;
 }

@@ -775,3 +775,77 @@ async fn each_row_shows_its_newest_comment_through_every_kind_of_write(pool: PgP
     assert_eq!(version_after, version_before);
     assert_snippets_match_the_threads(&pool, &state, &emil).await;
 }
+
+/// The query plan for one page, as PostgreSQL would run the statement [`cases::queue`]
+/// runs (same text, same values, the viewer's tenant set), as JSON text.
+async fn page_plan(state: &app::server::AppState, viewer: &Viewer, filter: &CaseFilter) -> String {
+    let mut statement =
+        cases::page_statement("EXPLAIN (FORMAT JSON) ", viewer, Scope::Mine, filter).unwrap();
+    let mut tx = app::server::db::tenant_tx(&state.pool, viewer.tenant_id)
+        .await
+        .unwrap();
+    let plan: serde_json::Value = statement
+        .build_query_scalar()
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    plan.to_string()
+}
+
+/// The default order (every status, newest update first) is read in order from
+/// `(tenant, assignee, archived, updated_at, id)` (migration `…_queue_by_updated_index`,
+/// bench/EXPLAIN.md): the first page stops after 101 index entries instead of sorting
+/// the whole queue, and a later page's marker is an index condition. Without that
+/// index PostgreSQL sorts the queue for every page, and this fails.
+#[sqlx::test]
+async fn a_queue_in_its_default_order_is_read_in_order_not_sorted(pool: PgPool) {
+    let (state, _admin, emil) = setup(&pool).await;
+    // A table the size of a real tenant's around emil's ~450 cases, so the planner
+    // weighs its indexes as it does in production rather than scanning a small table.
+    let globex: Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = 'globex'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let gus: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'gus@globex.example'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    app::server::generate::generate_cases(&mut conn, globex, &[gus], 30_000, 0)
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE cases")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+
+    let first = CaseFilter::default();
+    let plan = page_plan(&state, &emil, &first).await;
+    assert!(
+        plan.contains(r#""Index Name":"cases_queue_updated_idx""#),
+        "the first page reads the ordered index: {plan}"
+    );
+    assert!(
+        !plan.contains(r#""Node Type":"Sort""#),
+        "the first page sorts nothing: {plan}"
+    );
+
+    let page = cases::queue(&state.pool, &emil, Scope::Mine, &first)
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), PAGE_SIZE);
+    let later = CaseFilter {
+        after: Some(page.next.expect("emil's queue has a second page")),
+        ..CaseFilter::default()
+    };
+    let plan = page_plan(&state, &emil, &later).await;
+    assert!(
+        !plan.contains(r#""Node Type":"Sort""#),
+        "a later page sorts nothing: {plan}"
+    );
+    assert!(
+        plan.contains(r#""Index Cond":"#) && plan.contains("ROW(updated_at, id) < ROW("),
+        "a later page's marker is an index condition: {plan}"
+    );
+}

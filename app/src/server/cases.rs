@@ -62,30 +62,8 @@ pub async fn queue(
     scope: Scope,
     filter: &CaseFilter,
 ) -> Result<CasePage, AppError> {
+    let mut query = page_statement("", viewer, scope, filter)?;
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-
-    // One statement for the page and its count: the count is an uncorrelated subquery,
-    // which PostgreSQL runs once (an InitPlan) and repeats on every row. Asking for it
-    // separately cost the page a round trip (bench/RESULTS.md).
-    let mut query = QueryBuilder::<Postgres>::new(
-        "SELECT c.id, c.number, c.title, c.customer_name, c.status, c.priority, c.updated_at, c.created_at,
-                c.version, c.last_comment, ",
-    );
-    push_capped_count(&mut query, viewer, scope, filter);
-    // The database's clock for the page's "as of" (a bulk action on all matching skips
-    // what changed after it), and for its relative times.
-    query.push(" AS matching, now() AS as_of FROM cases c WHERE ");
-    push_conditions(&mut query, viewer, scope, filter);
-    if let Some(after) = &filter.after {
-        push_after(&mut query, filter.sort, after)?;
-    }
-    query.push(match filter.sort {
-        CaseSort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
-        CaseSort::Created => " ORDER BY c.created_at DESC, c.id DESC",
-        CaseSort::Priority => " ORDER BY c.priority DESC, c.updated_at DESC, c.id DESC",
-    });
-    // One extra row says whether there is a next page.
-    query.push(" LIMIT ").push_bind((PAGE_SIZE + 1) as i64);
     let found = query.build().fetch_all(&mut *tx).await.map_err(internal)?;
 
     let (counted, as_of): (i64, OffsetDateTime) = match found.first() {
@@ -131,6 +109,42 @@ pub async fn queue(
         next,
         as_of_micros: (as_of.unix_timestamp_nanos() / 1_000) as i64,
     })
+}
+
+/// The statement [`queue`] runs for a page: its rows, one more to tell whether a next
+/// page exists, the capped count and the database's clock. `prefix` goes before it, so
+/// that the tests can `EXPLAIN` exactly this statement (the query plans it relies on are
+/// in bench/EXPLAIN.md); [`queue`] passes "".
+pub fn page_statement(
+    prefix: &str,
+    viewer: &Viewer,
+    scope: Scope,
+    filter: &CaseFilter,
+) -> Result<QueryBuilder<'static, Postgres>, AppError> {
+    // One statement for the page and its count: the count is an uncorrelated subquery,
+    // which PostgreSQL runs once (an InitPlan) and repeats on every row. Asking for it
+    // separately cost the page a round trip (bench/RESULTS.md).
+    let mut query = QueryBuilder::<Postgres>::new(prefix);
+    query.push(
+        "SELECT c.id, c.number, c.title, c.customer_name, c.status, c.priority, c.updated_at, c.created_at,
+                c.version, c.last_comment, ",
+    );
+    push_capped_count(&mut query, viewer, scope, filter);
+    // The database's clock for the page's "as of" (a bulk action on all matching skips
+    // what changed after it), and for its relative times.
+    query.push(" AS matching, now() AS as_of FROM cases c WHERE ");
+    push_conditions(&mut query, viewer, scope, filter);
+    if let Some(after) = &filter.after {
+        push_after(&mut query, filter.sort, after)?;
+    }
+    query.push(match filter.sort {
+        CaseSort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
+        CaseSort::Created => " ORDER BY c.created_at DESC, c.id DESC",
+        CaseSort::Priority => " ORDER BY c.priority DESC, c.updated_at DESC, c.id DESC",
+    });
+    // One extra row says whether there is a next page.
+    query.push(" LIMIT ").push_bind((PAGE_SIZE + 1) as i64);
+    Ok(query)
 }
 
 /// The column of the page query's count; the clock follows it.

@@ -806,19 +806,8 @@ async fn a_queue_in_its_default_order_is_read_in_order_not_sorted(pool: PgPool) 
         .fetch_one(&pool)
         .await
         .unwrap();
-    let gus: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'gus@globex.example'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    app::server::generate::generate_cases(&mut conn, globex, &[gus], 30_000, 0)
-        .await
-        .unwrap();
-    sqlx::query("ANALYZE cases")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    drop(conn);
+    common::cases_for_employees(&pool, globex, 30_000, 0).await;
+    sqlx::query("ANALYZE cases").execute(&pool).await.unwrap();
 
     let first = CaseFilter::default();
     let plan = page_plan(&state, &emil, &first).await;

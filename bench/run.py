@@ -5,7 +5,8 @@
 2. Starts the release server and signs in as an employee with about 500 cases.
 3. Captures the exact SQL one page request runs, from the PostgreSQL log, for each
    scenario (first page, a deep page, each with and without a status filter).
-4. Drives the page with wrk, and the captured SQL with pgbench, at each concurrency.
+4. Drives the page with wrk, and the captured SQL with pgbench, at each concurrency,
+   recording the CPU time each request cost the server, PostgreSQL and the load tool.
 5. Writes bench/RESULTS.md.
 
 Standard library only. Environment (set by bench/run.sh): BENCH_DATABASE_URL,
@@ -16,6 +17,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,6 +47,52 @@ DB = os.environ["BENCH_DATABASE_URL"]
 ADMIN_DB = os.environ["BENCH_ADMIN_URL"]
 PG_LOG = Path(os.environ["BENCH_PG_LOG"])
 BIN = os.environ["CASEWORK_BIN"]
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid, reaped=False):
+    """CPU seconds process `pid` has used; with `reaped`, also its children that have
+    exited (a PostgreSQL backend's time moves to the postmaster's when it ends)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / TICKS
+
+
+class CpuMeter:
+    """Where a run's CPU time went: the server, PostgreSQL (the bench cluster's
+    postmaster and every backend, live or ended) and the load tool (wrk or pgbench, a
+    child of this script). Every process shares the machine's cores, so at full load each
+    side's rate is cores ÷ its CPU per request: these split a ratio into its parts."""
+
+    def __init__(self, server_pid):
+        self.server_pid = server_pid
+        data = psql(ADMIN_DB, "SHOW data_directory")
+        self.postmaster = int((Path(data) / "postmaster.pid").read_text().split()[0])
+
+    def database(self):
+        total = process_cpu(self.postmaster, reaped=True)
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+                if int(text.rsplit(")", 1)[1].split()[1]) == self.postmaster:
+                    total += process_cpu(stat.parent.name)
+            except (OSError, ValueError):
+                pass  # it ended meanwhile: its time is in the postmaster's now
+        return total
+
+    def sample(self):
+        tool = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {"server": process_cpu(self.server_pid), "database": self.database(),
+                "tool": tool.ru_utime + tool.ru_stime}
+
+    @staticmethod
+    def per_request(before, after, requests):
+        """ms of CPU per request, by part."""
+        return {part: (after[part] - before[part]) * 1000 / max(requests, 1) for part in before}
 
 
 def say(message):
@@ -267,13 +315,17 @@ def describe(statements):
     return f"{count} statements in {len(statements)} round trips"
 
 
-def wrk(path, cookie, clients):
+def wrk(path, cookie, clients, meter):
+    before = meter.sample()
     out = subprocess.run(
         ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{SECONDS}s", "--latency",
          "-H", f"Cookie: {cookie}", "-s", str(ROOT / "bench/latency.lua"), f"{BASE}{path}"],
         check=True, capture_output=True, text=True,
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
+    # Backends the run woke may still be finishing their last statement.
+    time.sleep(0.2)
+    result["cpu"] = CpuMeter.per_request(before, meter.sample(), result["requests"])
     result["rps"] = result["requests"] / result["seconds"]
     return result
 
@@ -300,7 +352,7 @@ def comment_load(cookie, hot_case, clients):
     return result
 
 
-def pgbench(script, defines, clients, directory):
+def pgbench(script, defines, clients, directory, meter):
     prefix = Path(directory) / "pgb"
     for old in Path(directory).glob("pgb*"):
         old.unlink()
@@ -309,7 +361,13 @@ def pgbench(script, defines, clients, directory):
     for define in defines:
         args += ["-D", define]
     env = {**os.environ, "PGOPTIONS": "-c role=casework_app"}
+    before = meter.sample()
     out = subprocess.run(args + [DB], check=True, capture_output=True, text=True, env=env).stdout
+    # pgbench's backends end as it disconnects; their time reaches the postmaster once
+    # it has reaped them.
+    time.sleep(0.5)
+    done = int(re.search(r"number of transactions actually processed: (\d+)", out).group(1))
+    cpu = CpuMeter.per_request(before, meter.sample(), done)
     tps = float(re.search(r"tps = ([\d.]+)", out).group(1))
     latencies = []
     for log in Path(directory).glob("pgb*"):
@@ -319,7 +377,7 @@ def pgbench(script, defines, clients, directory):
                 latencies.append(int(fields[2]) / 1000)
     latencies.sort()
     pct = lambda p: latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] if latencies else 0
-    return {"tps": tps, "p50": pct(50), "p95": pct(95), "p99": pct(99)}
+    return {"tps": tps, "p50": pct(50), "p95": pct(95), "p99": pct(99), "cpu": cpu}
 
 
 def machine():
@@ -346,6 +404,8 @@ def main():
     try:
         cookie = sign_in(email)
         say(f"signed in as {email} ({queue} open-queue cases)")
+        meter = CpuMeter(server.process.pid)
+        floors = server_floors(cookie, meter)
         with tempfile.TemporaryDirectory() as scratch:
             for name, path in scenarios(employee_id):
                 html = get(path, cookie)
@@ -356,8 +416,8 @@ def main():
                 for clients in CLIENTS:
                     rounds = []
                     for _ in range(ROUNDS if clients == TARGET_CLIENTS else 1):
-                        app = wrk(path, cookie, clients)
-                        db = pgbench(script, defines, clients, scratch)
+                        app = wrk(path, cookie, clients, meter)
+                        db = pgbench(script, defines, clients, scratch, meter)
                         rounds.append({"app": app, "db": db, "rss": server.rss_mb()})
                         print(f"    {clients:>3} clients: {app['rps']:8.0f} req/s  p99 {app['p99']:6.1f} ms"
                               f"  | pgbench {db['tps']:8.0f} tps  → {app['rps'] / db['tps']:.0%}"
@@ -378,12 +438,28 @@ def main():
                 print(f"    {name}: {result['rps']:.0f} commits/s  p99 {result['p99']:.1f} ms  "
                       f"acknowledged {result['acknowledged']}  stored {result['stored']}  errors {result['errors']}", flush=True)
             peak = server.rss_mb("VmHWM")
-            write_results(rows, writes, peak, statements)
+            write_results(rows, writes, peak, statements, floors)
     finally:
         server.stop()
 
 
-def write_results(rows, writes, peak_rss, statements):
+# What the server spends on a request before any page's own work, for comparison with
+# a page's CPU: the health check (HTTP, every middleware, one query, a little JSON) and
+# a page with no data (the Leptos shell and router rendering the not-found page).
+FLOORS = [("health check (`/api/health`: one query, JSON)", "/api/health"),
+          ("a page with no data (`/no-such-page`: shell + router, 404)", "/no-such-page")]
+
+
+def server_floors(cookie, meter):
+    results = []
+    for name, path in FLOORS:
+        result = wrk(path, cookie, TARGET_CLIENTS, meter)
+        results.append((name, result))
+        print(f"    {name}: {result['rps']:.0f} req/s, server {result['cpu']['server']:.3f} ms/request", flush=True)
+    return results
+
+
+def write_results(rows, writes, peak_rss, statements, floors):
     today = datetime.date.today().isoformat()
     out = [
         "# Benchmark results",
@@ -431,6 +507,7 @@ def write_results(rows, writes, peak_rss, statements):
             "With 32 clients each waiting for its answer before asking again, latency is",
             "32 ÷ throughput: a p99 of 25 ms needs well over 1,300 req/s. Where pgbench's own p99",
             "is above 25 ms, the database alone cannot meet that latency on this machine.", "",
+            *cpu_section(rows, floors),
             "## Posting comments (lock + audit row + notify, through the server function)",
             "",
             "Target (MISSION.md): 50 writers on one hot case, ≥ 300 commits/s, zero lost.",
@@ -458,6 +535,31 @@ def write_results(rows, writes, peak_rss, statements):
             previous = text[text.index(marker):]
     history.write_text("\n".join(out) + previous)
     say(f"wrote {history}")
+
+
+def cpu_section(rows, floors):
+    """Each 32-client row's CPU per request by process, and the server time the ratio
+    target leaves: at full load rate = cores ÷ CPU per request, so 60 % of pgbench's rate
+    needs app CPU ≤ pgbench's ÷ 0.6, and the server gets what the database and wrk leave."""
+    out = ["### Where the CPU goes (32 clients, the median round)", "",
+           "CPU time of each process over the run ÷ requests (or pgbench transactions), in ms.",
+           "The server's budget is the server time a request could take for the app to reach",
+           "60 % of pgbench's rate with the database and wrk costing what they did.", "",
+           "| scenario | server | PostgreSQL (app) | wrk | app total | PostgreSQL (pgbench) | pgbench | pgbench total | server budget for 60 % |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        if row["clients"] != TARGET_CLIENTS:
+            continue
+        app, db = row["app"]["cpu"], row["db"]["cpu"]
+        app_total = app["server"] + app["database"] + app["tool"]
+        db_total = db["database"] + db["tool"]
+        budget = db_total / 0.6 - app["database"] - app["tool"]
+        out.append(f"| {row['scenario']} | {app['server']:.3f} | {app['database']:.3f} | {app['tool']:.3f} | "
+                   f"{app_total:.3f} | {db['database']:.3f} | {db['tool']:.3f} | {db_total:.3f} | {budget:.3f} |")
+    out += ["", "The server's CPU per request where a page does no work of its own, at 32 clients:", "",
+            "| request | req/s | server ms / request |", "|---|---:|---:|"]
+    out += [f"| {name} | {r['rps']:.0f} | {r['cpu']['server']:.3f} |" for name, r in floors]
+    return out + [""]
 
 
 if __name__ == "__main__":

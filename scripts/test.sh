@@ -11,6 +11,7 @@ scripts/prune-target.sh
 
 say "rustfmt"
 cargo fmt --all --check
+scripts/check-migrations.sh
 say "clippy (server)"
 cargo clippy --workspace --all-targets --features ssr,app/ssr -- -D warnings
 say "clippy (browser)"

@@ -122,8 +122,8 @@ pub fn router(state: AppState) -> Router {
         >(context, shell))
         .layer(
             // Outermost first: every request gets an id before it is traced; a panic
-            // anywhere below becomes a 500 instead of a dropped connection; a
-            // cross-site write is refused before a session is even loaded; then the
+            // anywhere below becomes a 500 instead of a dropped connection; bad input
+            // and cross-site writes are refused before a session is even loaded; then the
             // session and the viewer it names are resolved once for everything below.
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -131,6 +131,12 @@ pub fn router(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(CatchPanicLayer::new())
                 .layer(from_fn(http::server_fn_status::error_status))
+                // A body over the limit or text with a control character is refused
+                // before anything reads it (413 / 422).
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    http::input_guard::guard_input,
+                ))
                 .layer(from_fn_with_state(state.clone(), http::csrf::verify_origin))
                 .layer(sessions)
                 .layer(from_fn_with_state(state.clone(), resolve_viewer)),

@@ -34,17 +34,7 @@ struct World {
 }
 
 async fn setup(pool: &PgPool) -> World {
-    let acme = common::tenant_with_users(
-        pool,
-        "acme",
-        &[
-            ("ada@acme.example", Role::Admin),
-            ("emil@acme.example", Role::Employee),
-            ("anna@acme.example", Role::Analyst),
-        ],
-        PASSWORD,
-    )
-    .await;
+    let acme = common::acme_with_every_role(pool, PASSWORD).await;
     let globex = common::tenant_with_users(
         pool,
         "globex",

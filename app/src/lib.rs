@@ -36,10 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme.as_str()>
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="color-scheme" content="light dark"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                {head_basics()}
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -52,6 +49,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The tags every document's `<head>` starts with (the app's shell, and the pages the
+/// server answers with before a request reaches the app).
+pub fn head_basics() -> impl IntoView {
+    view! {
+        <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <meta name="color-scheme" content="light dark"/>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -60,9 +68,9 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/casework.css"/>
-        <Title formatter=|page: String| {
-            if page.is_empty() { "Casework".to_string() } else { format!("{page} · Casework") }
-        }/>
+        // The one formatter every page's <Title> goes through: it escapes the title
+        // on the server, where leptos_meta writes it into <title> verbatim.
+        <Title formatter=crate::components::escape::page_title/>
         <Router>
             <AppFrame>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
@@ -76,7 +84,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/companies/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><CompanyPage/></SignedIn> }/>
                         <Route path=path!("/lists") ssr=SsrMode::Async view=|| view! { <SignedIn><Lists/></SignedIn> }/>
                         <Route path=path!("/lists/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><ListPage/></SignedIn> }/>
-                        <Route path=path!("/admin") view=|| view! { <SignedIn><Section section=pages::Area::Admin/></SignedIn> }/>
+                        <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! { <SignedIn><Section section=pages::Area::Admin/></SignedIn> }/>
                         // Async: the whole page (and its status, e.g. 403) is ready before
                         // the first byte, so it needs no streaming script to show.
                         <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsers/></SignedIn> }/>

@@ -11,6 +11,7 @@ pub mod google;
 pub mod guard;
 pub mod health;
 pub mod html_splice;
+pub mod input_guard;
 pub mod render_to_end;
 pub mod server_fn_status;
 

@@ -11,8 +11,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
-/// Error bodies are a few hundred bytes; anything bigger is left alone.
-const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Most error bodies are a few hundred bytes; a conflict carries the current version of
+/// what was edited (a note of 20,000 characters is up to ~80 KB of JSON). `AppError`
+/// never quotes unbounded input, so nothing near this limit is expected.
+const MAX_ERROR_BODY: usize = 1024 * 1024;
 
 pub async fn error_status(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
@@ -23,7 +25,11 @@ pub async fn error_status(request: Request, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
-        return Response::from_parts(parts, Body::empty());
+        // Unreadable or too large: a 500 the browser can still decode.
+        tracing::error!("a server function's error body could not be read");
+        let internal = serde_json::to_vec(&AppError::Internal).unwrap_or_default();
+        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::from(internal));
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =

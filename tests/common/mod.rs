@@ -210,6 +210,23 @@ pub async fn acme_with_ada_and_emil(pool: &PgPool, password: &str) -> uuid::Uuid
     .await
 }
 
+/// `acme` with one person of each role, all with `password`: Ada (admin), Emil
+/// (employee) and Anna (analyst).
+pub async fn acme_with_every_role(pool: &PgPool, password: &str) -> uuid::Uuid {
+    use app::model::Role;
+    tenant_with_users(
+        pool,
+        "acme",
+        &[
+            ("ada@acme.example", Role::Admin),
+            ("emil@acme.example", Role::Employee),
+            ("anna@acme.example", Role::Analyst),
+        ],
+        password,
+    )
+    .await
+}
+
 /// Generates `cases` cases (and `comments` comments) spread over the tenant's
 /// employees, the way `casework seed` does; returns the employees' ids by email.
 pub async fn cases_for_employees(

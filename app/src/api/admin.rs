@@ -12,6 +12,12 @@ use crate::model::{parse_dollars, parse_month};
 #[cfg(feature = "ssr")]
 use crate::server::{authz::Capability, request, usage, users};
 
+/// Whether the viewer may open the admin section (its landing page asks).
+#[server(endpoint = "admin/access")]
+pub async fn admin_access() -> Result<(), AppError> {
+    request::require(Capability::ManageUsers).map(|_| ())
+}
+
 #[server(endpoint = "admin/users")]
 pub async fn list_users(q: String) -> Result<UsersPage, AppError> {
     let viewer = request::require(Capability::ManageUsers)?;

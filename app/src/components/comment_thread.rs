@@ -8,6 +8,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use super::escape::textarea_html;
 use super::when::When;
 use crate::api::case::{DeleteComment, EditComment, PostComment};
 use crate::model::{Comment, MAX_COMMENT_CHARS};
@@ -68,7 +69,9 @@ fn CommentItem(
                                     <input type="hidden" name="number" value=number/>
                                     <input type="hidden" name="comment_id" value=id/>
                                     <textarea name="body" rows="3" required maxlength=MAX_COMMENT_CHARS
-                                        class="w-full rounded-md border border-slate-300 p-2 text-sm dark:border-slate-700 dark:bg-slate-950">{body}</textarea>
+                                        aria-label="Comment text"
+                                        class="w-full rounded-md border border-slate-300 p-2 text-sm dark:border-slate-700 dark:bg-slate-950"
+                                        inner_html=textarea_html(&body)></textarea>
                                     <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1 text-xs font-medium text-white">"Save edit"</button>
                                 </ActionForm>
                             </details>
@@ -143,7 +146,8 @@ pub fn Composer(
                     let text = event_target_value(&ev);
                     storage::write(&key, &text);
                     draft.set(text);
-                }>{returned.unwrap_or_default()}</textarea>
+                }
+                inner_html=textarea_html(returned.as_deref().unwrap_or_default())></textarea>
             {move || error().map(|message| view! {
                 <p role="alert" data-testid="comment-error" class="text-sm text-red-700 dark:text-red-300">
                     "Not posted — your text is kept. "{message}

@@ -6,7 +6,10 @@ mod case_form;
 mod case_table;
 mod comment_thread;
 mod company_table;
+#[cfg(feature = "ssr")]
+pub mod error_document;
 mod error_panel;
+pub mod escape;
 mod html_splice;
 pub mod icons;
 mod list_picker;

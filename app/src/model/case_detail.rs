@@ -49,6 +49,7 @@ impl CaseFields {
             ("customer_company", &mut self.customer_company, 200),
         ] {
             *value = value.trim().to_string();
+            super::check_text(field, value)?;
             if value.chars().count() > max {
                 return Err(AppError::invalid(
                     field,

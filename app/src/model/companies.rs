@@ -457,15 +457,7 @@ pub fn bounded_text(field: &str, value: &str, min: usize, max: usize) -> Result<
             format!("is too long ({max} characters at most)"),
         ));
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(AppError::invalid(
-            field,
-            "cannot contain control characters",
-        ));
-    }
+    super::check_text(field, value)?;
     Ok(value.to_string())
 }
 

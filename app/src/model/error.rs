@@ -23,6 +23,9 @@ pub enum AppError {
     /// it, serialised, so the UI can show "yours / theirs / original".
     #[error("this was changed by someone else")]
     Conflict { current: serde_json::Value },
+    /// The request's body is over the limit for its route (413).
+    #[error("the request is too large: at most {limit_bytes} bytes are accepted here")]
+    TooLarge { limit_bytes: u64 },
     #[error("too many requests; try again in {retry_after} s")]
     RateLimited { retry_after: u64 },
     #[error("the service is temporarily unavailable; try again shortly")]
@@ -34,10 +37,13 @@ pub enum AppError {
 impl AppError {
     /// Shorthand for the most common client mistake, in the spirit of crates.io's
     /// `bad_request(...)` helpers.
+    ///
+    /// Both parts are cut to a bounded length: a message may quote what was sent (serde's
+    /// "unknown variant `…`" does), and an error must never echo unbounded input back.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid {
-            field: field.into(),
-            message: message.into(),
+            field: bounded(field.into(), MAX_FIELD_CHARS),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
         }
     }
 
@@ -49,11 +55,30 @@ impl AppError {
             Self::NotFound => 404,
             Self::Conflict { .. } => 409,
             Self::Invalid { .. } => 422,
+            Self::TooLarge { .. } => 413,
             Self::RateLimited { .. } => 429,
             Self::Internal => 500,
             Self::Unavailable => 503,
         }
     }
+}
+
+/// The longest field name and message an `Invalid` error carries, in characters.
+pub const MAX_FIELD_CHARS: usize = 64;
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `text` cut to at most `max` characters (the cut marked with "…").
+fn bounded(mut text: String, max: usize) -> String {
+    if text.chars().nth(max).is_some() {
+        // The first max − 1 characters, and the mark.
+        let keep = text
+            .char_indices()
+            .nth(max.saturating_sub(1))
+            .map_or(0, |(at, _)| at);
+        text.truncate(keep);
+        text.push('…');
+    }
+    text
 }
 
 impl FromServerFnError for AppError {
@@ -90,6 +115,7 @@ mod tests {
                 409,
             ),
             (AppError::RateLimited { retry_after: 7 }, 429),
+            (AppError::TooLarge { limit_bytes: 1024 }, 413),
             (AppError::Unavailable, 503),
             (AppError::Internal, 500),
         ];
@@ -106,6 +132,30 @@ mod tests {
         let back: AppError = serde_json::from_str(&json).unwrap_or(AppError::Internal);
         assert_eq!(back, error);
         assert_eq!(back.to_string(), "too many requests; try again in 12 s");
+    }
+
+    #[test]
+    fn an_invalid_error_never_echoes_unbounded_input() {
+        let huge = "é".repeat(100_000);
+        let error = AppError::from_server_fn_error(ServerFnErrorErr::Args(format!(
+            "unknown variant `{huge}`, expected one of `admin`, `employee`"
+        )));
+        let AppError::Invalid { field, message } = &error else {
+            panic!("not Invalid: {error:?}");
+        };
+        assert_eq!(field, "request");
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS);
+        assert!(message.starts_with("unknown variant `éé") && message.ends_with('…'));
+        let long_field = AppError::invalid("f".repeat(1000), "short");
+        assert!(matches!(&long_field, AppError::Invalid { field, message }
+            if field.chars().count() == MAX_FIELD_CHARS && message == "short"));
+        // Short ones are kept whole.
+        assert_eq!(
+            AppError::invalid("title", "is required").to_string(),
+            "title: is required"
+        );
+        let json = serde_json::to_string(&error).unwrap_or_default();
+        assert!(json.len() < 2_000, "{} bytes", json.len());
     }
 
     #[test]

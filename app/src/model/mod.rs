@@ -10,6 +10,7 @@ mod error;
 mod identity;
 mod lists;
 mod page_data;
+mod text;
 mod theme;
 mod timestamps;
 mod usage;
@@ -40,6 +41,7 @@ pub use lists::{
     list_error_text, parse_checkbox, parse_id, parse_name, require_confirm,
 };
 pub use page_data::QueuePageData;
+pub use text::{check_text, refused_control};
 pub use theme::Theme;
 pub use timestamps::{format_timestamp, push_date, push_machine_time, push_timestamp};
 pub use usage::{UsageReport, UsageRow, parse_dollars, parse_month};

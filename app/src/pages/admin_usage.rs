@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
+use super::section::AdminRefusal;
 use crate::api::admin::{SaveEnrichmentSettings, load_usage};
-use crate::components::set_response_status;
 use crate::model::{UsageReport, UsageRow, format_usd};
 
 #[component]
@@ -30,12 +30,7 @@ pub fn AdminUsage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
             {move || report.get().map(|result| match result {
                 Ok(report) => view! { <Report report settings/> }.into_any(),
-                Err(error) => {
-                    set_response_status(error.status());
-                    view! {
-                        <p role="alert" data-testid="usage-error" class="mt-6 rounded-md border border-red-200 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">{error.to_string()}</p>
-                    }.into_any()
-                }
+                Err(error) => view! { <AdminRefusal error/> }.into_any(),
             })}
         </Suspense>
     }

@@ -6,9 +6,9 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
+use super::section::AdminRefusal;
 use crate::api::admin::{AddUser, ChangeUserRole, SetUserActive, list_users};
-use crate::components::set_response_status;
-use crate::model::{AppError, Role, UserSummary, UsersPage, format_timestamp};
+use crate::model::{Role, UserSummary, UsersPage, format_timestamp};
 
 const ROLES: [Role; 3] = [Role::Employee, Role::Analyst, Role::Admin];
 
@@ -58,7 +58,7 @@ pub fn AdminUsers() -> impl IntoView {
                 <label for="user-search" class="sr-only">"Search users"</label>
                 <input
                     id="user-search" type="search" name="q" maxlength="200" placeholder="Search name or email"
-                    prop:value=search
+                    value=search prop:value=search
                     class="w-64 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950"
                 />
             </Form>
@@ -75,18 +75,7 @@ pub fn AdminUsers() -> impl IntoView {
                         <AuditTrail page/>
                     </div>
                 }.into_any(),
-                Err(AppError::Forbidden) => {
-                    set_response_status(403);
-                    view! {
-                    <section role="alert" data-testid="not-allowed" class="mt-8 rounded-lg border border-amber-200 bg-amber-50 p-6 text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-100">
-                        <h2 class="font-semibold">"Not allowed"</h2>
-                        <p class="mt-1 text-sm">"Only admins of this workspace can manage users."</p>
-                    </section>
-                }.into_any()
-                }
-                Err(error) => view! {
-                    <p role="alert" class="mt-8 text-sm text-red-700 dark:text-red-300">{error.to_string()}</p>
-                }.into_any(),
+                Err(error) => view! { <AdminRefusal error/> }.into_any(),
             })}
         </Suspense>
     }

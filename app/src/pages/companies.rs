@@ -244,7 +244,7 @@ fn AddCompany(action: ServerAction<CreateCompany>) -> impl IntoView {
                 <label class="text-sm">
                     <span class=LABEL>"Website"</span>
                     <input type="text" name="website" required maxlength="2048" placeholder="acme.com"
-                        prop:value=move || website.get()
+                        value=website.get_untracked() prop:value=move || website.get()
                         on:input=move |ev| website.set(event_target_value(&ev))
                         class=format!("{FIELD} w-full")/>
                 </label>

@@ -15,6 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::company::{
     AddNote, DeleteNote, EditNote, RequestEnrichment, SaveCompany, load_company,
 };
+use crate::components::escape::textarea_html;
 use crate::components::{LoadError, When, score_band, set_response_status, use_event_stream};
 use crate::model::{
     AppError, CompanyDetail, CompanyNote, CompanyStage, EnrichmentResult, EnrichmentStatus,
@@ -146,7 +147,7 @@ fn DetailsEditor(
             <h2 class="text-sm font-semibold">"Details"</h2>
             <ActionForm action attr:data-testid="company-editor" attr:class="mt-3 grid gap-3 sm:grid-cols-2">
                 <input type="hidden" name="id" value=id.to_string()/>
-                <input type="hidden" name="version" prop:value=move || version.get().to_string()/>
+                <input type="hidden" name="version" value=version.get_untracked().to_string() prop:value=move || version.get().to_string()/>
                 <label class="text-sm"><span class=LABEL>"Name"</span><input name="name" required maxlength="200" value=start.name.clone() class=FIELD/></label>
                 <label class="text-sm"><span class=LABEL>"Website"</span><input name="website" required maxlength="2048" value=start.website_url.clone() class=FIELD/></label>
                 <label class="text-sm"><span class=LABEL>"Sector"</span><input name="sector" maxlength="100" value=start.sector.clone() class=FIELD/></label>
@@ -272,8 +273,9 @@ fn NoteItem(
                 <ActionForm action=actions.edit_note attr:class="mt-2 space-y-2">
                     <input type="hidden" name="id" value=company.to_string()/>
                     <input type="hidden" name="note_id" value=note_id.to_string()/>
-                    <input type="hidden" name="version" prop:value=move || version.get().to_string()/>
-                    <textarea name="body" rows="3" required maxlength="20000" class=FIELD>{first.body.clone()}</textarea>
+                    <input type="hidden" name="version" value=version.get_untracked().to_string() prop:value=move || version.get().to_string()/>
+                    <textarea name="body" rows="3" required maxlength="20000" aria-label="Note text" class=FIELD
+                        inner_html=textarea_html(&first.body)></textarea>
                     <div class="flex items-center gap-3">
                         <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 text-xs font-medium dark:border-slate-700">"Save note"</button>
                         {move || saved().then(|| view! { <span role="status" class="text-xs text-emerald-700 dark:text-emerald-300">"Saved"</span> })}

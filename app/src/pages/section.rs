@@ -4,6 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::admin::admin_access;
+use crate::components::{LoadError, set_response_status};
+use crate::model::AppError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
     Work,
@@ -54,22 +58,7 @@ pub fn Section(section: Area) -> impl IntoView {
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{section.summary()}</p>
         </header>
         {if section == Area::Admin {
-            view! {
-                <ul class="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-                    <li>
-                        <a href="/admin/users" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
-                            <h2 class="font-medium">"Users and roles"</h2>
-                            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Add people, change roles, deactivate accounts, see who changed what."</p>
-                        </a>
-                    </li>
-                    <li>
-                        <a href="/admin/usage" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
-                            <h2 class="font-medium">"Enrichment usage"</h2>
-                            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Enrichments, tokens and cost per person and month; the monthly budget."</p>
-                        </a>
-                    </li>
-                </ul>
-            }.into_any()
+            view! { <AdminHome/> }.into_any()
         } else {
             view! {
                 <div class="mt-8 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">
@@ -78,4 +67,49 @@ pub fn Section(section: Area) -> impl IntoView {
             }.into_any()
         }}
     }
+}
+
+/// The admin section's landing page: for those who may manage users, like every page
+/// under it (403 for anyone else, decided on the server).
+#[component]
+fn AdminHome() -> impl IntoView {
+    let access = Resource::new(|| (), |()| admin_access());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || access.get().map(|result| match result {
+                Ok(()) => view! {
+                    <ul class="mt-8 grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="admin-links">
+                        <li>
+                            <a href="/admin/users" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
+                                <h2 class="font-medium">"Users and roles"</h2>
+                                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Add people, change roles, deactivate accounts, see who changed what."</p>
+                            </a>
+                        </li>
+                        <li>
+                            <a href="/admin/usage" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
+                                <h2 class="font-medium">"Enrichment usage"</h2>
+                                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Enrichments, tokens and cost per person and month; the monthly budget."</p>
+                            </a>
+                        </li>
+                    </ul>
+                }.into_any(),
+                Err(error) => view! { <AdminRefusal error/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+/// What every admin page shows, with its status, when it may not be shown: 403 to
+/// anyone but an admin, or the reason it could not be loaded.
+#[component]
+pub fn AdminRefusal(error: AppError) -> impl IntoView {
+    set_response_status(error.status());
+    let (heading, detail) = match error {
+        AppError::Forbidden => (
+            "Not allowed",
+            "Only admins of this workspace can open the admin section.".to_string(),
+        ),
+        other => ("This page could not be loaded", other.to_string()),
+    };
+    view! { <LoadError heading detail back=("/", "Back to the dashboard") testid="not-allowed"/> }
 }

@@ -26,6 +26,7 @@ fn checked_body(body: &str) -> Result<String, AppError> {
             format!("is too long ({MAX_COMMENT_CHARS} characters at most)"),
         ));
     }
+    crate::model::check_text("body", body)?;
     Ok(body.to_string())
 }
 

@@ -83,6 +83,12 @@ pub struct Config {
     #[arg(long, env = "LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub login_attempts_per_email_per_minute: u32,
 
+    /// Largest request body accepted, in KiB: anything larger is refused with 413
+    /// before it is read. The largest form the app has (a 20,000-character note,
+    /// URL-encoded) is under 200 KiB.
+    #[arg(long, env = "MAX_REQUEST_BODY_KB", default_value_t = 1_024, value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
+    pub max_request_body_kb: u64,
+
     /// Google sign-in: the OAuth client id. Google sign-in is offered only when this
     /// and GOOGLE_CLIENT_SECRET are set.
     #[arg(long, env = "GOOGLE_CLIENT_ID")]
@@ -252,6 +258,11 @@ impl Config {
         )
     }
 
+    /// The largest request body accepted, in bytes.
+    pub fn max_request_body_bytes(&self) -> usize {
+        usize::try_from(self.max_request_body_kb.saturating_mul(1024)).unwrap_or(usize::MAX)
+    }
+
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.database_acquire_timeout_ms)
     }
@@ -346,6 +357,7 @@ impl Config {
                 "LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE={}",
                 self.login_attempts_per_email_per_minute
             ),
+            format!("MAX_REQUEST_BODY_KB={}", self.max_request_body_kb),
             format!(
                 "GOOGLE_SIGN_IN={}",
                 if self.google_enabled() {

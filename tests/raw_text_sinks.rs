@@ -1,0 +1,162 @@
+#![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The places where HTML is not escaped for us, kept to the ones that were checked.
+//!
+//! Leptos writes the children of `<textarea>` and the page `<title>` verbatim on the
+//! server, and `inner_html` verbatim everywhere (app/src/components/escape.rs says why).
+//! A new text area with text children, a second `<Title formatter>`, or a new
+//! `inner_html` fails here until it goes through the escaping helpers or is added to the
+//! list below with the reason it is safe. tests/escaping.rs checks the rendered pages.
+
+use std::path::{Path, PathBuf};
+
+fn sources() -> Vec<(PathBuf, String)> {
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    let mut files = Vec::new();
+    let mut dirs = vec![
+        Path::new(&manifest).join("app/src"),
+        Path::new(&manifest).join("src"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                files.push((path, text));
+            }
+        }
+    }
+    assert!(files.len() > 50, "found only {} source files", files.len());
+    files
+}
+
+/// Source without `//` comments (sinks named in prose are not sinks).
+fn code(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.find("//") {
+            Some(at) if !line[..at].contains('"') => &line[..at],
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn text_areas_get_their_text_only_through_the_escaping_helper() {
+    let mut seen = 0;
+    for (path, text) in sources() {
+        let code = code(&text);
+        let mut rest = code.as_str();
+        while let Some(start) = rest.find("<textarea") {
+            let element = &rest[start..];
+            let end = element
+                .find("</textarea>")
+                .unwrap_or_else(|| panic!("{}: <textarea> without </textarea>", path.display()));
+            let element = &element[..end];
+            seen += 1;
+            assert!(
+                element.trim_end().ends_with('>'),
+                "{}: a <textarea> has children; give it inner_html=textarea_html(..) instead:\n{element}",
+                path.display()
+            );
+            if let Some(at) = element.find("inner_html=") {
+                assert!(
+                    element[at..].starts_with("inner_html=textarea_html("),
+                    "{}: a <textarea>'s inner_html must be textarea_html(..):\n{element}",
+                    path.display()
+                );
+            }
+            rest = &rest[start + end..];
+        }
+    }
+    assert!(seen >= 4, "found {seen} text areas");
+}
+
+#[test]
+fn one_title_formatter_escapes_every_page_title() {
+    let mut formatters = Vec::new();
+    for (path, text) in sources() {
+        for line in code(&text).lines() {
+            if line.contains("<Title") && line.contains("formatter") {
+                formatters.push(format!("{}: {}", path.display(), line.trim()));
+            }
+        }
+    }
+    assert_eq!(formatters.len(), 1, "{formatters:?}");
+    assert!(
+        formatters[0].contains("formatter=crate::components::escape::page_title"),
+        "{formatters:?}"
+    );
+}
+
+#[test]
+fn every_inner_html_is_one_that_was_checked() {
+    // (file, expression, why it is safe)
+    let allowed = [
+        (
+            "case_table.rs",
+            "inner_html=body>",
+            "queue rows built with escape_into for every text (tested in case_table.rs)",
+        ),
+        (
+            "comment_thread.rs",
+            "inner_html=comment.body_html.clone()>",
+            "Markdown rendered on the server and sanitised by ammonia (server/markdown.rs)",
+        ),
+        (
+            "comment_thread.rs",
+            "inner_html=textarea_html(&body)>",
+            "escaped",
+        ),
+        (
+            "comment_thread.rs",
+            "inner_html=textarea_html(returned.as_deref().unwrap_or_default())>",
+            "escaped",
+        ),
+        (
+            "company.rs",
+            "inner_html=textarea_html(&first.body)>",
+            "escaped",
+        ),
+    ];
+    let mut found = Vec::new();
+    for (path, text) in sources() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        for line in code(&text).lines() {
+            if let Some(at) = line.find("inner_html=") {
+                let expression = line[at..].split("</").next().unwrap_or_default().trim();
+                found.push((name.clone(), expression.to_string()));
+            }
+        }
+    }
+    for (file, expression) in &found {
+        assert!(
+            allowed
+                .iter()
+                .any(|(f, e, _)| f == file && expression.starts_with(e)),
+            "{file}: unchecked {expression}"
+        );
+    }
+    assert_eq!(found.len(), allowed.len(), "{found:?}");
+}
+
+#[test]
+fn no_view_writes_a_script_or_style_element() {
+    // Their children would be written verbatim; the app needs none (no inline
+    // script, which the CSP forbids; styles come from the stylesheet).
+    for (path, text) in sources() {
+        let code = code(&text);
+        // Test modules quote payloads; only views matter.
+        let views = code.split("#[cfg(test)]").next().unwrap_or_default();
+        for needle in ["<script", "<style", "<noscript"] {
+            assert!(
+                !views.contains(needle),
+                "{}: a view writes {needle}",
+                path.display()
+            );
+        }
+    }
+}

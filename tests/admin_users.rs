@@ -322,7 +322,13 @@ async fn bad_input_to_add_user_is_refused_and_writes_nothing(pool: PgPool) {
             "",
             "already in use",
         ),
-        ("x@acme.example", "Name", "superuser", "", ""),
+        (
+            "x@acme.example",
+            "Name",
+            "superuser",
+            "",
+            "unknown variant `superuser`",
+        ),
         (
             "'; DROP TABLE users; --@x.example",
             "Name",

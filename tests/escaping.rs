@@ -220,10 +220,8 @@ impl World {
     }
 
     /// A server function called as `who`; it must succeed. Its JSON answer.
-    async fn call(&self, who: Who, path: &str, form: &[(&str, String)]) -> String {
-        let reply = common::call_fn(&self.state, self.cookie(who), path, form).await;
-        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
-        reply.body
+    async fn call(&self, who: Who, path: &str, form: &[(&str, String)]) -> serde_json::Value {
+        common::call_ok(&self.state, self.cookie(who), path, form).await
     }
 }
 
@@ -300,7 +298,7 @@ async fn setup(pool: &PgPool) -> World {
             ],
         )
         .await;
-    world.company = company.trim().parse().unwrap();
+    world.company = company.as_i64().unwrap();
     world
         .call(
             Who::Analyst,
@@ -311,7 +309,7 @@ async fn setup(pool: &PgPool) -> World {
     let list = world
         .call(Who::Analyst, "/api/lists/create", &[("name", p("[list]"))])
         .await;
-    world.list = list.trim().parse().unwrap();
+    world.list = list.as_i64().unwrap();
     world
         .call(
             Who::Analyst,

@@ -246,6 +246,15 @@ async fn the_same_arguments_give_the_same_data(pool: PgPool) {
     )
     .await;
     assert_eq!(differing, 0);
+    // And the comparison compared: every case of one has its twin in two.
+    let paired = scalar(
+        &pool,
+        "SELECT count(*) FROM cases a JOIN tenants ta ON ta.id = a.tenant_id AND ta.slug = 'one'
+         JOIN cases b ON b.number = a.number
+         JOIN tenants tb ON tb.id = b.tenant_id AND tb.slug = 'two'",
+    )
+    .await;
+    assert_eq!(paired, 500);
 }
 
 #[sqlx::test]

@@ -278,8 +278,20 @@ async fn sign_in_attempts_are_limited_per_ip(pool: PgPool) {
         .await;
         assert!(reply.location().starts_with("/login?error=invalid"));
     }
+    // Even the right password is refused now, and the answer says for how long.
     let limited = sign_in(&state, "ada@acme.example", PASSWORD, None).await;
-    assert!(limited.headers.contains_key("retry-after"));
+    assert!(
+        limited.location().starts_with("/login?error=rate_limited"),
+        "{}",
+        limited.location()
+    );
+    assert!(limited.session_cookie().is_none());
+    let wait: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
 }
 
 #[sqlx::test]
@@ -404,7 +416,11 @@ async fn row_level_security_keeps_tenants_apart(pool: PgPool) {
         .bind(globex)
         .execute(&mut *tx)
         .await;
-    assert!(insert.is_err(), "inserted into another tenant");
+    // Refused by the row-level security policy, not by anything else.
+    let error = insert.expect_err("inserted into another tenant");
+    let database = error.as_database_error().expect("a database error");
+    assert_eq!(database.code().as_deref(), Some("42501"), "{error}");
+    assert!(database.message().contains("row-level security"), "{error}");
     drop(tx);
 
     // The tenant does not leak into the connection's next transaction.

@@ -46,49 +46,26 @@ async fn setup(pool: &PgPool, extra: &[&str]) -> World {
     .fetch_one(pool)
     .await
     .unwrap();
-    let call = |cookie: &str, path: &'static str, form: Vec<(&'static str, String)>| {
-        let state = state.clone();
-        let cookie = cookie.to_string();
-        async move {
-            let reply = common::call_fn(&state, &cookie, path, &form).await;
-            assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
-            serde_json::from_str::<serde_json::Value>(&reply.body).unwrap()
-        }
-    };
-    let comment = call(
+    let comment = common::call_ok(
+        &state,
         &emil,
         "/api/case/comment",
-        vec![("number", case.to_string()), ("body", "first".into())],
+        &[("number", case.to_string()), ("body", "first".into())],
     )
     .await["id"]
         .as_i64()
         .unwrap();
-    let company = call(
+    let (company, note) =
+        common::company_with_note(&state, &anna, "Initech", "initech.example").await;
+    let list = common::call_ok(
+        &state,
         &anna,
-        "/api/companies/create",
-        vec![
-            ("name", "Initech".into()),
-            ("website", "initech.example".into()),
-            ("sector", "Software".into()),
-            ("stage", String::new()),
-            ("location", "Austin".into()),
-        ],
+        "/api/lists/create",
+        &[("name", "Targets".into())],
     )
     .await
     .as_i64()
     .unwrap();
-    let note = call(
-        &anna,
-        "/api/company/note",
-        vec![("id", company.to_string()), ("body", "a note".into())],
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let list = call(&anna, "/api/lists/create", vec![("name", "Targets".into())])
-        .await
-        .as_i64()
-        .unwrap();
     World {
         state,
         admin,

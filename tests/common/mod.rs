@@ -115,6 +115,56 @@ pub async fn call_fn(state: &AppState, cookie: &str, path: &str, form: &[(&str, 
     send_body(state.clone(), request, Body::from(body)).await
 }
 
+/// A server function that must succeed; its JSON answer.
+pub async fn call_ok(
+    state: &AppState,
+    cookie: &str,
+    path: &str,
+    form: &[(&str, String)],
+) -> serde_json::Value {
+    let reply = call_fn(state, cookie, path, form).await;
+    assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+    match serde_json::from_str(&reply.body) {
+        Ok(value) => value,
+        Err(error) => panic!("{path}: {error}: {}", reply.body),
+    }
+}
+
+/// A company added through the companies page's server function, with a note on it,
+/// as `cookie` (an analyst or admin): `(company id, note id)`.
+pub async fn company_with_note(
+    state: &AppState,
+    cookie: &str,
+    name: &str,
+    website: &str,
+) -> (i64, i64) {
+    let company = call_ok(
+        state,
+        cookie,
+        "/api/companies/create",
+        &[
+            ("name", name.into()),
+            ("website", website.into()),
+            ("sector", "Software".into()),
+            ("stage", String::new()),
+            ("location", "Austin".into()),
+        ],
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    let note = call_ok(
+        state,
+        cookie,
+        "/api/company/note",
+        &[("id", company.to_string()), ("body", "a note".into())],
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    (company, note)
+}
+
 /// A GET with a cookie.
 pub async fn get_with_cookie(state: AppState, path: &str, cookie: &str) -> Reply {
     send(state, Request::get(path).header("cookie", cookie)).await

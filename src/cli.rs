@@ -224,11 +224,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             .await?;
             if let Some(domain) = &google_domain {
                 let updated =
-                    sqlx::query("UPDATE tenants SET google_workspace_domain = $2 WHERE id = $1")
-                        .bind(tenant_id)
-                        .bind(domain)
-                        .execute(&mut *tx)
-                        .await;
+                    app::server::tenants::set_google_domain(&mut tx, tenant_id, domain).await;
                 if let Err(sqlx::Error::Database(error)) = &updated
                     && error.is_unique_violation()
                 {

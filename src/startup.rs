@@ -61,13 +61,12 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
         login_limiter: Arc::new(LoginLimiter::new(&config)),
-        http: reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(15))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("casework/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("cannot build the HTTP client")?,
+        http: enrich::http_client::builder(
+            std::time::Duration::from_secs(5),
+            std::time::Duration::from_secs(15),
+        )
+        .build()
+        .context("cannot build the HTTP client")?,
         config: Arc::new(config),
         started_at: Instant::now(),
         live: app::server::live::channel(),

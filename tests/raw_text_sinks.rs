@@ -9,26 +9,14 @@
 //! `inner_html` fails here until it goes through the escaping helpers or is added to the
 //! list below with the reason it is safe. tests/escaping.rs checks the rendered pages.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::PathBuf;
+
+/// The app's sources and the server's.
 fn sources() -> Vec<(PathBuf, String)> {
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
-    let mut files = Vec::new();
-    let mut dirs = vec![
-        Path::new(&manifest).join("app/src"),
-        Path::new(&manifest).join("src"),
-    ];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                files.push((path, text));
-            }
-        }
-    }
+    let mut files = common::sources::rust_files("app/src");
+    files.extend(common::sources::rust_files("src"));
     assert!(files.len() > 50, "found only {} source files", files.len());
     files
 }

@@ -194,17 +194,15 @@ impl Fetcher {
             resolver,
             allow_loopback: policy.allow_loopback,
         });
-        let client = reqwest::Client::builder()
-            // We follow redirects ourselves so that every hop is checked.
-            .redirect(reqwest::redirect::Policy::none())
+        // The shared defaults (which follow no redirect: we follow them ourselves so that
+        // every hop is checked); the timeout is per hop, and `fetch_page` also bounds the
+        // page as a whole.
+        let client = crate::http_client::builder(policy.connect_timeout, policy.request_timeout)
             // HTTP(S)_PROXY from the environment would send our requests (and the
             // decision where to connect) somewhere our address checks don't see.
             .no_proxy()
             // Where reqwest connects is decided here, after our checks (see `GuardedDns`).
             .dns_resolver(Arc::new(GuardedDns(guard.clone())))
-            .connect_timeout(policy.connect_timeout)
-            // Per hop; `fetch_page` also bounds the page as a whole.
-            .timeout(policy.request_timeout)
             .user_agent(policy.user_agent.as_str())
             .referer(false)
             .build()

@@ -381,13 +381,12 @@ impl OpenAiClient {
             }
             _ => None,
         };
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("casework-enrich/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| OpenAiConfigError::Client(error_chain(&e)))?;
+        let http = crate::http_client::builder(
+            config.timeout.min(Duration::from_secs(10)),
+            config.timeout,
+        )
+        .build()
+        .map_err(|e| OpenAiConfigError::Client(error_chain(&e)))?;
         Ok(Self {
             http,
             endpoint,

@@ -17,7 +17,6 @@ use app::model::{AppError, Role, Viewer};
 use app::server::AppState;
 use app::server::authz::{self, Capability};
 use app::server::case_detail;
-use app::server::db::{internal, tenant_tx};
 use app::server::live::{CaseChange, LiveEvent};
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -61,32 +60,14 @@ async fn open_case_stream(
     let viewer = authz::require(viewer.as_ref(), Capability::WorkOwnCases)?.clone();
     // Subscribe before reading what was missed, so nothing falls between the two.
     let live = BroadcastStream::new(state.live.subscribe());
-    let mut tx = tenant_tx(&state.pool, viewer.tenant_id).await?;
-    let case = case_detail::find(&mut tx, &viewer, number, false)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
     let last_seen = headers
         .get("last-event-id")
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<i64>().ok())
-        .or(query.after)
-        .unwrap_or(i64::MAX);
-    let missed: Vec<(i64, String, Option<uuid::Uuid>)> = if last_seen == i64::MAX {
-        Vec::new()
-    } else {
-        sqlx::query_as(
-            "SELECT id, kind::text, actor_id FROM case_actions
-             WHERE case_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(case.id)
-        .bind(last_seen)
-        .bind(REPLAY_LIMIT + 1)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(internal)?
-    };
-    tx.commit().await.map_err(internal)?;
+        .or(query.after);
+    let (case_id, missed) =
+        case_detail::actions_since(&state.pool, &viewer, number, last_seen, REPLAY_LIMIT + 1)
+            .await?;
 
     let too_far_behind = missed.len() as i64 > REPLAY_LIMIT;
     let replayed_up_to = missed.last().map(|(id, ..)| *id).unwrap_or(0);
@@ -95,10 +76,9 @@ async fn open_case_stream(
     } else {
         missed
             .into_iter()
-            .map(|(id, kind, actor)| change_event(id, case.id, &kind, actor))
+            .map(|(id, kind, actor)| change_event(id, case_id, &kind, actor))
             .collect()
     };
-    let case_id = case.id;
     let tenant_id = viewer.tenant_id;
     let live = live.filter_map(move |event| {
         let event = match event {
@@ -198,17 +178,7 @@ pub async fn company_events(
         };
     let live = BroadcastStream::new(state.live.subscribe());
     // The company must be one of the viewer's workspace.
-    let exists = async {
-        let mut tx = tenant_tx(&state.pool, viewer.tenant_id).await?;
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok::<_, AppError>(found.is_some())
-    };
-    match exists.await {
+    match app::server::companies::exists(&state.pool, &viewer, id).await {
         Ok(true) => {}
         Ok(false) => return error_response(AppError::NotFound),
         Err(error) => return error_response(error),

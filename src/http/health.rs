@@ -23,8 +23,8 @@ pub struct Health {
 }
 
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    let probe = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
-    let database_ok = matches!(tokio::time::timeout(PROBE_TIMEOUT, probe).await, Ok(Ok(1)));
+    let probe = app::server::db::ping(&state.pool);
+    let database_ok = matches!(tokio::time::timeout(PROBE_TIMEOUT, probe).await, Ok(Ok(())));
     if !database_ok {
         tracing::warn!("health check: database did not answer");
     }

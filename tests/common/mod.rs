@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod site;
+pub mod sources;
 
 use app::server::{AppState, Config};
 use axum::body::Body;

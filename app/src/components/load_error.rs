@@ -3,6 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::set_response_status;
+use crate::model::AppError;
+
 #[component]
 pub fn LoadError(
     heading: &'static str,
@@ -19,4 +22,19 @@ pub fn LoadError(
             <p class="mt-3"><a href=href class="font-medium underline">{label}</a></p>
         </section>
     }
+}
+
+/// What every admin page shows, with its status, when it may not be shown: 403 to
+/// anyone but an admin, or the reason it could not be loaded.
+#[component]
+pub fn AdminRefusal(error: AppError) -> impl IntoView {
+    set_response_status(error.status());
+    let (heading, detail) = match error {
+        AppError::Forbidden => (
+            "Not allowed",
+            "Only admins of this workspace can open the admin section.".to_string(),
+        ),
+        other => ("This page could not be loaded", other.to_string()),
+    };
+    view! { <LoadError heading detail back=("/", "Back to the dashboard") testid="not-allowed"/> }
 }

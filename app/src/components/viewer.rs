@@ -40,7 +40,7 @@ pub fn viewer_meta() -> impl IntoView {
 pub fn google_sign_in_enabled() -> bool {
     #[cfg(feature = "ssr")]
     {
-        use_context::<crate::server::AppState>().is_some_and(|state| state.config.google_enabled())
+        crate::server::request::google_sign_in_enabled()
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {

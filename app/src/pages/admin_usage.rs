@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use super::section::AdminRefusal;
 use crate::api::admin::{SaveEnrichmentSettings, load_usage};
+use crate::components::AdminRefusal;
 use crate::model::{UsageReport, UsageRow, format_usd};
 
 #[component]

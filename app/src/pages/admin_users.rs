@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use super::section::AdminRefusal;
 use crate::api::admin::{AddUser, ChangeUserRole, SetUserActive, list_users};
+use crate::components::AdminRefusal;
 use crate::model::{Role, UserSummary, UsersPage, format_timestamp};
 
 const ROLES: [Role; 3] = [Role::Employee, Role::Analyst, Role::Admin];

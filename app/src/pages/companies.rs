@@ -13,8 +13,8 @@ use crate::api::companies::{CreateCompany, check_website, error_text, list_compa
 use crate::api::lists::{AddToList, load_lists};
 use crate::api::saved_searches::{DeleteSearch, SaveSearch, my_saved_searches};
 use crate::components::{
-    AddOutcome, AddToListBar, CompanyTable, LoadError, RowAction, SaveSearchForm, SavedSearchMenu,
-    set_response_status,
+    AddOutcome, AddToListBar, CompanyTable, LoadError, NextPage, RowAction, SaveSearchForm,
+    SavedSearchMenu, set_response_status,
 };
 use crate::model::{
     AppError, CompanyCursor, CompanyFilter, CompanyList, CompanyPage, CompanyStage,
@@ -193,11 +193,7 @@ fn Results(
                 <CompanyTable rows=page.rows action=RowAction::None/>
             }.into_any()
         }}
-        {next_href.map(|href| view! {
-            <div class="mt-4 text-right text-sm">
-                <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A>
-            </div>
-        })}
+        <NextPage href=next_href/>
     }
 }
 

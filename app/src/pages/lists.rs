@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query
 use crate::api::lists::{
     CreateList, DeleteList, EnrichList, RemoveFromList, RenameList, load_list, load_lists,
 };
-use crate::components::{CompanyTable, LoadError, RowAction, set_response_status};
+use crate::components::{CompanyTable, LoadError, NextPage, RowAction, set_response_status};
 use crate::model::{
     AppError, CompanyFilter, CompanyList, EnrichAllReport, ListDetail, ListsOverview,
     list_error_text,
@@ -369,9 +369,7 @@ fn ListView(
         } else {
             view! { <CompanyTable rows=page.rows action=RowAction::RemoveFrom { list_id: list.id, action: remove }/> }.into_any()
         }}
-        {next_href.map(|href| view! {
-            <div class="mt-4 text-right text-sm"><A href=href attr:class=LINK>"Next page →"</A></div>
-        })}
+        <NextPage href=next_href/>
     }
 }
 

@@ -5,8 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::admin::admin_access;
-use crate::components::{LoadError, set_response_status};
-use crate::model::AppError;
+use crate::components::AdminRefusal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
@@ -97,19 +96,4 @@ fn AdminHome() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// What every admin page shows, with its status, when it may not be shown: 403 to
-/// anyone but an admin, or the reason it could not be loaded.
-#[component]
-pub fn AdminRefusal(error: AppError) -> impl IntoView {
-    set_response_status(error.status());
-    let (heading, detail) = match error {
-        AppError::Forbidden => (
-            "Not allowed",
-            "Only admins of this workspace can open the admin section.".to_string(),
-        ),
-        other => ("This page could not be loaded", other.to_string()),
-    };
-    view! { <LoadError heading detail back=("/", "Back to the dashboard") testid="not-allowed"/> }
 }

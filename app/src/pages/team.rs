@@ -6,9 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
-use super::work::{Filters, QueueError, Results};
 use crate::api::cases::{BulkUpdateCases, team_queue};
-use crate::components::{BulkOutcome, set_response_status};
+use crate::components::{BulkOutcome, Filters, QueueError, Results, set_response_status};
 use crate::model::{CaseFilter, QueuePageData};
 
 #[component]

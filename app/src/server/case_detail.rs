@@ -98,6 +98,38 @@ pub async fn find_people(
 /// tenant, employees the cases assigned to them. Anything else is "not found" (a case
 /// one may not see is not confirmed to exist). With `lock`, the row is locked
 /// `FOR UPDATE` until the caller's transaction ends.
+/// What a live stream of case `number` missed: the case's id and its audit rows after
+/// `after` (none when `after` is `None`), oldest first, at most `limit`. The case must
+/// be one the viewer works (404 otherwise).
+pub async fn actions_since(
+    pool: &PgPool,
+    viewer: &Viewer,
+    number: i32,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<(i64, Vec<(i64, String, Option<Uuid>)>), AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let case = find(&mut tx, viewer, number, false)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let missed = match after {
+        None => Vec::new(),
+        Some(after) => sqlx::query_as(
+            "SELECT id, kind::text, actor_id FROM case_actions
+             WHERE case_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(case.id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?,
+    };
+    tx.commit().await.map_err(internal)?;
+    Ok((case.id, missed))
+}
+
 pub async fn find(
     conn: &mut PgConnection,
     viewer: &Viewer,

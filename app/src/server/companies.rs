@@ -318,6 +318,18 @@ pub async fn require_access(pool: &PgPool, viewer: Option<Viewer>) -> Result<Vie
     }
 }
 
+/// Whether company `id` is one of the viewer's workspace.
+pub async fn exists(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<bool, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(found.is_some())
+}
+
 /// One company for its page: details, enrichment, and the viewer's quota.
 pub async fn detail(
     pool: &PgPool,

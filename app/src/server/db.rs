@@ -37,6 +37,14 @@ pub fn request_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
         .connect_lazy_with(config.connect_options()?))
 }
 
+/// Whether the database answers a trivial query (the health check's probe).
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(pool)
+        .await
+        .map(|_| ())
+}
+
 /// A transaction scoped to one tenant: row-level security shows it that tenant's rows
 /// and nothing else. The setting ends with the transaction (`is_local = true`), so a
 /// pooled connection never carries a tenant into the next request.

@@ -26,6 +26,11 @@ pub fn state() -> Result<super::AppState, AppError> {
     })
 }
 
+/// Whether this server offers "Sign in with Google" (configured with a client).
+pub fn google_sign_in_enabled() -> bool {
+    use_context::<super::AppState>().is_some_and(|state| state.config.google_enabled())
+}
+
 /// A form posted by the browser itself (no JavaScript): it asks for HTML, and gets a
 /// redirect back to a page rather than a server function's JSON.
 pub fn is_plain_form_post() -> bool {

@@ -86,3 +86,18 @@ fn internal(error: sqlx::Error) -> AppError {
     tracing::error!(%error, "tenant/user write failed");
     AppError::Internal
 }
+
+/// Sets the Google Workspace domain whose people may join `tenant` (one tenant per
+/// domain: a domain already taken is a unique violation).
+pub async fn set_google_domain(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    domain: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tenants SET google_workspace_domain = $2 WHERE id = $1")
+        .bind(tenant)
+        .bind(domain)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,183 @@
+//! The case queue's view pieces, shared by "My work" (`/work`) and the team view
+//! (`/cases`): the filter form, the results (table, bulk bar, pager, live marks) and
+//! the panel for a refused filter.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::{A, Form};
+
+use super::{
+    BulkBar, BulkContext, CaseTable, NextPage, Selection, StreamEvent, priority_label,
+    status_label, use_event_stream, use_viewer,
+};
+use crate::api::cases::BulkUpdateCases;
+use crate::model::{AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseStatus, Cursor};
+
+/// The team view's assignee filter: who is selected, and who can be.
+pub type AssigneeChoice = Option<(String, Vec<Assignee>)>;
+
+#[component]
+pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
+    let field = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
+    view! {
+        <Form method="GET" action="" attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+            <fieldset class="flex flex-wrap items-center gap-x-3 gap-y-1">
+                <legend class="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">"Status"</legend>
+                {CaseStatus::ALL.into_iter().map(|status| view! {
+                    <label class="inline-flex items-center gap-1.5 text-sm">
+                        <input type="checkbox" name="status" value=status.as_str() checked=filter.statuses.contains(&status)/>
+                        {status_label(status)}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <label class="text-sm">
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Priority"</span>
+                <select name="priority" class=field>
+                    <option value="" selected=filter.priority.is_none()>"Any"</option>
+                    {CasePriority::ALL.into_iter().rev().map(|priority| view! {
+                        <option value=priority.as_str() selected=filter.priority == Some(priority)>{priority_label(priority)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {assignees.map(|(selected, people)| view! {
+                <label class="text-sm">
+                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Assignee"</span>
+                    <select name="assignee" class=field>
+                        <option value="" selected=selected.is_empty()>"Anyone"</option>
+                        <option value="unassigned" selected=selected == "unassigned">"Unassigned"</option>
+                        {people.into_iter().map(|person| {
+                            let id = person.id.to_string();
+                            let is_selected = id == selected;
+                            view! { <option value=id selected=is_selected>{person.display_name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
+            <label class="text-sm">
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Sort"</span>
+                <select name="sort" class=field>
+                    <option value="updated" selected=filter.sort.as_str() == "updated">"Recently updated"</option>
+                    <option value="created" selected=filter.sort.as_str() == "created">"Newest"</option>
+                    <option value="priority" selected=filter.sort.as_str() == "priority">"Most urgent"</option>
+                </select>
+            </label>
+            <label class="inline-flex items-center gap-1.5 text-sm">
+                <input type="checkbox" name="archived" value="true" checked=filter.archived/>
+                "Archived"
+            </label>
+            <label class="min-w-48 flex-1 text-sm">
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Search"</span>
+                <input type="search" name="q" maxlength="200" value=filter.q.clone() placeholder="Title, customer, email, company" class=format!("{field} w-full")/>
+            </label>
+            <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Apply"</button>
+        </Form>
+    }
+}
+
+/// The count, the bulk bar, the table and the page links. `extra` are parameters of the
+/// page beyond the filter (the team view's assignee) that every link must keep.
+#[component]
+pub fn Results(
+    page: CasePage,
+    filter: CaseFilter,
+    base: &'static str,
+    extra: Vec<(&'static str, String)>,
+    bulk: ServerAction<BulkUpdateCases>,
+    /// Who the team view can assign to; empty in one's own queue.
+    people: Vec<Assignee>,
+) -> impl IntoView {
+    let query_of = |after: Option<&Cursor>| {
+        let mut pairs = filter.to_query(after);
+        pairs.extend(extra.iter().cloned());
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    };
+    let href = |after: Option<&Cursor>| {
+        let query = query_of(after);
+        if query.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{query}")
+        }
+    };
+    let next_href = page.next.map(|next| href(Some(&next)));
+    let first_href = filter.after.map(|_| href(None));
+    let empty = page.rows.is_empty();
+    let context = BulkContext {
+        queue: if base == "/cases" { "team" } else { "mine" },
+        query: query_of(filter.after.as_ref()),
+        as_of_micros: page.as_of_micros,
+        count: page.count,
+        archived: filter.archived,
+        people,
+    };
+    let selection = Selection::new();
+    // Cases on this page that changed since it was loaded (someone else's edit, a new
+    // comment): marked in the table until the next load.
+    let changed = RwSignal::new(Vec::<i64>::new());
+    let shown: Vec<i64> = page.rows.iter().map(|row| row.id).collect();
+    let me = use_viewer().map(|viewer| viewer.user_id);
+    use_event_stream("/api/events".to_string(), move |event| {
+        // One's own changes (a bulk action just now) reload the table anyway.
+        if let StreamEvent::Changed(change) = event
+            && shown.contains(&change.case_id)
+            && change.actor_id != me
+        {
+            changed.update(|ids| {
+                if !ids.contains(&change.case_id) {
+                    ids.push(change.case_id);
+                }
+            });
+        }
+    });
+    // A finished bulk action reloads the rows; what was ticked is done with.
+    Effect::watch(
+        move || bulk.version().get(),
+        move |_, _, _| selection.0.set(Vec::new()),
+        false,
+    );
+    view! {
+        <div class="mt-6 flex items-center justify-between text-sm">
+            <p data-testid="match-count" class="font-medium">{page.count.label()}</p>
+            <nav aria-label="Pages" class="flex gap-3">
+                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}
+                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A> })}
+            </nav>
+        </div>
+        {if empty {
+            view! {
+                <div data-testid="empty-queue" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700">
+                    <p class="font-medium text-slate-700 dark:text-slate-200">"No cases match."</p>
+                    <p class="mt-1">"Try fewer filters, or " <a href=base class="text-indigo-700 underline dark:text-indigo-300">"show everything not archived"</a> "."</p>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <ActionForm action=bulk attr:data-testid="bulk-form">
+                    <BulkBar context selection action=bulk/>
+                    <CaseTable rows=page.rows selection changed/>
+                </ActionForm>
+            }.into_any()
+        }}
+        <NextPage href=next_href/>
+    }
+}
+
+#[component]
+pub fn QueueError(error: AppError, base: &'static str) -> impl IntoView {
+    let (heading, detail, reset) = match &error {
+        AppError::Forbidden => (
+            "Not allowed",
+            "Only admins can see every case in the workspace.".to_string(),
+            false,
+        ),
+        AppError::Invalid { .. } => ("These filters cannot be used", error.to_string(), true),
+        other => ("The cases could not be loaded", other.to_string(), true),
+    };
+    view! {
+        <section role="alert" data-testid="queue-error" class="mt-6 rounded-lg border border-red-200 bg-red-50 p-6 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+            <p class="font-semibold">{heading}</p>
+            <p class="mt-1">{detail}</p>
+            {reset.then(|| view! { <p class="mt-3"><a href=base class="font-medium underline">"Reset the filters"</a></p> })}
+        </section>
+    }
+}

@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use app::model::{
     AppError, BulkChange, BulkReport, BulkTarget, CaseFilter, CaseStatus, Role, SeenCase, Viewer,
 };
@@ -304,6 +302,10 @@ async fn all_matching_skips_cases_changed_after_the_page_and_during_the_action(p
         .fetch_all(&mut *editor)
         .await
         .unwrap();
+    let editor_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *editor)
+        .await
+        .unwrap();
 
     let state = world.state.clone();
     let emil = world.emil.clone();
@@ -319,7 +321,8 @@ async fn all_matching_skips_cases_changed_after_the_page_and_during_the_action(p
         )
         .await
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // PostgreSQL says when the bulk action is waiting for the editor's row locks.
+    common::wait_until_blocked_by(&pool, editor_pid).await;
     assert!(
         !running.is_finished(),
         "the bulk action must wait for the row lock, not skip past it"

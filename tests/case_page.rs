@@ -850,7 +850,8 @@ async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
     )
     .await;
     assert_eq!(stream.status(), StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(300)).await; // the listener is up
+    // The stream subscribed before it answered; the database listener must be up too.
+    common::eventually_listening(&world.state).await;
     comments::post(
         &world.state.pool,
         &world.erin,
@@ -924,8 +925,9 @@ async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
     }
 
     // The queue stream: emil hears of his cases only.
+    // Subscribed before it answered, and the listener is still up.
     let queue = open_stream(&world.state, &emil, "/api/events", None).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(world.state.viewers.is_listening());
     comments::post(
         &world.state.pool,
         &world.admin,

@@ -71,14 +71,26 @@ async fn sigterm_finishes_in_flight_requests_then_exits(pool: PgPool) {
         let _ = Command::new("kill")
             .args(["-TERM", &server.id().to_string()])
             .status();
-        std::thread::sleep(Duration::from_millis(500));
-        // New connections are no longer served once shutdown has begun.
-        let refused = TcpStream::connect(("127.0.0.1", port)).map(|mut s| {
-            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-            let _ = s.write_all(b"GET /api/health HTTP/1.1\r\nHost: t\r\n\r\n");
-            let mut buf = [0u8; 16];
-            matches!(s.read(&mut buf), Ok(0) | Err(_))
-        });
+        // New connections are no longer served once shutdown has begun: tried until
+        // one is refused (the signal takes a moment to arrive), for at most 10 s.
+        let served = || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok_and(|mut s| {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+                let _ = s.write_all(b"GET /api/health HTTP/1.1\r\nHost: t\r\n\r\n");
+                let mut buf = [0u8; 16];
+                matches!(s.read(&mut buf), Ok(n) if n > 0)
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let refused = loop {
+            if !served() {
+                break true;
+            }
+            if Instant::now() > deadline {
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
         let mut rest = Vec::new();
         let _ = stream.read_to_end(&mut rest);
         let status = server.wait().unwrap_or_else(|error| panic!("{error}"));
@@ -86,13 +98,7 @@ async fn sigterm_finishes_in_flight_requests_then_exits(pool: PgPool) {
         if let Some(mut stderr) = server.stderr.take() {
             let _ = stderr.read_to_string(&mut log);
         }
-        (
-            first[..got].to_vec(),
-            rest,
-            refused.unwrap_or(true),
-            status,
-            log,
-        )
+        (first[..got].to_vec(), rest, refused, status, log)
     })
     .await
     .unwrap_or_else(|error| panic!("{error}"));

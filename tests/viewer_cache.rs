@@ -173,11 +173,11 @@ async fn a_lost_announcement_is_bounded_by_the_ttl(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let deleted = Instant::now();
+    // Never announced, so only the 1 s TTL can end it (with the default 60 s one this
+    // would not happen within `eventually!`'s 10 s).
     eventually!("the expired entry is read again and found gone", {
         !signed_in(&state, &cookie).await
     });
-    assert!(deleted.elapsed() < Duration::from_secs(5));
 }
 
 #[sqlx::test]

@@ -593,11 +593,10 @@ async fn fetch_enforces_size_type_and_time_limits() {
         ..policy(true)
     };
     let fetcher = Fetcher::with_resolver(impatient, test_resolver()).unwrap();
-    let started = std::time::Instant::now();
+    // `/slow` answers a good page after 5 s: only the 300 ms timeout makes this an error.
     let err = fetcher.fetch_page(&fixture.url("/slow")).await.unwrap_err();
     assert!(matches!(err, FetchError::Timeout { .. }), "{err:?}");
     assert!(err.is_transient());
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 // Helpers outside #[test] functions unwrap too: a panic there is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use enrich::openai::{
     ModelPrice, OpenAiClient, OpenAiConfig, OpenAiError, PageText, PriceTable, SCHEMA_NAME,
@@ -650,16 +650,11 @@ async fn a_slow_answer_times_out_as_unavailable() {
     config.timeout = Duration::from_millis(300);
     let client = OpenAiClient::new(config).unwrap();
 
-    let started = Instant::now();
+    // The server answers well after 3 s: the error, and its reason, are the timeout's.
     let error = client
         .analyse("Acme Rockets", "https://acme.example", &pages())
         .await
         .unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
     let OpenAiError::Unavailable { reason } = &error else {
         panic!("{error:?}");
     };

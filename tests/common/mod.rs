@@ -116,6 +116,43 @@ pub async fn call_fn(state: &AppState, cookie: &str, path: &str, form: &[(&str, 
     send_body(state.clone(), request, Body::from(body)).await
 }
 
+/// Waits until some other session is blocked by the backend `pid` (waiting for a lock
+/// it holds), as PostgreSQL reports it: the real signal a race test waits on, rather
+/// than a sleep. Panics after 30 s.
+pub async fn wait_until_blocked_by(pool: &PgPool, pid: i32) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let blocked: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+        )
+        .bind(pid)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if blocked > 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing waited for backend {pid}'s locks"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// Waits until the live-updates listener (`startup::start_live_updates`) is listening.
+/// Panics after 30 s.
+pub async fn eventually_listening(state: &AppState) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !state.viewers.is_listening() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listener never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// A server function that must succeed; its JSON answer.
 pub async fn call_ok(
     state: &AppState,

@@ -153,6 +153,12 @@ impl ViewerCache {
 
     /// Called by the listener: `true` once it is hearing announcements, `false` when
     /// it may have missed some. Either way nothing remembered before is trusted.
+    /// Whether the live-updates listener is connected and listening (so a change made
+    /// now will be announced).
+    pub fn is_listening(&self) -> bool {
+        self.inner.listening.load(Ordering::Acquire)
+    }
+
     pub fn set_listening(&self, listening: bool) {
         self.inner.listening.store(listening, Ordering::Release);
         self.forget_all();

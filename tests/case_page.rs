@@ -8,11 +8,12 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use app::model::{AppError, CaseFields, CasePriority, CaseStatus, ConflictState, Role, Viewer};
-use app::server::retry;
 use app::server::{AppState, case_detail, case_edit, comments};
+use app::server::{db, retry};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use futures::StreamExt;
@@ -213,75 +214,80 @@ async fn racing_saves_serialise_on_the_row_lock(pool: PgPool) {
     assert_eq!(version, read.case.version + 1);
 }
 
+/// The one write helper: a transient failure runs the whole work again in a new
+/// transaction (what the failed attempt wrote is gone), a lasting one is retried a
+/// bounded number of times and then is "try again shortly", anything else (a real
+/// error, or a refusal) is not retried, and a refusal rolls back what the work wrote.
 #[sqlx::test]
-async fn transient_failures_are_retried_and_others_are_not(pool: PgPool) {
-    let fail_with = |code: &'static str| {
+async fn writes_retry_transient_failures_and_nothing_else(pool: PgPool) {
+    sqlx::query("CREATE TABLE retry_probe (attempt int NOT NULL)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let tenant = Uuid::new_v4();
+    // Writes its attempt number, then fails with `code` while `fail(attempt)` holds.
+    let run = |code: &'static str, fail: fn(usize) -> bool| {
         let pool = pool.clone();
-        move || {
-            let pool = pool.clone();
-            async move {
-                sqlx::query(&format!(
-                    "DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{code}'; END $$"
-                ))
-                .execute(&pool)
+        async move {
+            let attempts = &AtomicUsize::new(0);
+            let result = db::write(&pool, tenant, |mut tx| {
+                Box::pin(async move {
+                    let attempt = attempts.fetch_add(1, Ordering::SeqCst);
+                    sqlx::query("INSERT INTO retry_probe VALUES ($1)")
+                        .bind(attempt as i32)
+                        .execute(&mut *tx)
+                        .await?;
+                    if fail(attempt) {
+                        if code == "refuse" {
+                            Err(AppError::Forbidden)?;
+                        }
+                        sqlx::query(&format!(
+                            "DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '{code}'; END $$"
+                        ))
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Ok(attempt)
+                })
+            })
+            .await;
+            let stored: Vec<i32> = sqlx::query_scalar("DELETE FROM retry_probe RETURNING attempt")
+                .fetch_all(&pool)
                 .await
-                .map(|_| ())
-            }
+                .unwrap();
+            (result, attempts.load(Ordering::SeqCst), stored)
         }
     };
-    // A serialization failure twice, then success: retried, and succeeds.
-    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let result = retry::transient({
-        let attempts = attempts.clone();
-        let fail = fail_with("40001");
-        move || {
-            let n = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let fail = fail.clone();
-            async move {
-                if n < 2 {
-                    fail().await?;
-                }
-                Ok::<_, sqlx::Error>(n)
-            }
-        }
-    })
-    .await;
-    assert_eq!(result.unwrap(), 2);
-    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 3);
 
-    // A deadlock that never clears: retried a bounded number of times, then reported as
-    // "try again shortly" (503), not a server fault.
-    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let error = retry::transient({
-        let attempts = attempts.clone();
-        let fail = fail_with("40P01");
-        move || {
-            attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            fail()
-        }
-    })
-    .await
-    .unwrap_err();
-    assert_eq!(
-        attempts.load(std::sync::atomic::Ordering::SeqCst),
-        retry::RETRIES + 1
-    );
-    assert_eq!(retry::give_up(error), AppError::Unavailable);
+    // A serialization failure twice, then success: the third attempt's write alone
+    // is committed.
+    let (result, attempts, stored) = run("40001", |attempt| attempt < 2).await;
+    assert_eq!(result, Ok(2));
+    assert_eq!(attempts, 3);
+    assert_eq!(stored, vec![2]);
+
+    // A deadlock that never clears: retried a bounded number of times, then "try
+    // again shortly" (503), not a server fault; nothing written.
+    let (result, attempts, stored) = run("40P01", |_| true).await;
+    assert_eq!(result, Err(AppError::Unavailable));
+    assert_eq!(attempts, retry::RETRIES + 1);
+    assert!(stored.is_empty());
+
+    // A lock wait past `lock_timeout` is transient too.
+    let (result, attempts, _) = run("55P03", |attempt| attempt < 1).await;
+    assert_eq!((result, attempts), (Ok(1), 2));
 
     // A real error (a unique violation) is not retried.
-    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let error = retry::transient({
-        let attempts = attempts.clone();
-        let fail = fail_with("23505");
-        move || {
-            attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            fail()
-        }
-    })
-    .await
-    .unwrap_err();
-    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert_eq!(retry::give_up(error), AppError::Internal);
+    let (result, attempts, stored) = run("23505", |_| true).await;
+    assert_eq!(result, Err(AppError::Internal));
+    assert_eq!(attempts, 1);
+    assert!(stored.is_empty());
+
+    // A refusal comes back as it is, once, and what the work wrote is rolled back.
+    let (result, attempts, stored) = run("refuse", |_| true).await;
+    assert_eq!(result, Err(AppError::Forbidden));
+    assert_eq!(attempts, 1);
+    assert!(stored.is_empty());
 }
 
 #[sqlx::test]

@@ -29,7 +29,7 @@ struct World {
 /// Two tenants, the job queue's schema, and a server state whose fetcher may reach
 /// 127.0.0.1 (the fixture site) and whose retries are quick.
 async fn world(pool: &PgPool, extra: &[&str]) -> World {
-    app::server::jobs::migrate(pool).await.unwrap();
+    app::server::db::migrate_jobs(pool).await.unwrap();
     let acme = common::tenant_with_users(
         pool,
         "acme",
@@ -282,7 +282,7 @@ async fn a_failing_site_is_retried_with_backoff_then_failed_and_the_last_result_
 #[sqlx::test]
 async fn the_ssrf_guard_fails_a_private_website_at_once(pool: PgPool) {
     // Loopback is not allowed here: the production setting.
-    app::server::jobs::migrate(&pool).await.unwrap();
+    app::server::db::migrate_jobs(&pool).await.unwrap();
     let world = World {
         state: common::state(common::config(&common::database_url(&pool), &[])),
         ..world(&pool, &[]).await

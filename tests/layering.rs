@@ -79,3 +79,114 @@ fn pages_never_import_from_each_other() {
         }
     }
 }
+
+/// The body of each function in `text` (from its `fn` line to the first line that is
+/// exactly `}` at the start), by name. Enough for this crate's rustfmt-formatted code.
+fn functions(text: &str) -> Vec<(String, bool, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (at, line) in lines.iter().enumerate() {
+        let signature = ["pub(crate) ", "pub ", "async "]
+            .iter()
+            .fold(*line, |rest, prefix| {
+                rest.strip_prefix(prefix).unwrap_or(rest)
+            });
+        let Some(rest) = signature.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let is_server_fn = lines[..at]
+            .iter()
+            .rev()
+            .take_while(|l| l.starts_with('#') || l.starts_with("//"))
+            .any(|l| l.starts_with("#[server"));
+        let body: Vec<&str> = lines[at..]
+            .iter()
+            .take_while(|l| **l != "}")
+            .copied()
+            .collect();
+        found.push((name, is_server_fn, body.join("\n")));
+    }
+    found
+}
+
+/// One authorisation door: every server function asks `request::require` for its
+/// capability first (itself, or through a helper of its file that does), so no check is
+/// left to a domain call and none opens a transaction of its own.
+#[test]
+fn every_server_function_asks_for_its_capability() {
+    let mut server_fns = 0;
+    for (path, text) in rust_files("app/src/api") {
+        let all = functions(&text);
+        // Helpers that ask, directly or through another helper that does.
+        let mut guards: Vec<&str> = Vec::new();
+        loop {
+            let before = guards.len();
+            for (name, server, body) in &all {
+                let asks = body.contains("request::require(")
+                    || guards
+                        .iter()
+                        .any(|guard| body.contains(&format!("{guard}(")));
+                if !server && asks && !guards.contains(&name.as_str()) {
+                    guards.push(name);
+                }
+            }
+            if guards.len() == before {
+                break;
+            }
+        }
+        for (name, _, body) in all.iter().filter(|(_, server, _)| *server) {
+            server_fns += 1;
+            let asks = body.contains("request::require(")
+                || guards
+                    .iter()
+                    .any(|guard| body.contains(&format!("{guard}(")));
+            assert!(
+                asks,
+                "{}: server function {name} does not ask request::require for a capability",
+                path.display()
+            );
+        }
+        assert!(
+            !text.contains("request::viewer()"),
+            "{}: takes the viewer without asking for a capability",
+            path.display()
+        );
+    }
+    assert!(server_fns > 30, "only {server_fns} server functions found");
+}
+
+/// One write door: transactions that write are begun only by `db::write` (which owns
+/// the tenant setting, the lock timeout, the retries and the commit), and audit rows
+/// are written only by `server/audit.rs`.
+#[test]
+fn writes_go_through_the_write_helper_and_audit_through_one_module() {
+    let server = root().join("app/src/server");
+    for dir in ["app/src", "src"] {
+        for (path, text) in rust_files(dir) {
+            let name = path
+                .strip_prefix(&server)
+                .ok()
+                .map(|p| p.to_string_lossy().to_string());
+            if name.as_deref() != Some("db.rs") {
+                assert!(
+                    !text.contains("write_tx("),
+                    "{}: begins a write transaction itself; use db::write",
+                    path.display()
+                );
+            }
+            if name.as_deref() != Some("audit.rs") && name.as_deref() != Some("generate.rs") {
+                for table in ["case_actions (", "company_actions (", "user_audit ("] {
+                    assert!(
+                        !text.contains(&format!("INSERT INTO {table}")),
+                        "{}: writes {table}) by hand; use audit::record",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}

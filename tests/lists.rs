@@ -28,7 +28,7 @@ struct World {
 
 async fn world(pool: &PgPool, extra: &[&str]) -> World {
     // "Enrich all" enqueues jobs: the queue's schema must exist.
-    app::server::jobs::migrate(pool).await.unwrap();
+    app::server::db::migrate_jobs(pool).await.unwrap();
     let acme = common::tenant_with_users(
         pool,
         "acme",

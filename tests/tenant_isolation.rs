@@ -202,7 +202,7 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
 #[sqlx::test]
 async fn through_the_app_role_a_tenant_sees_and_changes_only_its_own_rows(pool: PgPool) {
     // The job queue's schema: asking for an enrichment enqueues a job.
-    app::server::jobs::migrate(&pool).await.unwrap();
+    app::server::db::migrate_jobs(&pool).await.unwrap();
     let acme = workspace(&pool, "acme").await;
     let globex = workspace(&pool, "globex").await;
     let tables = tenant_tables(&pool).await;

@@ -171,11 +171,11 @@ pub async fn company_events(
     viewer: Option<Extension<Viewer>>,
     Path(id): Path<i64>,
 ) -> Response {
-    let viewer =
-        match app::server::companies::require_access(&state.pool, viewer.map(|v| v.0)).await {
-            Ok(viewer) => viewer,
-            Err(error) => return error_response(error),
-        };
+    let viewer = viewer.map(|v| v.0);
+    let viewer = match authz::require(viewer.as_ref(), Capability::UseCompanies) {
+        Ok(viewer) => viewer.clone(),
+        Err(error) => return error_response(error),
+    };
     let live = BroadcastStream::new(state.live.subscribe());
     // The company must be one of the viewer's workspace.
     match app::server::companies::exists(&state.pool, &viewer, id).await {

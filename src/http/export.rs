@@ -9,6 +9,7 @@
 
 use app::model::{AppError, CompanyFilter, CompanyRow, Viewer};
 use app::server::AppState;
+use app::server::authz::{self, Capability};
 use app::server::companies;
 use axum::Extension;
 use axum::extract::{RawQuery, State};
@@ -55,10 +56,10 @@ async fn export(
     viewer: Option<Viewer>,
     query: &str,
 ) -> Result<Response, AppError> {
-    let viewer = companies::require_access(&state.pool, viewer).await?;
+    let viewer = authz::require(viewer.as_ref(), Capability::UseCompanies)?;
     let filter = CompanyFilter::from_query_string(query)?;
     // One more than the limit, to know whether there were more.
-    let mut rows = companies::export(&state.pool, &viewer, &filter, EXPORT_LIMIT + 1).await?;
+    let mut rows = companies::export(&state.pool, viewer, &filter, EXPORT_LIMIT + 1).await?;
     let truncated = rows.len() > EXPORT_LIMIT;
     rows.truncate(EXPORT_LIMIT);
     let body = to_csv(&rows).map_err(|error| {

@@ -350,12 +350,19 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, cookie: Opti
 
 /// The `Viewer` the middleware would resolve for this user (read as the owner).
 pub async fn viewer(pool: &PgPool, email: &str) -> app::model::Viewer {
-    let (user_id, tenant_id, role): (uuid::Uuid, uuid::Uuid, app::model::Role) =
-        sqlx::query_as("SELECT id, tenant_id, role FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let (user_id, tenant_id, role, employees_may_enrich): (
+        uuid::Uuid,
+        uuid::Uuid,
+        app::model::Role,
+        bool,
+    ) = sqlx::query_as(
+        "SELECT u.id, u.tenant_id, u.role, t.employees_may_enrich
+             FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap();
     app::model::Viewer {
         user_id,
         tenant_id,
@@ -363,6 +370,7 @@ pub async fn viewer(pool: &PgPool, email: &str) -> app::model::Viewer {
         email: email.into(),
         display_name: email.into(),
         tenant_name: String::new(),
+        employees_may_enrich,
     }
 }
 

@@ -15,7 +15,7 @@ use crate::server::{authz::Capability, companies, request};
 #[server(endpoint = "companies/list")]
 pub async fn list_companies(query: String) -> Result<CompanyPage, AppError> {
     let pool = &request::state()?.pool;
-    let viewer = companies::require_access(pool, request::viewer()).await?;
+    let viewer = request::require(Capability::UseCompanies)?;
     let filter = CompanyFilter::from_query_string(&query)?;
     companies::list(pool, &viewer, &filter).await
 }
@@ -30,7 +30,7 @@ pub struct KnownCompany {
 
 #[server(endpoint = "companies/check-website")]
 pub async fn check_website(website: String) -> Result<Option<KnownCompany>, AppError> {
-    let viewer = request::require(Capability::UseCompanies)?;
+    let viewer = request::require(Capability::AddCompanies)?;
     // Half-typed addresses are not an error here: there is just nothing to warn about.
     let Ok(website) = Website::parse(&website) else {
         return Ok(None);
@@ -57,7 +57,7 @@ pub async fn create_company(
     location: String,
 ) -> Result<i64, AppError> {
     let outcome = async {
-        let viewer = request::require(Capability::UseCompanies)?;
+        let viewer = request::require(Capability::AddCompanies)?;
         let new = NewCompany::parse(&name, &website, &sector, &stage, &location)?;
         companies::create(&request::state()?.pool, &viewer, &new).await
     }

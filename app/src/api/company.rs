@@ -11,13 +11,15 @@ use crate::model::{AppError, CompanyDetail, CompanyNote, CompanyRecord, Enrichme
 #[cfg(feature = "ssr")]
 use crate::model::NewCompany;
 #[cfg(feature = "ssr")]
+use crate::server::authz::Capability;
+#[cfg(feature = "ssr")]
 use crate::server::{companies, company_edit, enrichment, request};
 
 /// The company page's data: details, enrichment, and the viewer's quota.
 #[server(endpoint = "company/detail")]
 pub async fn load_company(id: i64) -> Result<CompanyDetail, AppError> {
     let state = request::state()?;
-    let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+    let viewer = request::require(Capability::UseCompanies)?;
     companies::detail(&state.pool, &viewer, id, &state.config.enrich_per_hour).await
 }
 
@@ -26,7 +28,7 @@ pub async fn load_company(id: i64) -> Result<CompanyDetail, AppError> {
 #[server(endpoint = "company/enrichment")]
 pub async fn enrichment_status(id: i64) -> Result<(Option<EnrichmentView>, Quota), AppError> {
     let state = request::state()?;
-    let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+    let viewer = request::require(Capability::UseCompanies)?;
     let detail = companies::detail(&state.pool, &viewer, id, &state.config.enrich_per_hour).await?;
     Ok((detail.enrichment, detail.quota))
 }
@@ -37,7 +39,7 @@ pub async fn enrichment_status(id: i64) -> Result<(Option<EnrichmentView>, Quota
 pub async fn request_enrichment(id: i64) -> Result<(), AppError> {
     let outcome = async {
         let state = request::state()?;
-        let viewer = request::viewer().ok_or(AppError::Unauthenticated)?;
+        let viewer = request::require(Capability::UseCompanies)?;
         enrichment::request(
             &state.pool,
             &state.jobs,
@@ -66,7 +68,7 @@ pub async fn save_company(
 ) -> Result<CompanyRecord, AppError> {
     let outcome = async {
         let state = request::state()?;
-        let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+        let viewer = request::require(Capability::UseCompanies)?;
         let fields = NewCompany::parse(&name, &website, &sector, &stage, &location)?;
         company_edit::save(&state.pool, &viewer, id, version, &fields).await
     }
@@ -79,7 +81,7 @@ pub async fn save_company(
 pub async fn add_note(id: i64, body: String) -> Result<CompanyNote, AppError> {
     let outcome = async {
         let state = request::state()?;
-        let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+        let viewer = request::require(Capability::UseCompanies)?;
         company_edit::add_note(&state.pool, &viewer, id, &body).await
     }
     .await;
@@ -97,7 +99,7 @@ pub async fn edit_note(
 ) -> Result<CompanyNote, AppError> {
     let outcome = async {
         let state = request::state()?;
-        let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+        let viewer = request::require(Capability::UseCompanies)?;
         company_edit::edit_note(&state.pool, &viewer, id, note_id, version, &body).await
     }
     .await;
@@ -109,7 +111,7 @@ pub async fn edit_note(
 pub async fn delete_note(id: i64, note_id: i64) -> Result<(), AppError> {
     let outcome = async {
         let state = request::state()?;
-        let viewer = companies::require_access(&state.pool, request::viewer()).await?;
+        let viewer = request::require(Capability::UseCompanies)?;
         company_edit::delete_note(&state.pool, &viewer, id, note_id).await
     }
     .await;

@@ -17,6 +17,8 @@ use crate::model::{
     CompanyFilter, list_error_text, parse_checkbox, parse_id, parse_name, require_confirm,
 };
 #[cfg(feature = "ssr")]
+use crate::server::authz::Capability;
+#[cfg(feature = "ssr")]
 use crate::server::{AppState, list_items, lists, request};
 
 /// `/lists`: the viewer's lists and the shared ones, with counts.
@@ -218,7 +220,7 @@ pub async fn enrich_list(id: String) -> Result<EnrichAllReport, AppError> {
 #[cfg(feature = "ssr")]
 async fn access() -> Result<(AppState, Viewer), AppError> {
     let state = request::state()?;
-    let viewer = crate::server::companies::require_access(&state.pool, request::viewer()).await?;
+    let viewer = request::require(Capability::UseCompanies)?;
     Ok((state, viewer))
 }
 

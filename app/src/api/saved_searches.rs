@@ -9,13 +9,15 @@ use crate::model::{AppError, SavedSearch};
 #[cfg(feature = "ssr")]
 use crate::model::{CompanyFilter, list_error_text, parse_id, parse_name};
 #[cfg(feature = "ssr")]
-use crate::server::{companies, request, saved_searches};
+use crate::server::authz::Capability;
+#[cfg(feature = "ssr")]
+use crate::server::{request, saved_searches};
 
 /// The viewer's saved searches, by name.
 #[server(endpoint = "searches/mine")]
 pub async fn my_saved_searches() -> Result<Vec<SavedSearch>, AppError> {
     let pool = &request::state()?.pool;
-    let viewer = companies::require_access(pool, request::viewer()).await?;
+    let viewer = request::require(Capability::UseCompanies)?;
     saved_searches::mine(pool, &viewer).await
 }
 
@@ -27,7 +29,7 @@ pub async fn save_search(name: String, query: String) -> Result<SavedSearch, App
     let filter = CompanyFilter::from_query_string(&query);
     let outcome = async {
         let pool = &request::state()?.pool;
-        let viewer = companies::require_access(pool, request::viewer()).await?;
+        let viewer = request::require(Capability::UseCompanies)?;
         let name = parse_name("name", &name)?;
         let filter = filter.clone().map_err(|error| match error {
             // Whatever parameter was bad, it came in `query`.
@@ -60,7 +62,7 @@ pub async fn save_search(name: String, query: String) -> Result<SavedSearch, App
 pub async fn delete_search(id: String) -> Result<(), AppError> {
     let outcome = async {
         let pool = &request::state()?.pool;
-        let viewer = companies::require_access(pool, request::viewer()).await?;
+        let viewer = request::require(Capability::UseCompanies)?;
         let id = parse_id("id", &id)?;
         saved_searches::delete(pool, &viewer, id).await
     }

@@ -14,6 +14,9 @@ pub struct Viewer {
     pub email: String,
     pub display_name: String,
     pub tenant_name: String,
+    /// The workspace lets employees use companies and enrichment (its admin decides;
+    /// `server::authz` reads it).
+    pub employees_may_enrich: bool,
 }
 
 impl Viewer {

@@ -1,5 +1,8 @@
-//! Authorisation in one place: what each role may do. Every server function starts by
-//! asking the viewer for the capability it needs; nothing else decides access.
+//! Authorisation in one place: what each role may do, and what a workspace's policy
+//! adds. Every server function (and every axum handler outside Leptos) starts by asking
+//! the viewer for the capability it needs ([`require`]); nothing else decides access.
+//! The check reads only the viewer, which the request resolved once (with the
+//! workspace's policy, see `auth_session_user`): no query, no transaction of its own.
 
 use crate::model::{AppError, Role, Viewer};
 
@@ -9,8 +12,11 @@ pub enum Capability {
     WorkOwnCases,
     /// See every case of the tenant, assign and bulk-change them.
     ManageAllCases,
-    /// Companies, enrichment, notes, personal lists, saved searches.
+    /// Companies, enrichment, notes, personal lists, saved searches. Employees too,
+    /// where the workspace allows them to enrich.
     UseCompanies,
+    /// Adding companies to the workspace.
+    AddCompanies,
     /// Create, rename and delete shared lists.
     ManageSharedLists,
     /// Users and roles, integrations, API keys, usage and cost.
@@ -20,40 +26,47 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 7] = [
         Capability::WorkOwnCases,
         Capability::ManageAllCases,
         Capability::UseCompanies,
+        Capability::AddCompanies,
         Capability::ManageSharedLists,
         Capability::ManageUsers,
         Capability::ViewSystemHealth,
     ];
 }
 
-/// The role × capability table.
+/// The role × capability table, and what the workspace's policy adds.
 ///
 /// | capability          | admin | employee | analyst |
 /// |---------------------|:-----:|:--------:|:-------:|
 /// | WorkOwnCases        |  yes  |   yes    |   no    |
 /// | ManageAllCases      |  yes  |   no     |   no    |
-/// | UseCompanies        |  yes  |   no     |   yes   |
+/// | UseCompanies        |  yes  | policy ¹ |   yes   |
+/// | AddCompanies        |  yes  |   no     |   yes   |
 /// | ManageSharedLists   |  yes  |   no     |   no    |
 /// | ManageUsers         |  yes  |   no     |   no    |
 /// | ViewSystemHealth    |  yes  |   no     |   no    |
-pub fn allows(role: Role, capability: Capability) -> bool {
+///
+/// ¹ when the workspace lets employees enrich (`Viewer::employees_may_enrich`).
+pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
     use Capability::*;
-    match role {
+    match viewer.role {
         Role::Admin => true,
-        Role::Employee => matches!(capability, WorkOwnCases),
-        Role::Analyst => matches!(capability, UseCompanies),
+        Role::Employee => {
+            capability == WorkOwnCases
+                || (capability == UseCompanies && viewer.employees_may_enrich)
+        }
+        Role::Analyst => matches!(capability, UseCompanies | AddCompanies),
     }
 }
 
 /// The viewer, if they may do `capability`: 401 when nobody is signed in, 403 when the
-/// signed-in person's role does not allow it.
+/// signed-in person may not.
 pub fn require(viewer: Option<&Viewer>, capability: Capability) -> Result<&Viewer, AppError> {
     let viewer = viewer.ok_or(AppError::Unauthenticated)?;
-    if allows(viewer.role, capability) {
+    if allows(viewer, capability) {
         Ok(viewer)
     } else {
         Err(AppError::Forbidden)
@@ -64,30 +77,36 @@ pub fn require(viewer: Option<&Viewer>, capability: Capability) -> Result<&Viewe
 mod tests {
     use super::*;
 
+    fn viewer(role: Role, employees_may_enrich: bool) -> Viewer {
+        Viewer {
+            user_id: uuid::Uuid::nil(),
+            tenant_id: uuid::Uuid::nil(),
+            role,
+            email: "a@b.example".into(),
+            display_name: "A".into(),
+            tenant_name: "T".into(),
+            employees_may_enrich,
+        }
+    }
+
     #[test]
     fn the_table() {
         use Capability::*;
+        let everything = Capability::ALL.to_vec();
         let expected = [
-            (
-                Role::Admin,
-                vec![
-                    WorkOwnCases,
-                    ManageAllCases,
-                    UseCompanies,
-                    ManageSharedLists,
-                    ManageUsers,
-                    ViewSystemHealth,
-                ],
-            ),
-            (Role::Employee, vec![WorkOwnCases]),
-            (Role::Analyst, vec![UseCompanies]),
+            (Role::Admin, false, everything.clone()),
+            (Role::Admin, true, everything),
+            (Role::Employee, false, vec![WorkOwnCases]),
+            (Role::Employee, true, vec![WorkOwnCases, UseCompanies]),
+            (Role::Analyst, false, vec![UseCompanies, AddCompanies]),
+            (Role::Analyst, true, vec![UseCompanies, AddCompanies]),
         ];
-        for (role, allowed) in expected {
+        for (role, policy, allowed) in expected {
             for capability in Capability::ALL {
                 assert_eq!(
-                    allows(role, capability),
+                    allows(&viewer(role, policy), capability),
                     allowed.contains(&capability),
-                    "{role:?} × {capability:?}"
+                    "{role:?} (employees may enrich: {policy}) × {capability:?}"
                 );
             }
         }
@@ -95,14 +114,7 @@ mod tests {
 
     #[test]
     fn anonymous_is_401_and_wrong_role_is_403() {
-        let analyst = Viewer {
-            user_id: uuid::Uuid::nil(),
-            tenant_id: uuid::Uuid::nil(),
-            role: Role::Analyst,
-            email: "a@b.example".into(),
-            display_name: "A".into(),
-            tenant_name: "T".into(),
-        };
+        let analyst = viewer(Role::Analyst, false);
         assert_eq!(
             require(None, Capability::UseCompanies).map(|_| ()),
             Err(AppError::Unauthenticated)
@@ -112,5 +124,10 @@ mod tests {
             Err(AppError::Forbidden)
         );
         assert!(require(Some(&analyst), Capability::UseCompanies).is_ok());
+        let employee = viewer(Role::Employee, true);
+        assert_eq!(
+            require(Some(&employee), Capability::AddCompanies).map(|_| ()),
+            Err(AppError::Forbidden)
+        );
     }
 }

@@ -11,15 +11,15 @@
 use std::collections::HashMap;
 
 use serde_json::json;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit;
 use super::case_edit::may_assign;
 use super::cases::{Scope, push_conditions};
-use super::db::{internal, tenant_tx, write_tx};
+use super::db::{self, internal, tenant_tx};
 use super::live::{self, Announced};
-use super::retry;
 use crate::model::{
     AppError, BULK_LIMIT, BulkChange, BulkReport, BulkTarget, CaseFilter, CaseStatus, SeenCase,
     Viewer,
@@ -69,9 +69,12 @@ pub async fn apply(
 
     let mut report = BulkReport::default();
     for chunk in seen.chunks(CHUNK) {
-        let done = retry::transient(|| apply_chunk(pool, viewer, scope, chunk, as_of, change))
-            .await
-            .map_err(retry::give_up)?;
+        let done = db::write(pool, viewer.tenant_id, |mut tx| {
+            Box::pin(
+                async move { Ok(apply_chunk(&mut tx, viewer, scope, chunk, as_of, change).await?) },
+            )
+        })
+        .await?;
         report.updated += done.updated;
         report.skipped += done.skipped;
         report.unchanged += done.unchanged;
@@ -103,11 +106,9 @@ async fn check_change(pool: &PgPool, viewer: &Viewer, change: BulkChange) -> Res
         return Ok(());
     };
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let allowed = may_assign(&mut tx, viewer, assignee)
-        .await
-        .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
-    allowed.map_err(|refused| match refused {
+    let allowed = may_assign(&mut tx, viewer, assignee).await;
+    db::end_read(tx);
+    allowed.map_err(|refused| match AppError::from(refused) {
         AppError::Invalid { message, .. } => AppError::invalid("change", message),
         other => other,
     })
@@ -178,14 +179,13 @@ fn after(change: BulkChange) -> (&'static str, serde_json::Value) {
 
 /// One transaction: lock, compare, apply, audit, announce.
 async fn apply_chunk(
-    pool: &PgPool,
+    tx: &mut PgConnection,
     viewer: &Viewer,
     scope: Scope,
     chunk: &[SeenCase],
     as_of: Option<OffsetDateTime>,
     change: BulkChange,
 ) -> Result<BulkReport, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
     let ids: Vec<i64> = chunk.iter().map(|case| case.id).collect();
     let mut lock = QueryBuilder::<Postgres>::new(
         "SELECT id, version, status, assignee_id, archived, updated_at FROM cases WHERE tenant_id = ",
@@ -251,20 +251,7 @@ async fn apply_chunk(
         update.build().execute(&mut *tx).await?;
 
         let (kind, after) = after(change);
-        let recorded: Vec<(i64, i64)> = sqlx::query_as(
-            "INSERT INTO case_actions (tenant_id, case_id, actor_id, kind, before, after)
-             SELECT $1, changed.id, $2, $3::case_action_kind, changed.before::jsonb, $4
-             FROM unnest($5::bigint[], $6::text[]) AS changed (id, before)
-             RETURNING case_id, id",
-        )
-        .bind(viewer.tenant_id)
-        .bind(viewer.user_id)
-        .bind(kind)
-        .bind(&after)
-        .bind(&update_ids)
-        .bind(&befores)
-        .fetch_all(&mut *tx)
-        .await?;
+        let recorded = audit::record_cases(tx, viewer, kind, &update_ids, &befores, &after).await?;
 
         let announced: Vec<Announced> = recorded
             .into_iter()
@@ -281,16 +268,8 @@ async fn apply_chunk(
                 }
             })
             .collect();
-        live::announce(
-            &mut tx,
-            viewer.tenant_id,
-            Some(viewer.user_id),
-            kind,
-            &announced,
-        )
-        .await?;
+        live::announce(tx, viewer.tenant_id, Some(viewer.user_id), kind, &announced).await?;
         report.updated = update_ids.len() as u64;
     }
-    tx.commit().await?;
     Ok(report)
 }

@@ -5,14 +5,12 @@
 //! comments on one case are ordered), writes an audit row and announces itself.
 
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::case_detail::{COMMENT_EDIT_WINDOW, find};
-use super::db::write_tx;
 use super::live::{self, Announced};
-use super::markdown;
-use super::retry;
+use super::{audit, db, markdown};
 use crate::model::{AppError, CaseRecord, Comment, MAX_COMMENT_CHARS, Role, Viewer};
 
 fn checked_body(body: &str) -> Result<String, AppError> {
@@ -37,53 +35,45 @@ pub async fn post(
     number: i32,
     body: &str,
 ) -> Result<Comment, AppError> {
-    let body = checked_body(body)?;
-    retry::transient(|| post_once(pool, viewer, number, &body))
-        .await
-        .map_err(retry::give_up)?
-}
-
-async fn post_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    number: i32,
-    body: &str,
-) -> Result<Result<Comment, AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    let Some(case) = find(&mut tx, viewer, number, true).await? else {
-        return Ok(Err(AppError::NotFound));
-    };
-    let (id, created_at): (i64, OffsetDateTime) = sqlx::query_as(
-        "INSERT INTO case_comments (tenant_id, case_id, author_id, body)
-         VALUES ($1, $2, $3, $4) RETURNING id, created_at",
-    )
-    .bind(viewer.tenant_id)
-    .bind(case.id)
-    .bind(viewer.user_id)
-    .bind(body)
-    .fetch_one(&mut *tx)
-    .await?;
-    record(
-        &mut tx,
-        viewer,
-        &case,
-        None,
-        json!({ "comment_id": id, "event": "posted" }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ok(Comment {
-        id,
-        author_id: Some(viewer.user_id),
-        author_name: viewer.display_name.clone(),
-        body_html: markdown::render(body),
-        body: body.to_string(),
-        created_at,
-        edited_at: None,
-        deleted: false,
-        can_edit: true,
-        can_delete: true,
-    }))
+    let body = &checked_body(body)?;
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            let case = find(&mut tx, viewer, number, true)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let (id, created_at): (i64, OffsetDateTime) = sqlx::query_as(
+                "INSERT INTO case_comments (tenant_id, case_id, author_id, body)
+             VALUES ($1, $2, $3, $4) RETURNING id, created_at",
+            )
+            .bind(viewer.tenant_id)
+            .bind(case.id)
+            .bind(viewer.user_id)
+            .bind(body)
+            .fetch_one(&mut *tx)
+            .await?;
+            record(
+                &mut tx,
+                viewer,
+                &case,
+                None,
+                json!({ "comment_id": id, "event": "posted" }),
+            )
+            .await?;
+            Ok(Comment {
+                id,
+                author_id: Some(viewer.user_id),
+                author_name: viewer.display_name.clone(),
+                body_html: markdown::render(body),
+                body: body.to_string(),
+                created_at,
+                edited_at: None,
+                deleted: false,
+                can_edit: true,
+                can_delete: true,
+            })
+        })
+    })
+    .await
 }
 
 /// Replaces the body of the viewer's own comment, within the edit window.
@@ -95,9 +85,7 @@ pub async fn edit(
     body: &str,
 ) -> Result<(), AppError> {
     let body = checked_body(body)?;
-    retry::transient(|| change_once(pool, viewer, number, comment_id, Some(&body)))
-        .await
-        .map_err(retry::give_up)?
+    change(pool, viewer, number, comment_id, Some(&body)).await
 }
 
 /// Deletes a comment softly (its place in the thread stays, marked deleted): its
@@ -108,114 +96,96 @@ pub async fn delete(
     number: i32,
     comment_id: i64,
 ) -> Result<(), AppError> {
-    retry::transient(|| change_once(pool, viewer, number, comment_id, None))
-        .await
-        .map_err(retry::give_up)?
+    change(pool, viewer, number, comment_id, None).await
 }
 
 /// An edit (`Some(body)`) or a delete (`None`).
-async fn change_once(
+async fn change(
     pool: &PgPool,
     viewer: &Viewer,
     number: i32,
     comment_id: i64,
     body: Option<&str>,
-) -> Result<Result<(), AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    let Some(case) = find(&mut tx, viewer, number, true).await? else {
-        return Ok(Err(AppError::NotFound));
-    };
-    let found: Option<(
-        Option<uuid::Uuid>,
-        String,
-        OffsetDateTime,
-        bool,
-        OffsetDateTime,
-    )> = sqlx::query_as(
-        "SELECT author_id, body, created_at, deleted_at IS NOT NULL, now()
-             FROM case_comments WHERE id = $1 AND case_id = $2 FOR UPDATE",
-    )
-    .bind(comment_id)
-    .bind(case.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((author, old_body, created_at, deleted, now)) = found else {
-        return Ok(Err(AppError::NotFound));
-    };
-    if deleted {
-        return Ok(Err(AppError::invalid("comment", "was deleted")));
-    }
-    let own = author == Some(viewer.user_id);
-    match body {
-        Some(body) => {
-            if !own {
-                return Ok(Err(AppError::Forbidden));
-            }
-            if now - created_at > COMMENT_EDIT_WINDOW {
-                return Ok(Err(AppError::invalid(
-                    "comment",
-                    "can only be edited in the first 15 minutes after posting",
-                )));
-            }
-            if body == old_body {
-                return Ok(Ok(()));
-            }
-            sqlx::query("UPDATE case_comments SET body = $2, edited_at = now() WHERE id = $1")
-                .bind(comment_id)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
-            record(
-                &mut tx,
-                viewer,
-                &case,
-                Some(json!({ "comment_id": comment_id, "body": old_body })),
-                json!({ "comment_id": comment_id, "event": "edited", "body": body }),
+) -> Result<(), AppError> {
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            let case = find(&mut tx, viewer, number, true)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let found: Option<(
+                Option<uuid::Uuid>,
+                String,
+                OffsetDateTime,
+                bool,
+                OffsetDateTime,
+            )> = sqlx::query_as(
+                "SELECT author_id, body, created_at, deleted_at IS NOT NULL, now()
+                 FROM case_comments WHERE id = $1 AND case_id = $2 FOR UPDATE",
             )
+            .bind(comment_id)
+            .bind(case.id)
+            .fetch_optional(&mut *tx)
             .await?;
-        }
-        None => {
-            if !own && viewer.role != Role::Admin {
-                return Ok(Err(AppError::Forbidden));
+            let (author, old_body, created_at, deleted, now) = found.ok_or(AppError::NotFound)?;
+            if deleted {
+                Err(AppError::invalid("comment", "was deleted"))?;
             }
-            sqlx::query("UPDATE case_comments SET deleted_at = now() WHERE id = $1")
-                .bind(comment_id)
-                .execute(&mut *tx)
-                .await?;
-            record(
-                &mut tx,
-                viewer,
-                &case,
-                Some(json!({ "comment_id": comment_id, "body": old_body })),
-                json!({ "comment_id": comment_id, "event": "deleted" }),
-            )
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(Ok(()))
+            let own = author == Some(viewer.user_id);
+            let before = Some(json!({ "comment_id": comment_id, "body": old_body }));
+            match body {
+                Some(body) => {
+                    if !own {
+                        Err(AppError::Forbidden)?;
+                    }
+                    if now - created_at > COMMENT_EDIT_WINDOW {
+                        Err(AppError::invalid(
+                            "comment",
+                            "can only be edited in the first 15 minutes after posting",
+                        ))?;
+                    }
+                    if body == old_body {
+                        return Ok(());
+                    }
+                    sqlx::query(
+                        "UPDATE case_comments SET body = $2, edited_at = now() WHERE id = $1",
+                    )
+                    .bind(comment_id)
+                    .bind(body)
+                    .execute(&mut *tx)
+                    .await?;
+                    let after =
+                        json!({ "comment_id": comment_id, "event": "edited", "body": body });
+                    record(&mut tx, viewer, &case, before, after).await?;
+                }
+                None => {
+                    if !own && viewer.role != Role::Admin {
+                        Err(AppError::Forbidden)?;
+                    }
+                    sqlx::query("UPDATE case_comments SET deleted_at = now() WHERE id = $1")
+                        .bind(comment_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let after = json!({ "comment_id": comment_id, "event": "deleted" });
+                    record(&mut tx, viewer, &case, before, after).await?;
+                }
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// The audit row, the case's `updated_at` (activity moves it up the queue; the version
 /// is for field edits only), and the announcement.
 async fn record(
-    tx: &mut sqlx::PgConnection,
+    tx: &mut PgConnection,
     viewer: &Viewer,
     case: &CaseRecord,
     before: Option<serde_json::Value>,
     after: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    let action_id: i64 = sqlx::query_scalar(
-        "INSERT INTO case_actions (tenant_id, case_id, actor_id, kind, before, after)
-         VALUES ($1, $2, $3, 'comment', $4, $5) RETURNING id",
-    )
-    .bind(viewer.tenant_id)
-    .bind(case.id)
-    .bind(viewer.user_id)
-    .bind(before)
-    .bind(after)
-    .fetch_one(&mut *tx)
-    .await?;
+    let subject = audit::Subject::Case(case.id);
+    let action_id = audit::record(tx, viewer, subject, "comment", before, Some(after)).await?;
     sqlx::query("UPDATE cases SET updated_at = now() WHERE id = $1")
         .bind(case.id)
         .execute(&mut *tx)

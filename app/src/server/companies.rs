@@ -4,8 +4,9 @@
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
+use super::audit::{self, Subject};
 use super::cases::COUNT_CAP;
-use super::db::{internal, tenant_tx, write_tx};
+use super::db::{self, internal, tenant_tx};
 use crate::model::{
     AppError, CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, MatchCount,
     NewCompany, Viewer,
@@ -241,80 +242,49 @@ pub async fn find_by_website(
 /// carrying the existing company (`{"id", "name"}`), also when two people add it at the
 /// same moment: the unique index decides, not a look-up before the insert.
 pub async fn create(pool: &PgPool, viewer: &Viewer, new: &NewCompany) -> Result<i64, AppError> {
-    let mut tx = write_tx(pool, viewer.tenant_id)
-        .await
-        .map_err(super::db::unavailable)?;
-    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-        "INSERT INTO companies (tenant_id, name, website_url, website, sector, stage, location, added_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (tenant_id, website) DO NOTHING
-         RETURNING id",
-    )
-    .bind(viewer.tenant_id)
-    .bind(&new.name)
-    .bind(&new.website.url)
-    .bind(&new.website.key)
-    .bind(&new.sector)
-    .bind(new.stage)
-    .bind(&new.location)
-    .bind(viewer.user_id)
-    .fetch_optional(&mut *tx)
-    .await
-    .and_then(|id| id.ok_or(sqlx::Error::RowNotFound));
-    let id = match inserted {
-        Ok(id) => id,
-        Err(sqlx::Error::RowNotFound) => {
-            drop(tx);
-            let existing = find_by_website(pool, viewer, &new.website.key)
-                .await?
-                .ok_or(AppError::Unavailable)?;
-            return Err(duplicate(&existing));
-        }
-        Err(error) => return Err(internal(error)),
-    };
-    sqlx::query(
-        "INSERT INTO company_actions (tenant_id, company_id, actor_id, kind, after)
-         VALUES ($1, $2, $3, 'create', $4)",
-    )
-    .bind(viewer.tenant_id)
-    .bind(id)
-    .bind(viewer.user_id)
-    .bind(serde_json::json!({
-        "name": new.name,
-        "website": new.website.url,
-        "sector": new.sector,
-        "stage": new.stage,
-        "location": new.location,
+    db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO companies (tenant_id, name, website_url, website, sector, stage, location, added_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (tenant_id, website) DO NOTHING
+             RETURNING id",
+        )
+        .bind(viewer.tenant_id)
+        .bind(&new.name)
+        .bind(&new.website.url)
+        .bind(&new.website.key)
+        .bind(&new.sector)
+        .bind(new.stage)
+        .bind(&new.location)
+        .bind(viewer.user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            // Each statement sees what committed before it began, so the company that
+            // won is visible here.
+            let existing: Option<Existing> =
+                sqlx::query_as("SELECT id, name FROM companies WHERE website = $1")
+                    .bind(&new.website.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(existing.as_ref().map_or(AppError::Unavailable, duplicate).into());
+        };
+        let after = serde_json::json!({
+            "name": new.name,
+            "website": new.website.url,
+            "sector": new.sector,
+            "stage": new.stage,
+            "location": new.location,
+        });
+        audit::record(&mut tx, viewer, Subject::Company(id), "create", None, Some(after)).await?;
+        Ok(id)
     }))
-    .execute(&mut *tx)
     .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
-    Ok(id)
 }
 
 pub fn duplicate(existing: &Existing) -> AppError {
     AppError::Conflict {
         current: serde_json::json!({ "id": existing.id, "name": existing.name }),
-    }
-}
-
-/// The viewer, if they may see companies: analysts and admins, and employees where the
-/// workspace lets them enrich (401 / 403 otherwise).
-pub async fn require_access(pool: &PgPool, viewer: Option<Viewer>) -> Result<Viewer, AppError> {
-    let viewer = viewer.ok_or(AppError::Unauthenticated)?;
-    if super::authz::allows(viewer.role, super::authz::Capability::UseCompanies) {
-        return Ok(viewer);
-    }
-    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let allowed = super::enrichment::may_enrich(&mut tx, &viewer)
-        .await
-        .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
-    if allowed {
-        Ok(viewer)
-    } else {
-        Err(AppError::Forbidden)
     }
 }
 

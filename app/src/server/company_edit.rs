@@ -6,9 +6,9 @@
 use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 
-use super::db::write_tx;
+use super::audit::{self, Subject};
+use super::db;
 use super::live::announce_company;
-use super::retry;
 use crate::model::{AppError, CompanyNote, CompanyRecord, NewCompany, Role, Viewer, bounded_text};
 
 pub const MAX_NOTE_CHARS: usize = 20_000;
@@ -21,72 +21,59 @@ pub async fn save(
     version: i32,
     fields: &NewCompany,
 ) -> Result<CompanyRecord, AppError> {
-    retry::transient(|| save_once(pool, viewer, id, version, fields))
-        .await
-        .map_err(retry::give_up)?
-}
-
-async fn save_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    id: i64,
-    version: i32,
-    fields: &NewCompany,
-) -> Result<Result<CompanyRecord, AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    let Some(current) = record(&mut tx, id, true).await? else {
-        return Ok(Err(AppError::NotFound));
-    };
-    if current.version != version {
-        return Ok(Err(AppError::Conflict {
-            current: serde_json::to_value(&current).unwrap_or_default(),
-        }));
-    }
-    let before = json!({
-        "name": current.name, "website": current.website_url, "sector": current.sector,
-        "stage": current.stage, "location": current.location,
-    });
-    let after = json!({
-        "name": fields.name, "website": fields.website.url, "sector": fields.sector,
-        "stage": fields.stage, "location": fields.location,
-    });
-    let (before, after) = differences(&before, &after);
-    if after.as_object().is_some_and(|changed| changed.is_empty()) {
-        return Ok(Ok(current));
-    }
-    if fields.website.key != current.website {
-        let taken: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, name FROM companies WHERE website = $1 AND id <> $2")
-                .bind(&fields.website.key)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some((other, name)) = taken {
-            return Ok(Err(AppError::invalid(
-                "website",
-                format!("is already tracked as {name} (company {other})"),
-            )));
+    db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
+        let current = record(&mut tx, id, true).await?.ok_or(AppError::NotFound)?;
+        if current.version != version {
+            Err(AppError::Conflict {
+                current: serde_json::to_value(&current).unwrap_or_default(),
+            })?;
         }
-    }
-    sqlx::query(
-        "UPDATE companies SET name = $2, website_url = $3, website = $4, sector = $5, stage = $6,
-                location = $7, version = version + 1, updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(&fields.name)
-    .bind(&fields.website.url)
-    .bind(&fields.website.key)
-    .bind(&fields.sector)
-    .bind(fields.stage)
-    .bind(&fields.location)
-    .execute(&mut *tx)
-    .await?;
-    audit(&mut tx, viewer, id, "update", before, after).await?;
-    announce_company(&mut tx, viewer.tenant_id, id, "update").await?;
-    let saved = record(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(saved.ok_or(AppError::NotFound))
+        let before = json!({
+            "name": current.name, "website": current.website_url, "sector": current.sector,
+            "stage": current.stage, "location": current.location,
+        });
+        let after = json!({
+            "name": fields.name, "website": fields.website.url, "sector": fields.sector,
+            "stage": fields.stage, "location": fields.location,
+        });
+        let (before, after) = differences(&before, &after);
+        if after.as_object().is_some_and(|changed| changed.is_empty()) {
+            return Ok(current);
+        }
+        if fields.website.key != current.website {
+            let taken: Option<(i64, String)> =
+                sqlx::query_as("SELECT id, name FROM companies WHERE website = $1 AND id <> $2")
+                    .bind(&fields.website.key)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some((other, name)) = taken {
+                Err(AppError::invalid(
+                    "website",
+                    format!("is already tracked as {name} (company {other})"),
+                ))?;
+            }
+        }
+        sqlx::query(
+            "UPDATE companies SET name = $2, website_url = $3, website = $4, sector = $5, stage = $6,
+                    location = $7, version = version + 1, updated_at = now()
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&fields.name)
+        .bind(&fields.website.url)
+        .bind(&fields.website.key)
+        .bind(&fields.sector)
+        .bind(fields.stage)
+        .bind(&fields.location)
+        .execute(&mut *tx)
+        .await?;
+        let subject = Subject::Company(id);
+        audit::record(&mut tx, viewer, subject, "update", Some(before), Some(after)).await?;
+        announce_company(&mut tx, viewer.tenant_id, id, "update").await?;
+        Ok(record(&mut tx, id, false).await?.ok_or(AppError::NotFound)?)
+    }))
+    .await
 }
 
 /// The fields that differ, before and after.
@@ -122,29 +109,6 @@ pub async fn record(
         .await
 }
 
-async fn audit(
-    conn: &mut PgConnection,
-    viewer: &Viewer,
-    company_id: i64,
-    kind: &str,
-    before: Value,
-    after: Value,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO company_actions (tenant_id, company_id, actor_id, kind, before, after)
-         VALUES ($1, $2, $3, $4::company_action_kind, $5, $6)",
-    )
-    .bind(viewer.tenant_id)
-    .bind(company_id)
-    .bind(viewer.user_id)
-    .bind(kind)
-    .bind(before)
-    .bind(after)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
-}
-
 // ---- Notes -----------------------------------------------------------------------
 
 pub fn note_body(body: &str) -> Result<String, AppError> {
@@ -177,38 +141,32 @@ pub async fn add_note(
     company_id: i64,
     body: &str,
 ) -> Result<CompanyNote, AppError> {
-    let body = note_body(body)?;
-    retry::transient(|| async {
-        let mut tx = write_tx(pool, viewer.tenant_id).await?;
-        if record(&mut tx, company_id, true).await?.is_none() {
-            return Ok(Err(AppError::NotFound));
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO company_notes (tenant_id, company_id, author_id, body, updated_by)
+    let body = &note_body(body)?;
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            record(&mut tx, company_id, true)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO company_notes (tenant_id, company_id, author_id, body, updated_by)
              VALUES ($1, $2, $3, $4, $3) RETURNING id",
-        )
-        .bind(viewer.tenant_id)
-        .bind(company_id)
-        .bind(viewer.user_id)
-        .bind(&body)
-        .fetch_one(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            viewer,
-            company_id,
-            "note_added",
-            Value::Null,
-            json!({ "note_id": id, "body": body }),
-        )
-        .await?;
-        announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
-        let note = note(&mut tx, company_id, id).await?;
-        tx.commit().await?;
-        Ok(note.ok_or(AppError::NotFound))
+            )
+            .bind(viewer.tenant_id)
+            .bind(company_id)
+            .bind(viewer.user_id)
+            .bind(body)
+            .fetch_one(&mut *tx)
+            .await?;
+            let after = json!({ "note_id": id, "body": body });
+            let subject = Subject::Company(company_id);
+            audit::record(&mut tx, viewer, subject, "note_added", None, Some(after)).await?;
+            announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
+            Ok(note(&mut tx, company_id, id)
+                .await?
+                .ok_or(AppError::NotFound)?)
+        })
     })
     .await
-    .map_err(retry::give_up)?
 }
 
 async fn note(
@@ -232,9 +190,8 @@ pub async fn edit_note(
     version: i32,
     body: &str,
 ) -> Result<CompanyNote, AppError> {
-    let body = note_body(body)?;
-    retry::transient(|| async {
-        let mut tx = write_tx(pool, viewer.tenant_id).await?;
+    let body = &note_body(body)?;
+    db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
         let current: Option<(i32, String)> = sqlx::query_as(
             "SELECT version, body FROM company_notes
              WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL FOR UPDATE",
@@ -243,43 +200,34 @@ pub async fn edit_note(
         .bind(company_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((current_version, old_body)) = current else {
-            return Ok(Err(AppError::NotFound));
-        };
+        let (current_version, old_body) = current.ok_or(AppError::NotFound)?;
         if current_version != version {
             let now = note(&mut tx, company_id, note_id).await?;
-            return Ok(Err(AppError::Conflict {
+            Err(AppError::Conflict {
                 current: serde_json::to_value(now).unwrap_or_default(),
-            }));
+            })?;
         }
-        if old_body == body {
-            return Ok(note(&mut tx, company_id, note_id).await?.ok_or(AppError::NotFound));
+        if old_body != *body {
+            sqlx::query(
+                "UPDATE company_notes SET body = $2, version = version + 1, updated_at = now(), updated_by = $3
+                 WHERE id = $1",
+            )
+            .bind(note_id)
+            .bind(body)
+            .bind(viewer.user_id)
+            .execute(&mut *tx)
+            .await?;
+            let before = json!({ "note_id": note_id, "body": old_body });
+            let after = json!({ "note_id": note_id, "body": body });
+            let subject = Subject::Company(company_id);
+            audit::record(&mut tx, viewer, subject, "note_edited", Some(before), Some(after)).await?;
+            announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
         }
-        sqlx::query(
-            "UPDATE company_notes SET body = $2, version = version + 1, updated_at = now(), updated_by = $3
-             WHERE id = $1",
-        )
-        .bind(note_id)
-        .bind(&body)
-        .bind(viewer.user_id)
-        .execute(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            viewer,
-            company_id,
-            "note_edited",
-            json!({ "note_id": note_id, "body": old_body }),
-            json!({ "note_id": note_id, "body": body }),
-        )
-        .await?;
-        announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
-        let saved = note(&mut tx, company_id, note_id).await?;
-        tx.commit().await?;
-        Ok(saved.ok_or(AppError::NotFound))
-    })
+        Ok(note(&mut tx, company_id, note_id)
+            .await?
+            .ok_or(AppError::NotFound)?)
+    }))
     .await
-    .map_err(retry::give_up)?
 }
 
 /// Deletes a note (softly: the audit trail keeps what it said): its author or an admin.
@@ -289,39 +237,30 @@ pub async fn delete_note(
     company_id: i64,
     note_id: i64,
 ) -> Result<(), AppError> {
-    retry::transient(|| async {
-        let mut tx = write_tx(pool, viewer.tenant_id).await?;
-        let current: Option<(Option<uuid::Uuid>, String)> = sqlx::query_as(
-            "SELECT author_id, body FROM company_notes
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            let current: Option<(Option<uuid::Uuid>, String)> = sqlx::query_as(
+                "SELECT author_id, body FROM company_notes
              WHERE id = $1 AND company_id = $2 AND deleted_at IS NULL FOR UPDATE",
-        )
-        .bind(note_id)
-        .bind(company_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((author, body)) = current else {
-            return Ok(Err(AppError::NotFound));
-        };
-        if author != Some(viewer.user_id) && viewer.role != Role::Admin {
-            return Ok(Err(AppError::Forbidden));
-        }
-        sqlx::query("UPDATE company_notes SET deleted_at = now() WHERE id = $1")
+            )
             .bind(note_id)
-            .execute(&mut *tx)
+            .bind(company_id)
+            .fetch_optional(&mut *tx)
             .await?;
-        audit(
-            &mut tx,
-            viewer,
-            company_id,
-            "note_deleted",
-            json!({ "note_id": note_id, "body": body }),
-            Value::Null,
-        )
-        .await?;
-        announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
-        tx.commit().await?;
-        Ok(Ok(()))
+            let (author, body) = current.ok_or(AppError::NotFound)?;
+            if author != Some(viewer.user_id) && viewer.role != Role::Admin {
+                Err(AppError::Forbidden)?;
+            }
+            sqlx::query("UPDATE company_notes SET deleted_at = now() WHERE id = $1")
+                .bind(note_id)
+                .execute(&mut *tx)
+                .await?;
+            let before = json!({ "note_id": note_id, "body": body });
+            let subject = Subject::Company(company_id);
+            audit::record(&mut tx, viewer, subject, "note_deleted", Some(before), None).await?;
+            announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
+            Ok(())
+        })
     })
     .await
-    .map_err(retry::give_up)?
 }

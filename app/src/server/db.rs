@@ -1,7 +1,11 @@
 //! The connection pool and the migrations.
 
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+
+use futures::future::BoxFuture;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Executor, PgPool, Postgres, Transaction};
+use sqlx::{Executor, PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::Config;
@@ -60,7 +64,7 @@ pub async fn tenant_tx(
 /// A transaction for a write: tenant-scoped like [`tenant_tx`], and with a lock wait
 /// bounded at 3 s, so a lock held elsewhere (a long bulk action, a stuck client) fails
 /// this request in seconds instead of hanging it. That failure (55P03) is one
-/// [`super::retry::transient`] retries; the connection's `statement_timeout`
+/// [`write`] retries; the connection's `statement_timeout`
 /// (`DATABASE_STATEMENT_TIMEOUT_MS`) bounds everything else.
 pub async fn write_tx(
     pool: &PgPool,
@@ -71,6 +75,110 @@ pub async fn write_tx(
         ", set_config('lock_timeout', '3s', true)",
     ))
     .await
+}
+
+/// Why a write's work stopped short of committing: the database failed (retried when
+/// the failure is transient, see [`super::retry`]), or the domain refused (an
+/// [`AppError`] for the person, never retried). `?` turns either into this, so the work
+/// reads like any other fallible code: `Err(AppError::NotFound)?`.
+#[derive(Debug)]
+pub enum Abort {
+    Database(sqlx::Error),
+    Refused(AppError),
+}
+
+impl From<sqlx::Error> for Abort {
+    fn from(error: sqlx::Error) -> Self {
+        Abort::Database(error)
+    }
+}
+
+impl From<AppError> for Abort {
+    fn from(error: AppError) -> Self {
+        Abort::Refused(error)
+    }
+}
+
+/// For reads that share a write's steps (a check run before a write, outside it): a
+/// database failure there is the request's error like any other.
+impl From<Abort> for AppError {
+    fn from(abort: Abort) -> Self {
+        match abort {
+            Abort::Database(error) => unavailable(error),
+            Abort::Refused(error) => error,
+        }
+    }
+}
+
+/// A write's transaction, as [`write`] hands it to the work: a `PgConnection` (through
+/// `Deref`), with the lifetime `'a` of what the work borrows from its caller carried
+/// along. (`&'c &'a ()` is only well-formed when `'a` outlives `'c`, and saying so in
+/// the type is what lets the work's boxed future hold both the connection and those
+/// borrows. A plain async closure would be simpler to write, but the compiler cannot
+/// yet prove its future `Send`, which every request handler needs.)
+pub struct Tx<'c, 'a> {
+    conn: &'c mut PgConnection,
+    _borrows: PhantomData<&'c &'a ()>,
+}
+
+impl Deref for Tx<'_, '_> {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        self.conn
+    }
+}
+
+impl DerefMut for Tx<'_, '_> {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        self.conn
+    }
+}
+
+/// The one way to write. Runs `work` in a transaction scoped to `tenant_id` with a
+/// bounded lock wait ([`write_tx`]) and commits what it did. A refusal rolls back and
+/// comes back as it is; a transient database failure (serialization, deadlock, lock
+/// wait) runs the whole of `work` again from the start in a new transaction, with
+/// backoff, a bounded number of times; any other failure, or contention that outlasts
+/// the retries, becomes the request's error ([`super::retry::give_up`]). So `work` must
+/// do nothing outside the transaction it is given that cannot happen twice.
+///
+/// ```ignore
+/// db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
+///     let case = find(&mut tx, viewer, number, true).await?.ok_or(AppError::NotFound)?;
+///     sqlx::query("UPDATE cases …").execute(&mut *tx).await?;
+///     audit::record(&mut tx, viewer, Subject::Case(case.id), "update", before, after).await?;
+///     Ok(case)
+/// }))
+/// .await
+/// ```
+pub async fn write<'a, T, F>(pool: &PgPool, tenant_id: Uuid, mut work: F) -> Result<T, AppError>
+where
+    F: for<'c> FnMut(Tx<'c, 'a>) -> BoxFuture<'c, Result<T, Abort>>,
+{
+    let mut delays = super::retry::backoff();
+    loop {
+        let attempt = async {
+            let mut tx = write_tx(pool, tenant_id).await?;
+            let value = work(Tx {
+                conn: &mut tx,
+                _borrows: PhantomData,
+            })
+            .await?;
+            tx.commit().await?;
+            Ok(value)
+        };
+        match attempt.await {
+            Ok(value) => return Ok(value),
+            Err(Abort::Refused(error)) => return Err(error),
+            Err(Abort::Database(error)) => match delays.next() {
+                Some(delay) if super::retry::is_transient(&error) => {
+                    tracing::warn!(%error, ?delay, "transient database error; retrying the transaction");
+                    tokio::time::sleep(delay).await;
+                }
+                _ => return Err(super::retry::give_up(error)),
+            },
+        }
+    }
 }
 
 /// `BEGIN` and the tenant setting as one message, so starting a transaction costs one
@@ -160,6 +268,47 @@ pub async fn admin_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
 /// Ours, then the job queue's (which lives in its own schema, `underway`).
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await?;
-    super::jobs::migrate(pool).await?;
+    migrate_jobs(pool).await?;
     Ok(())
+}
+
+/// underway's schema (its own migrations, in schema `underway`), and the app role's
+/// access to it. Run after ours, by the migration step.
+pub async fn migrate_jobs(pool: &PgPool) -> Result<(), sqlx::Error> {
+    underway::run_migrations(pool).await?;
+    let mut tx = pool.begin().await?;
+    for statement in [
+        format!("GRANT USAGE ON SCHEMA underway TO {APP_ROLE}"),
+        format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA underway TO {APP_ROLE}"
+        ),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA underway TO {APP_ROLE}"),
+        format!("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA underway TO {APP_ROLE}"),
+    ] {
+        tx.execute(statement.as_str()).await?;
+    }
+    tx.commit().await
+}
+
+/// The jobs' own pool: a running job holds a connection for its whole run (the queue's
+/// transaction and advisory lock), so jobs never take request connections. Same role
+/// as requests: row-level security applies to job writes too.
+pub fn jobs_pool(config: &Config) -> Result<PgPool, String> {
+    Ok(PgPoolOptions::new()
+        // Per running job: its transaction and a heartbeat; plus the worker's two
+        // listeners and a few short progress writes.
+        .max_connections(config.workers.max(1) * 2 + 4)
+        .acquire_timeout(config.acquire_timeout())
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_lazy_with(
+            config
+                .connect_options()
+                .map_err(|e| format!("DATABASE_URL: {e}"))?,
+        ))
 }

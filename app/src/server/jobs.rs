@@ -10,77 +10,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use jiff::{Span, ToSpan};
-use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{Executor, PgPool, Postgres, Transaction};
+use jiff::ToSpan;
+use sqlx::PgPool;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
-use underway::task::{Result as TaskResult, RetryPolicy};
-use underway::{Queue, Task, Worker};
-use uuid::Uuid;
+use underway::{Queue, Worker};
 
 use super::Config;
-use super::db::APP_ROLE;
-use super::enrichment::{self, Engine};
+use super::db;
+use super::enrichment::{ENRICH_QUEUE, Engine, EnrichTask};
 use crate::model::AppError;
-
-/// The queue enrichment jobs wait in.
-pub const ENRICH_QUEUE: &str = "enrich";
-
-/// What an enrichment job is given: which company, and which request (the usage
-/// ledger row) it fulfils.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrichInput {
-    pub tenant_id: Uuid,
-    pub company_id: i64,
-    pub request_id: i64,
-}
-
-/// The enrichment job: runs the pipeline with the engine (fetcher + analyser).
-#[derive(Clone)]
-pub struct EnrichTask {
-    pub engine: Arc<Engine>,
-    pub pool: PgPool,
-    pub max_attempts: u32,
-    pub retry_base_ms: u32,
-    pub heartbeat: Duration,
-}
-
-impl Task for EnrichTask {
-    type Input = EnrichInput;
-    type Output = ();
-
-    async fn execute(
-        &self,
-        tx: Transaction<'_, Postgres>,
-        input: Self::Input,
-    ) -> TaskResult<Self::Output> {
-        enrichment::run(self, tx, &input).await
-    }
-
-    /// The queue's retries, for a job that fails in our own code (a lost database
-    /// connection). A site or provider that fails is retried by the job itself, which
-    /// enqueues the next attempt with its backoff (see `enrichment::run`).
-    fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy::builder()
-            .max_attempts(self.max_attempts as i32)
-            .initial_interval_ms(self.retry_base_ms as i32)
-            .backoff_coefficient(2.0)
-            .max_interval_ms(10 * 60 * 1000)
-            .build()
-    }
-
-    /// Fetching five pages and one provider call fit easily; a hung run is cut off and
-    /// retried.
-    fn timeout(&self) -> Span {
-        5.minutes()
-    }
-
-    fn heartbeat(&self) -> Span {
-        (self.heartbeat.as_secs().max(1) as i64).seconds()
-    }
-}
 
 /// The job system of one process: the task (with its engine) and the queue, created on
 /// first use because creating it touches the database (which may be down at start).
@@ -92,7 +31,7 @@ pub struct Jobs {
 
 impl Jobs {
     pub fn new(config: &Config) -> Result<Self, String> {
-        let pool = jobs_pool(config)?;
+        let pool = db::jobs_pool(config)?;
         Ok(Self {
             task: EnrichTask {
                 engine: Arc::new(Engine::from_config(config)?),
@@ -156,45 +95,4 @@ impl Jobs {
             }
         });
     }
-}
-
-/// The jobs' own pool: a running job holds a connection for its whole run (the queue's
-/// transaction and advisory lock), so jobs never take request connections. Same role
-/// as requests: row-level security applies to job writes too.
-fn jobs_pool(config: &Config) -> Result<PgPool, String> {
-    Ok(PgPoolOptions::new()
-        // Per running job: its transaction and a heartbeat; plus the worker's two
-        // listeners and a few short progress writes.
-        .max_connections(config.workers.max(1) * 2 + 4)
-        .acquire_timeout(config.acquire_timeout())
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
-                    .await?;
-                Ok(())
-            })
-        })
-        .connect_lazy_with(
-            config
-                .connect_options()
-                .map_err(|e| format!("DATABASE_URL: {e}"))?,
-        ))
-}
-
-/// underway's schema (its own migrations, in schema `underway`), and the app role's
-/// access to it. Run after ours, by the migration step.
-pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::Error> {
-    underway::run_migrations(pool).await?;
-    let mut tx = pool.begin().await?;
-    for statement in [
-        format!("GRANT USAGE ON SCHEMA underway TO {APP_ROLE}"),
-        format!(
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA underway TO {APP_ROLE}"
-        ),
-        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA underway TO {APP_ROLE}"),
-        format!("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA underway TO {APP_ROLE}"),
-    ] {
-        tx.execute(statement.as_str()).await?;
-    }
-    tx.commit().await
 }

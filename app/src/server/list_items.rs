@@ -7,15 +7,15 @@
 //! its own audit row (`list_added` / `list_removed`, with before and after).
 
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
+use super::audit;
 use super::companies;
 use super::config::PlanLimits;
-use super::db::{internal, tenant_tx, write_tx};
+use super::db::{self, internal, tenant_tx};
 use super::enrichment::{self, Requested};
 use super::jobs::Jobs;
 use super::lists::{self, Lock};
-use super::retry;
 use crate::model::{
     AddReport, AppError, CompanyFilter, EnrichAllReport, ListDetail, MAX_ADD_AT_ONCE, Viewer,
 };
@@ -29,8 +29,9 @@ pub async fn detail(
     filter: &CompanyFilter,
 ) -> Result<ListDetail, AppError> {
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let list = lists::one(&mut tx, viewer, id).await?;
-    tx.commit().await.map_err(internal)?;
+    let list = lists::one(&mut tx, viewer, id).await;
+    db::end_read(tx);
+    let list = list?;
     let mut filter = filter.clone();
     filter.list = Some(id);
     let page = companies::list(pool, viewer, &filter).await?;
@@ -61,89 +62,54 @@ pub async fn add(
             format!("at most {MAX_ADD_AT_ONCE} companies can be added at once"),
         ));
     }
-    retry::transient(|| add_once(pool, viewer, list_id, &ids))
-        .await
-        .map_err(retry::give_up)?
-}
-
-async fn add_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    list_id: i64,
-    ids: &[i64],
-) -> Result<Result<AddReport, AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    let Some(list) = lists::find_visible(&mut tx, viewer, list_id, Lock::KeyShare).await? else {
-        return Ok(Err(AppError::NotFound));
-    };
-    // Row-level security hides other workspaces' companies, so they count as missing.
-    let found: i64 = sqlx::query_scalar("SELECT count(*) FROM companies WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_one(&mut *tx)
-        .await?;
-    if found != ids.len() as i64 {
-        return Ok(Err(AppError::NotFound));
-    }
-    let added: Vec<i64> = sqlx::query_scalar(
-        "INSERT INTO company_list_items (list_id, company_id, tenant_id, added_by)
-         SELECT $1, company_id, $2, $3 FROM unnest($4::bigint[]) AS company_id
-         ON CONFLICT (list_id, company_id) DO NOTHING
-         RETURNING company_id",
-    )
-    .bind(list_id)
-    .bind(viewer.tenant_id)
-    .bind(viewer.user_id)
-    .bind(ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    let entry = |on_list: bool| json!({ "list": list.audit(), "on_list": on_list });
-    record(
-        &mut tx,
-        viewer,
-        list_id,
-        &added,
-        "list_added",
-        entry(false),
-        entry(true),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ok(AddReport {
-        list_id,
-        list_name: list.name,
-        added: added.len() as u64,
-        already: (ids.len() - added.len()) as u64,
-    }))
-}
-
-/// One audit row per company, in one statement.
-async fn record(
-    conn: &mut PgConnection,
-    viewer: &Viewer,
-    list_id: i64,
-    company_ids: &[i64],
-    kind: &str,
-    before: serde_json::Value,
-    after: serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    if company_ids.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "INSERT INTO company_actions (tenant_id, company_id, list_id, actor_id, kind, before, after)
-         SELECT $1, company_id, $2, $3, $4::company_action_kind, $5, $6
-         FROM unnest($7::bigint[]) AS company_id",
-    )
-    .bind(viewer.tenant_id)
-    .bind(list_id)
-    .bind(viewer.user_id)
-    .bind(kind)
-    .bind(before)
-    .bind(after)
-    .bind(company_ids)
-    .execute(&mut *conn)
+    let ids = &ids;
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            let list = lists::find_visible(&mut tx, viewer, list_id, Lock::KeyShare)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            // Row-level security hides other workspaces' companies, so they count as missing.
+            let found: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM companies WHERE id = ANY($1)")
+                    .bind(ids)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if found != ids.len() as i64 {
+                Err(AppError::NotFound)?;
+            }
+            let added: Vec<i64> = sqlx::query_scalar(
+                "INSERT INTO company_list_items (list_id, company_id, tenant_id, added_by)
+             SELECT $1, company_id, $2, $3 FROM unnest($4::bigint[]) AS company_id
+             ON CONFLICT (list_id, company_id) DO NOTHING
+             RETURNING company_id",
+            )
+            .bind(list_id)
+            .bind(viewer.tenant_id)
+            .bind(viewer.user_id)
+            .bind(ids)
+            .fetch_all(&mut *tx)
+            .await?;
+            let entry = |on_list: bool| json!({ "list": list.audit(), "on_list": on_list });
+            let (before, after) = (entry(false), entry(true));
+            audit::record_list_entries(
+                &mut tx,
+                viewer,
+                "list_added",
+                list_id,
+                &added,
+                before,
+                after,
+            )
+            .await?;
+            Ok(AddReport {
+                list_id,
+                list_name: list.name,
+                added: added.len() as u64,
+                already: (ids.len() - added.len()) as u64,
+            })
+        })
+    })
     .await
-    .map(|_| ())
 }
 
 /// Removes company `company_id` from list `list_id` (the caller has checked the
@@ -155,54 +121,36 @@ pub async fn remove(
     list_id: i64,
     company_id: i64,
 ) -> Result<bool, AppError> {
-    retry::transient(|| remove_once(pool, viewer, list_id, company_id))
-        .await
-        .map_err(retry::give_up)?
-}
-
-async fn remove_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    list_id: i64,
-    company_id: i64,
-) -> Result<Result<bool, AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    let Some(list) = lists::find_visible(&mut tx, viewer, list_id, Lock::KeyShare).await? else {
-        return Ok(Err(AppError::NotFound));
-    };
-    let removed: Option<(time::OffsetDateTime, Option<uuid::Uuid>)> = sqlx::query_as(
-        "DELETE FROM company_list_items WHERE list_id = $1 AND company_id = $2
-         RETURNING added_at, added_by",
-    )
-    .bind(list_id)
-    .bind(company_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((added_at, added_by)) = removed else {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE id = $1")
-            .bind(company_id)
-            .fetch_optional(&mut *tx)
+    db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
+        let list = lists::find_visible(&mut tx, viewer, list_id, Lock::KeyShare)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let removed: Option<(time::OffsetDateTime, Option<uuid::Uuid>)> = sqlx::query_as(
+            "DELETE FROM company_list_items WHERE list_id = $1 AND company_id = $2
+             RETURNING added_at, added_by",
+        )
+        .bind(list_id)
+        .bind(company_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((added_at, added_by)) = removed else {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM companies WHERE id = $1")
+                .bind(company_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            exists.ok_or(AppError::NotFound)?;
+            return Ok(false);
+        };
+        let added_at = added_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let before = json!({ "list": list.audit(), "on_list": true, "added_at": added_at, "added_by": added_by });
+        let after = json!({ "list": list.audit(), "on_list": false });
+        audit::record_list_entries(&mut tx, viewer, "list_removed", list_id, &[company_id], before, after)
             .await?;
-        return Ok(match exists {
-            Some(_) => Ok(false),
-            None => Err(AppError::NotFound),
-        });
-    };
-    let added_at = added_at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    record(
-        &mut tx,
-        viewer,
-        list_id,
-        &[company_id],
-        "list_removed",
-        json!({ "list": list.audit(), "on_list": true, "added_at": added_at, "added_by": added_by }),
-        json!({ "list": list.audit(), "on_list": false }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ok(true))
+        Ok(true)
+    }))
+    .await
 }
 
 /// Asks for an enrichment of every company on the list, each through
@@ -219,12 +167,6 @@ pub async fn enrich_all(
 ) -> Result<EnrichAllReport, AppError> {
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
     lists::one(&mut tx, viewer, list_id).await?;
-    if !enrichment::may_enrich(&mut tx, viewer)
-        .await
-        .map_err(internal)?
-    {
-        return Err(AppError::Forbidden);
-    }
     // In the order they were added: the ones picked first are enriched first.
     let on_list: Vec<(i64, bool)> = sqlx::query_as(
         "SELECT i.company_id, coalesce(e.status IN ('queued', 'running'), false)

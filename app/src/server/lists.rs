@@ -13,9 +13,9 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit::{self, Subject};
 use super::authz::{self, Capability};
-use super::db::{internal, tenant_tx, write_tx};
-use super::retry;
+use super::db::{self, Abort, internal, tenant_tx};
 use crate::model::{AppError, CompanyList, ListsOverview, MAX_LISTS, Viewer};
 
 /// A list row as read for a write: who owns it and its version.
@@ -37,7 +37,7 @@ impl ListRow {
     pub fn may_manage(&self, viewer: &Viewer) -> bool {
         match self.owner_id {
             Some(owner) => owner == viewer.user_id,
-            None => authz::allows(viewer.role, Capability::ManageSharedLists),
+            None => authz::allows(viewer, Capability::ManageSharedLists),
         }
     }
 
@@ -138,26 +138,22 @@ pub async fn overview(pool: &PgPool, viewer: &Viewer) -> Result<ListsOverview, A
     Ok(ListsOverview {
         personal,
         shared,
-        may_manage_shared: authz::allows(viewer.role, Capability::ManageSharedLists),
+        may_manage_shared: authz::allows(viewer, Capability::ManageSharedLists),
     })
 }
 
 /// One list the viewer can see, with its count (404 otherwise).
-pub async fn one(
-    conn: &mut PgConnection,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<CompanyList, AppError> {
+pub async fn one(conn: &mut PgConnection, viewer: &Viewer, id: i64) -> Result<CompanyList, Abort> {
     let row: Option<OverviewRow> = sqlx::query_as(&format!(
         "{OVERVIEW_SELECT} WHERE l.id = $1 AND (l.owner_id IS NULL OR l.owner_id = $2)"
     ))
     .bind(id)
     .bind(viewer.user_id)
     .fetch_optional(&mut *conn)
-    .await
-    .map_err(internal)?;
-    row.map(|row| row.into_list(viewer))
-        .ok_or(AppError::NotFound)
+    .await?;
+    Ok(row
+        .map(|row| row.into_list(viewer))
+        .ok_or(AppError::NotFound)?)
 }
 
 /// A 409 naming the list that already has the name.
@@ -187,12 +183,25 @@ async fn same_name(
     .await
 }
 
+/// List `id` locked for a rename or delete: 404 when the viewer cannot see it, 403 when
+/// they may see but not manage it.
+async fn to_manage(conn: &mut PgConnection, viewer: &Viewer, id: i64) -> Result<ListRow, Abort> {
+    let list = find_visible(conn, viewer, id, Lock::Update)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !list.may_manage(viewer) {
+        Err(AppError::Forbidden)?;
+    }
+    Ok(list)
+}
+
 /// A unique-index violation: two people chose the same name at the same moment (the
 /// check before the write saw neither).
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
 }
 
+/// The list's audit row (`company_actions`, by `list_id`).
 async fn audit(
     conn: &mut PgConnection,
     viewer: &Viewer,
@@ -200,20 +209,8 @@ async fn audit(
     kind: &str,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO company_actions (tenant_id, list_id, actor_id, kind, before, after)
-         VALUES ($1, $2, $3, $4::company_action_kind, $5, $6)",
-    )
-    .bind(viewer.tenant_id)
-    .bind(list_id)
-    .bind(viewer.user_id)
-    .bind(kind)
-    .bind(before)
-    .bind(after)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ())
+) -> Result<i64, sqlx::Error> {
+    audit::record(conn, viewer, Subject::List(list_id), kind, before, after).await
 }
 
 /// Creates a list called `name` (already parsed): the viewer's own, or with `shared`
@@ -225,71 +222,56 @@ pub async fn create(
     name: &str,
     shared: bool,
 ) -> Result<i64, AppError> {
-    if shared && !authz::allows(viewer.role, Capability::ManageSharedLists) {
+    if shared && !authz::allows(viewer, Capability::ManageSharedLists) {
         return Err(AppError::Forbidden);
     }
     let owner = (!shared).then_some(viewer.user_id);
-    retry::transient(|| create_once(pool, viewer, name, owner))
-        .await
-        .map_err(retry::give_up)?
-}
-
-async fn create_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    name: &str,
-    owner: Option<Uuid>,
-) -> Result<Result<i64, AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    // Creations by one person are serialised so the cap below is exact.
-    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
-        .bind(viewer.user_id)
-        .execute(&mut *tx)
-        .await?;
-    let existing: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM company_lists WHERE owner_id IS NOT DISTINCT FROM $1",
-    )
-    .bind(owner)
-    .fetch_one(&mut *tx)
-    .await?;
-    if existing >= MAX_LISTS {
-        return Ok(Err(AppError::invalid(
-            "name",
-            format!("there are already {MAX_LISTS} lists here; delete one first"),
-        )));
-    }
-    // The unique index decides, not a look-up before the insert: two people creating
-    // the same shared list at once make one, and the other hears which.
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO company_lists (tenant_id, name, owner_id, created_by)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING
-         RETURNING id",
-    )
-    .bind(viewer.tenant_id)
-    .bind(name)
-    .bind(owner)
-    .bind(viewer.user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(id) = id else {
-        let found = same_name(&mut tx, owner, name, None).await?;
-        return Ok(Err(match found {
-            Some((id, name)) => duplicate(id, &name),
-            None => AppError::Unavailable,
-        }));
-    };
-    audit(
-        &mut tx,
-        viewer,
-        id,
-        "list_created",
-        None,
-        Some(json!({ "id": id, "name": name, "shared": owner.is_none() })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ok(id))
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            // Creations by one person are serialised so the cap below is exact.
+            sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+                .bind(viewer.user_id)
+                .execute(&mut *tx)
+                .await?;
+            let existing: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM company_lists WHERE owner_id IS NOT DISTINCT FROM $1",
+            )
+            .bind(owner)
+            .fetch_one(&mut *tx)
+            .await?;
+            if existing >= MAX_LISTS {
+                Err(AppError::invalid(
+                    "name",
+                    format!("there are already {MAX_LISTS} lists here; delete one first"),
+                ))?;
+            }
+            // The unique index decides, not a look-up before the insert: two people creating
+            // the same shared list at once make one, and the other hears which.
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO company_lists (tenant_id, name, owner_id, created_by)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING
+             RETURNING id",
+            )
+            .bind(viewer.tenant_id)
+            .bind(name)
+            .bind(owner)
+            .bind(viewer.user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = id else {
+                let refusal = match same_name(&mut tx, owner, name, None).await? {
+                    Some((id, name)) => duplicate(id, &name),
+                    None => AppError::Unavailable,
+                };
+                return Err(refusal.into());
+            };
+            let after = json!({ "id": id, "name": name, "shared": owner.is_none() });
+            audit(&mut tx, viewer, id, "list_created", None, Some(after)).await?;
+            Ok(id)
+        })
+    })
+    .await
 }
 
 /// Renames list `id` if it is still at `version` (409 with the list as it is now
@@ -301,115 +283,82 @@ pub async fn rename(
     version: i32,
     name: &str,
 ) -> Result<CompanyList, AppError> {
-    retry::transient(|| rename_once(pool, viewer, id, version, name))
-        .await
-        .map_err(retry::give_up)?
-}
-
-async fn rename_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    id: i64,
-    version: i32,
-    name: &str,
-) -> Result<Result<CompanyList, AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    let Some(list) = find_visible(&mut tx, viewer, id, Lock::Update).await? else {
-        return Ok(Err(AppError::NotFound));
-    };
-    if !list.may_manage(viewer) {
-        return Ok(Err(AppError::Forbidden));
-    }
-    if list.version != version {
-        return Ok(Err(AppError::Conflict {
-            current: json!({ "id": list.id, "name": list.name, "version": list.version }),
-        }));
-    }
-    if list.name == name {
-        // Nothing to change: no new version, no audit row.
-        tx.commit().await?;
-        return Ok(one_in(pool, viewer, id).await);
-    }
-    if let Some((other, other_name)) = same_name(&mut tx, list.owner_id, name, Some(id)).await? {
-        return Ok(Err(duplicate(other, &other_name)));
-    }
-    let updated = sqlx::query(
-        "UPDATE company_lists SET name = $2, version = version + 1, updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(name)
-    .execute(&mut *tx)
-    .await;
-    match updated {
-        Ok(_) => {}
-        Err(error) if is_unique_violation(&error) => {
-            return Ok(Err(duplicate(0, name)));
-        }
-        Err(error) => return Err(error),
-    }
-    audit(
-        &mut tx,
-        viewer,
-        id,
-        "list_renamed",
-        Some(json!({ "name": list.name, "version": list.version })),
-        Some(json!({ "name": name, "version": list.version + 1 })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(one_in(pool, viewer, id).await)
-}
-
-async fn one_in(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<CompanyList, AppError> {
-    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let list = one(&mut tx, viewer, id).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(list)
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            let list = to_manage(&mut tx, viewer, id).await?;
+            if list.version != version {
+                Err(AppError::Conflict {
+                    current: json!({ "id": list.id, "name": list.name, "version": list.version }),
+                })?;
+            }
+            // The same name: nothing to change, no new version, no audit row.
+            if list.name != name {
+                if let Some((other, other_name)) =
+                    same_name(&mut tx, list.owner_id, name, Some(id)).await?
+                {
+                    Err(duplicate(other, &other_name))?;
+                }
+                let updated = sqlx::query(
+                    "UPDATE company_lists SET name = $2, version = version + 1, updated_at = now()
+                 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await;
+                match updated {
+                    Ok(_) => {}
+                    Err(error) if is_unique_violation(&error) => Err(duplicate(0, name))?,
+                    Err(error) => Err(error)?,
+                }
+                let before = json!({ "name": list.name, "version": list.version });
+                let after = json!({ "name": name, "version": list.version + 1 });
+                audit(
+                    &mut tx,
+                    viewer,
+                    id,
+                    "list_renamed",
+                    Some(before),
+                    Some(after),
+                )
+                .await?;
+            }
+            one(&mut tx, viewer, id).await
+        })
+    })
+    .await
 }
 
 /// Deletes list `id` (the caller has checked the confirmation). Its entries go with it;
 /// the companies stay. The audit row keeps the name and what was on it.
 pub async fn delete(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<(), AppError> {
-    retry::transient(|| delete_once(pool, viewer, id))
-        .await
-        .map_err(retry::give_up)?
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            let list = to_manage(&mut tx, viewer, id).await?;
+            let (count, company_ids): (i64, Vec<i64>) = sqlx::query_as(
+                "SELECT (SELECT count(*) FROM company_list_items WHERE list_id = $1),
+                    coalesce((SELECT array_agg(company_id ORDER BY added_at, company_id)
+                              FROM (SELECT company_id, added_at FROM company_list_items
+                                    WHERE list_id = $1 ORDER BY added_at, company_id LIMIT $2) s),
+                             '{}')",
+            )
+            .bind(id)
+            .bind(AUDITED_IDS)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM company_lists WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let mut before = list.audit();
+            before["companies"] = json!(count);
+            before["company_ids"] = json!(company_ids);
+            audit(&mut tx, viewer, id, "list_deleted", Some(before), None).await?;
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// The audit row of a deleted list names at most this many of its companies.
 const AUDITED_IDS: i64 = 10_000;
-
-async fn delete_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<Result<(), AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    let Some(list) = find_visible(&mut tx, viewer, id, Lock::Update).await? else {
-        return Ok(Err(AppError::NotFound));
-    };
-    if !list.may_manage(viewer) {
-        return Ok(Err(AppError::Forbidden));
-    }
-    let (count, company_ids): (i64, Vec<i64>) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM company_list_items WHERE list_id = $1),
-                coalesce((SELECT array_agg(company_id ORDER BY added_at, company_id)
-                          FROM (SELECT company_id, added_at FROM company_list_items
-                                WHERE list_id = $1 ORDER BY added_at, company_id LIMIT $2) s),
-                         '{}')",
-    )
-    .bind(id)
-    .bind(AUDITED_IDS)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM company_lists WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let mut before = list.audit();
-    before["companies"] = json!(count);
-    before["company_ids"] = json!(company_ids);
-    audit(&mut tx, viewer, id, "list_deleted", Some(before), None).await?;
-    tx.commit().await?;
-    Ok(Ok(()))
-}

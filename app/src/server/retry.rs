@@ -4,10 +4,9 @@
 //! number of times, with exponential backoff and jitter so that the writers that
 //! collided do not collide again in step. Anything else is returned at once.
 
-use std::future::Future;
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBuilder};
 
 /// SQLSTATEs that mean "the same transaction, run again, may well succeed".
 const TRANSIENT: [&str; 3] = ["40001", "40P01", "55P03"];
@@ -24,26 +23,16 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
     }
 }
 
-/// Runs `transaction` (which must begin, do its work and commit — all of it) until it
-/// succeeds, fails for good, or has been retried [`RETRIES`] times.
-pub async fn transient<T, F, Fut>(transaction: F) -> Result<T, sqlx::Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, sqlx::Error>>,
-{
-    transaction
-        .retry(
-            ExponentialBuilder::default()
-                .with_min_delay(Duration::from_millis(5))
-                .with_max_delay(Duration::from_millis(400))
-                .with_max_times(RETRIES)
-                .with_jitter(),
-        )
-        .when(is_transient)
-        .notify(|error, delay| {
-            tracing::warn!(%error, ?delay, "transient database error; retrying the transaction");
-        })
-        .await
+/// The waits between attempts of a write ([`super::db::write`]): [`RETRIES`] of them,
+/// growing exponentially from 5 ms to at most 400 ms, each with jitter so that the
+/// writers that collided do not collide again in step.
+pub fn backoff() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(5))
+        .with_max_delay(Duration::from_millis(400))
+        .with_max_times(RETRIES)
+        .with_jitter()
+        .build()
 }
 
 /// The error a request reports once retrying is over: contention that outlasted the

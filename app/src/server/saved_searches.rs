@@ -6,9 +6,9 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::db::{internal, tenant_tx, write_tx};
+use super::audit::{self, Subject};
+use super::db::{self, internal, tenant_tx};
 use super::lists::{self, Lock};
-use super::retry;
 use crate::model::{
     AppError, CompanyFilter, MAX_SAVED_QUERY_CHARS, MAX_SAVED_SEARCHES, SavedSearch, Viewer,
 };
@@ -54,136 +54,93 @@ pub async fn save(
     name: &str,
     filter: &CompanyFilter,
 ) -> Result<SavedSearch, AppError> {
-    let query = canonical(filter)?;
-    retry::transient(|| save_once(pool, viewer, name, filter, &query))
-        .await
-        .map_err(retry::give_up)?
-}
-
-async fn save_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    name: &str,
-    filter: &CompanyFilter,
-    query: &str,
-) -> Result<Result<SavedSearch, AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    // One person's saves one at a time, so the cap is exact.
-    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
-        .bind(viewer.user_id)
-        .execute(&mut *tx)
-        .await?;
-    if let Some(list) = filter.list
-        && lists::find_visible(&mut tx, viewer, list, Lock::KeyShare)
-            .await?
-            .is_none()
-    {
-        return Ok(Err(AppError::invalid("list", "is not a list you can see")));
-    }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM saved_searches WHERE user_id = $1")
-        .bind(viewer.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if count >= MAX_SAVED_SEARCHES {
-        return Ok(Err(AppError::invalid(
-            "name",
-            format!("you already have {MAX_SAVED_SEARCHES} saved searches; delete one first"),
-        )));
-    }
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO saved_searches (tenant_id, user_id, name, query) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING id",
-    )
-    .bind(viewer.tenant_id)
-    .bind(viewer.user_id)
-    .bind(name)
-    .bind(query)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(id) = id else {
-        let existing: Option<(i64, String)> = sqlx::query_as(
-            "SELECT id, name FROM saved_searches WHERE user_id = $1 AND lower(name) = lower($2)",
+    let query = &canonical(filter)?;
+    db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
+        // One person's saves one at a time, so the cap is exact.
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .bind(viewer.user_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(list) = filter.list
+            && lists::find_visible(&mut tx, viewer, list, Lock::KeyShare)
+                .await?
+                .is_none()
+        {
+            Err(AppError::invalid("list", "is not a list you can see"))?;
+        }
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM saved_searches WHERE user_id = $1")
+                .bind(viewer.user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if count >= MAX_SAVED_SEARCHES {
+            Err(AppError::invalid(
+                "name",
+                format!("you already have {MAX_SAVED_SEARCHES} saved searches; delete one first"),
+            ))?;
+        }
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO saved_searches (tenant_id, user_id, name, query) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING RETURNING id",
         )
+        .bind(viewer.tenant_id)
         .bind(viewer.user_id)
         .bind(name)
+        .bind(query)
         .fetch_optional(&mut *tx)
         .await?;
-        return Ok(Err(match existing {
-            Some((id, name)) => AppError::Conflict {
-                current: json!({ "id": id, "name": name, "duplicate": true }),
-            },
-            None => AppError::Unavailable,
-        }));
-    };
-    audit(
-        &mut tx,
-        viewer,
-        "search_saved",
-        None,
-        Some(json!({ "id": id, "name": name, "query": query })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ok(SavedSearch {
-        id,
-        name: name.to_string(),
-        query: query.to_string(),
+        let Some(id) = id else {
+            let existing: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, name FROM saved_searches WHERE user_id = $1 AND lower(name) = lower($2)",
+            )
+            .bind(viewer.user_id)
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let refusal = match existing {
+                Some((id, name)) => AppError::Conflict {
+                    current: json!({ "id": id, "name": name, "duplicate": true }),
+                },
+                None => AppError::Unavailable,
+            };
+            return Err(refusal.into());
+        };
+        let after = json!({ "id": id, "name": name, "query": query });
+        audit::record(&mut tx, viewer, Subject::SavedSearch, "search_saved", None, Some(after)).await?;
+        Ok(SavedSearch {
+            id,
+            name: name.to_string(),
+            query: query.to_string(),
+        })
     }))
+    .await
 }
 
 /// Deletes the viewer's saved search `id` (404 if it is not theirs).
 pub async fn delete(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<(), AppError> {
-    retry::transient(|| delete_once(pool, viewer, id))
-        .await
-        .map_err(retry::give_up)?
-}
-
-async fn delete_once(
-    pool: &PgPool,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<Result<(), AppError>, sqlx::Error> {
-    let mut tx = write_tx(pool, viewer.tenant_id).await?;
-    let deleted: Option<(String, String)> = sqlx::query_as(
-        "DELETE FROM saved_searches WHERE id = $1 AND user_id = $2 RETURNING name, query",
-    )
-    .bind(id)
-    .bind(viewer.user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((name, query)) = deleted else {
-        return Ok(Err(AppError::NotFound));
-    };
-    audit(
-        &mut tx,
-        viewer,
-        "search_deleted",
-        Some(json!({ "id": id, "name": name, "query": query })),
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ok(()))
-}
-
-/// Saved searches belong to no company or list: their audit rows carry neither.
-async fn audit(
-    conn: &mut sqlx::PgConnection,
-    viewer: &Viewer,
-    kind: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO company_actions (tenant_id, actor_id, kind, before, after)
-         VALUES ($1, $2, $3::company_action_kind, $4, $5)",
-    )
-    .bind(viewer.tenant_id)
-    .bind(viewer.user_id)
-    .bind(kind)
-    .bind(before)
-    .bind(after)
-    .execute(&mut *conn)
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            let deleted: Option<(String, String)> = sqlx::query_as(
+                "DELETE FROM saved_searches WHERE id = $1 AND user_id = $2 RETURNING name, query",
+            )
+            .bind(id)
+            .bind(viewer.user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (name, query) = deleted.ok_or(AppError::NotFound)?;
+            let before = json!({ "id": id, "name": name, "query": query });
+            let subject = Subject::SavedSearch;
+            audit::record(
+                &mut tx,
+                viewer,
+                subject,
+                "search_deleted",
+                Some(before),
+                None,
+            )
+            .await?;
+            Ok(())
+        })
+    })
     .await
-    .map(|_| ())
 }

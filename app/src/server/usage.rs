@@ -3,7 +3,7 @@
 
 use sqlx::PgPool;
 
-use super::db::{internal, tenant_tx, write_tx};
+use super::db::{self, internal, tenant_tx};
 use crate::model::{AppError, UsageReport, UsageRow, Viewer};
 
 pub async fn report(
@@ -82,18 +82,17 @@ pub async fn save_settings(
     budget_micros: i64,
     employees_may_enrich: bool,
 ) -> Result<(), AppError> {
-    let mut tx = write_tx(pool, viewer.tenant_id)
-        .await
-        .map_err(super::db::unavailable)?;
-    sqlx::query(
-        "UPDATE tenants SET enrich_budget_micros = $2, employees_may_enrich = $3, updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(viewer.tenant_id)
-    .bind(budget_micros)
-    .bind(employees_may_enrich)
-    .execute(&mut *tx)
+    db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
+        sqlx::query(
+            "UPDATE tenants SET enrich_budget_micros = $2, employees_may_enrich = $3, updated_at = now()
+             WHERE id = $1",
+        )
+        .bind(viewer.tenant_id)
+        .bind(budget_micros)
+        .bind(employees_may_enrich)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }))
     .await
-    .map_err(internal)?;
-    tx.commit().await.map_err(internal)
 }

@@ -3,10 +3,11 @@
 //! role changes and deactivation) revokes the user's sessions by bumping their epoch.
 
 use serde_json::json;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::db::{self, internal, tenant_tx};
+use super::audit::{self, Subject};
+use super::db::{self, Abort, internal, tenant_tx};
 use super::password;
 use crate::model::{AppError, Email, Role, UserAuditEntry, UserSummary, UsersPage, Viewer};
 
@@ -87,29 +88,31 @@ pub async fn add(pool: &PgPool, viewer: &Viewer, input: NewUserInput) -> Result<
         }
         given => Some(password::hash(given.to_string()).await?),
     };
-    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let inserted = sqlx::query_scalar::<_, Uuid>(
-        "INSERT INTO users (tenant_id, email, display_name, role, password_hash)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(viewer.tenant_id)
-    .bind(email.as_str())
-    .bind(display_name)
-    .bind(input.role)
-    .bind(password_hash)
-    .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-            return Err(AppError::invalid("email", "is already in use"));
-        }
-        Err(error) => return Err(internal(error)),
-    };
-    let after = json!({ "email": email.as_str(), "display_name": display_name, "role": input.role, "active": true });
-    audit(&mut tx, viewer, id, "create", None, Some(after)).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(id)
+    let (email, password_hash) = (&email, &password_hash);
+    db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
+        let inserted = sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO users (tenant_id, email, display_name, role, password_hash)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(viewer.tenant_id)
+        .bind(email.as_str())
+        .bind(display_name)
+        .bind(input.role)
+        .bind(password_hash)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                Err(AppError::invalid("email", "is already in use"))?
+            }
+            Err(error) => Err(error)?,
+        };
+        let after = json!({ "email": email.as_str(), "display_name": display_name, "role": input.role, "active": true });
+        audit::record(&mut tx, viewer, Subject::User(id), "create", None, Some(after)).await?;
+        Ok(id)
+    }))
+    .await
 }
 
 #[derive(sqlx::FromRow)]
@@ -124,33 +127,28 @@ pub async fn change_role(
     user_id: Uuid,
     role: Role,
 ) -> Result<(), AppError> {
-    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let admins = lock_active_admins(&mut tx).await?;
-    let current = lock_user(&mut tx, user_id).await?;
-    if current.role == role {
-        return Ok(());
-    }
-    if current.role == Role::Admin && current.active {
-        ensure_another_admin(&admins, user_id, "role", "demoted")?;
-    }
-    sqlx::query(
-        "UPDATE users SET role = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1",
-    )
-    .bind(user_id)
-    .bind(role)
-    .execute(&mut *tx)
+    db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
+        let admins = lock_active_admins(&mut tx).await?;
+        let current = lock_user(&mut tx, user_id).await?;
+        if current.role == role {
+            return Ok(());
+        }
+        if current.role == Role::Admin && current.active {
+            ensure_another_admin(&admins, user_id, "role", "demoted")?;
+        }
+        sqlx::query(
+            "UPDATE users SET role = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(role)
+        .execute(&mut *tx)
+        .await?;
+        let (before, after) = (json!({ "role": current.role }), json!({ "role": role }));
+        let subject = Subject::User(user_id);
+        audit::record(&mut tx, viewer, subject, "role", Some(before), Some(after)).await?;
+        Ok(())
+    }))
     .await
-    .map_err(internal)?;
-    audit(
-        &mut tx,
-        viewer,
-        user_id,
-        "role",
-        Some(json!({ "role": current.role })),
-        Some(json!({ "role": role })),
-    )
-    .await?;
-    tx.commit().await.map_err(internal)
 }
 
 pub async fn set_active(
@@ -159,66 +157,57 @@ pub async fn set_active(
     user_id: Uuid,
     active: bool,
 ) -> Result<(), AppError> {
-    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let admins = lock_active_admins(&mut tx).await?;
-    let current = lock_user(&mut tx, user_id).await?;
-    if current.active == active {
-        return Ok(());
-    }
-    if !active && current.role == Role::Admin {
-        ensure_another_admin(&admins, user_id, "active", "deactivated")?;
-    }
-    // Deactivating also revokes every session (the epoch); reactivating needs nothing.
-    sqlx::query(
-        "UPDATE users SET active = $2,
-                session_epoch = session_epoch + CASE WHEN $2 THEN 0 ELSE 1 END,
-                updated_at = now()
-         WHERE id = $1",
-    )
-    .bind(user_id)
-    .bind(active)
-    .execute(&mut *tx)
+    db::write(pool, viewer.tenant_id, |mut tx| {
+        Box::pin(async move {
+            let admins = lock_active_admins(&mut tx).await?;
+            let current = lock_user(&mut tx, user_id).await?;
+            if current.active == active {
+                return Ok(());
+            }
+            if !active && current.role == Role::Admin {
+                ensure_another_admin(&admins, user_id, "active", "deactivated")?;
+            }
+            // Deactivating also revokes every session (the epoch); reactivating needs nothing.
+            sqlx::query(
+                "UPDATE users SET active = $2,
+                    session_epoch = session_epoch + CASE WHEN $2 THEN 0 ELSE 1 END,
+                    updated_at = now()
+             WHERE id = $1",
+            )
+            .bind(user_id)
+            .bind(active)
+            .execute(&mut *tx)
+            .await?;
+            let action = if active { "reactivate" } else { "deactivate" };
+            let (before, after) = (json!({ "active": !active }), json!({ "active": active }));
+            let subject = Subject::User(user_id);
+            audit::record(&mut tx, viewer, subject, action, Some(before), Some(after)).await?;
+            Ok(())
+        })
+    })
     .await
-    .map_err(internal)?;
-    let action = if active { "reactivate" } else { "deactivate" };
-    audit(
-        &mut tx,
-        viewer,
-        user_id,
-        action,
-        Some(json!({ "active": !active })),
-        Some(json!({ "active": active })),
-    )
-    .await?;
-    tx.commit().await.map_err(internal)
 }
 
 /// Locks the user's row for the rest of the transaction. Not found covers "another
 /// tenant's user" too: row-level security hides those.
-async fn lock_user(
-    tx: &mut Transaction<'static, Postgres>,
-    user_id: Uuid,
-) -> Result<Locked, AppError> {
-    sqlx::query_as::<_, Locked>("SELECT role, active FROM users WHERE id = $1 FOR UPDATE")
-        .bind(user_id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)
+async fn lock_user(conn: &mut PgConnection, user_id: Uuid) -> Result<Locked, Abort> {
+    let user =
+        sqlx::query_as::<_, Locked>("SELECT role, active FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(user.ok_or(AppError::NotFound)?)
 }
 
 /// Locks the tenant's active admins, always first and in id order, before the user a
 /// change is about. Two admins demoting each other at the same moment then queue on
 /// the same first row instead of deadlocking, and the second sees the first's result.
-async fn lock_active_admins(
-    tx: &mut Transaction<'static, Postgres>,
-) -> Result<Vec<Uuid>, AppError> {
+async fn lock_active_admins(conn: &mut PgConnection) -> Result<Vec<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE",
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(conn)
     .await
-    .map_err(internal)
 }
 
 /// Refuses to remove the tenant's last active admin.
@@ -236,28 +225,4 @@ fn ensure_another_admin(
             format!("the last active admin cannot be {verb}; make someone else an admin first"),
         ))
     }
-}
-
-async fn audit(
-    tx: &mut Transaction<'static, Postgres>,
-    viewer: &Viewer,
-    user_id: Uuid,
-    action: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO user_audit (tenant_id, actor_id, user_id, action, before, after)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(viewer.tenant_id)
-    .bind(viewer.user_id)
-    .bind(user_id)
-    .bind(action)
-    .bind(before)
-    .bind(after)
-    .execute(&mut **tx)
-    .await
-    .map_err(db::internal)?;
-    Ok(())
 }

@@ -17,6 +17,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::model::{Email, Role};
+use crate::server::audit::{self, Actor, Subject};
 use crate::server::{AppState, Config, db};
 
 const PENDING_KEY: &str = "google_pending";
@@ -234,16 +235,20 @@ async fn user_for(
         if !user.active {
             return Err(GoogleError::Deactivated);
         }
-        let mut tx = db::tenant_tx(&app.pool, user.tenant_id)
-            .await
-            .map_err(|_| GoogleError::Exchange)?;
-        sqlx::query("UPDATE users SET google_sub = $2, last_sign_in_at = now() WHERE id = $1")
-            .bind(user.id)
-            .bind(sub)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
+        db::write(&app.pool, user.tenant_id, |mut tx| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE users SET google_sub = $2, last_sign_in_at = now() WHERE id = $1",
+                )
+                .bind(user.id)
+                .bind(sub)
+                .execute(&mut *tx)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|_| GoogleError::Exchange)?;
         return Ok((user.id, user.session_epoch));
     }
     let tenant: Option<Uuid> = sqlx::query_scalar("SELECT auth_tenant_for_google_domain($1)")
@@ -259,32 +264,26 @@ async fn user_for(
         .filter(|n| !n.is_empty() && n.chars().count() <= 200 && !n.chars().any(char::is_control))
         .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("New user"))
         .to_string();
-    let mut tx = db::tenant_tx(&app.pool, tenant)
-        .await
-        .map_err(|_| GoogleError::Exchange)?;
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO users (tenant_id, email, display_name, role, google_sub, last_sign_in_at)
-         VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
-    )
-    .bind(tenant)
-    .bind(email.as_str())
-    .bind(&display_name)
-    .bind(Role::Employee)
-    .bind(sub)
-    .fetch_one(&mut *tx)
+    let display_name = &display_name;
+    let id = db::write(&app.pool, tenant, |mut tx| Box::pin(async move {
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO users (tenant_id, email, display_name, role, google_sub, last_sign_in_at)
+             VALUES ($1, $2, $3, $4, $5, now()) RETURNING id",
+        )
+        .bind(tenant)
+        .bind(email.as_str())
+        .bind(display_name)
+        .bind(Role::Employee)
+        .bind(sub)
+        .fetch_one(&mut *tx)
+        .await?;
+        let after = json!({ "email": email.as_str(), "display_name": display_name, "role": Role::Employee, "via": "google" });
+        let actor = Actor::system(tenant);
+        audit::record(&mut tx, actor, Subject::User(id), "create", None, Some(after)).await?;
+        Ok(id)
+    }))
     .await
-    .map_err(unavailable)?;
-    sqlx::query(
-        "INSERT INTO user_audit (tenant_id, actor_id, user_id, action, after)
-         VALUES ($1, NULL, $2, 'create', $3)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(json!({ "email": email.as_str(), "display_name": display_name, "role": Role::Employee, "via": "google" }))
-    .execute(&mut *tx)
-    .await
-    .map_err(unavailable)?;
-    tx.commit().await.map_err(unavailable)?;
+    .map_err(|_| GoogleError::Exchange)?;
     tracing::info!(%tenant, "created a user from a Google Workspace sign-in");
     Ok((id, 0))
 }

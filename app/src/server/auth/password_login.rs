@@ -87,11 +87,14 @@ pub async fn authenticate(
 }
 
 async fn record_sign_in(pool: &PgPool, tenant_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
-    let mut tx = db::tenant_tx(pool, tenant_id).await?;
-    sqlx::query("UPDATE users SET last_sign_in_at = now() WHERE id = $1")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db::internal)?;
-    tx.commit().await.map_err(db::internal)
+    db::write(pool, tenant_id, |mut tx| {
+        Box::pin(async move {
+            sqlx::query("UPDATE users SET last_sign_in_at = now() WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+    })
+    .await
 }

@@ -19,6 +19,7 @@ use crate::server::AppState;
 struct SessionUser {
     tenant_id: Uuid,
     tenant_name: String,
+    employees_may_enrich: bool,
     email: String,
     display_name: String,
     role: Role,
@@ -69,7 +70,8 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
         return None;
     }
     let user = sqlx::query_as::<_, SessionUser>(
-        "SELECT tenant_id, tenant_name, email, display_name, role, active, session_epoch
+        "SELECT tenant_id, tenant_name, employees_may_enrich, email, display_name, role, active,
+                session_epoch
          FROM auth_session_user($1)",
     )
     .bind(signed_in.user_id)
@@ -105,6 +107,7 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
         email: user.email,
         display_name: user.display_name,
         tenant_name: user.tenant_name,
+        employees_may_enrich: user.employees_may_enrich,
     };
     state.viewers.remember(
         id,

@@ -231,6 +231,7 @@ mod tests {
                 email: "e@x.test".into(),
                 display_name: "E".into(),
                 tenant_name: "X".into(),
+                employees_may_enrich: false,
             },
             signed_in: SignedIn {
                 user_id: user,

@@ -1,107 +1,10 @@
-//! Readable text from a fetched HTML page.
-//!
-//! [`extract`] parses the page with `scraper` (html5ever, the browsers' algorithm, so any
-//! byte soup parses) and walks the tree without recursion, so deep nesting cannot
-//! overflow the stack. It keeps:
-//!
-//! - the content as [`Block`]s (one per paragraph, heading, list item, quote, …), and the
-//!   same as [`Document::text`], one block a line with whitespace collapsed;
-//! - the title, the meta / Open Graph description and the `generator` meta;
-//! - every `http(s)` link, resolved against the page URL, with its text (also the links
-//!   of the navigation and the footer, where social profiles usually are);
-//! - the images of the content (customer logos), the `<time>` values and the external
-//!   script URLs (technology hints).
-//!
-//! Dropped from the text: `script`, `style`, `noscript`, `svg`, `template`, `iframe` and
-//! other non-text elements, anything `hidden`; and boilerplate where it is recognisable:
-//! `nav`, `footer`, the site `header` (one without an `h1` outside `main`/`article`/
-//! `section`), ARIA `navigation`/`contentinfo`/`banner`/`search` landmarks and elements
-//! whose class or id says navigation, menu, footer, breadcrumb, cookie or consent banner.
+//! The walk over the parsed tree: which elements are text, blocks or boilerplate, and
+//! the [`Walker`] that gathers the blocks, links, images, times and metadata of a page.
 
-use std::borrow::Cow;
-
-use scraper::{Html, Node};
+use scraper::Node;
 use url::Url;
 
-use crate::fetch::Page;
-
-/// What was read from one page.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Document {
-    /// The page's URL (after redirects).
-    pub url: Url,
-    /// `<title>`, or `og:title` when there is none.
-    pub title: Option<String>,
-    /// `<meta name="description">`, or `og:description` when there is none.
-    pub description: Option<String>,
-    /// The text of the `h1`–`h6` headings of the content, in document order.
-    pub headings: Vec<String>,
-    /// The readable text: the blocks' texts, one block a line.
-    pub text: String,
-    /// The content, block by block, in document order.
-    pub blocks: Vec<Block>,
-    /// Every `http(s)` link of the page (content and boilerplate), absolute.
-    pub links: Vec<Link>,
-    /// The images of the content (not of the navigation or footer).
-    pub images: Vec<Image>,
-    /// The `datetime` of each `<time>` element (its text when it has none).
-    pub times: Vec<String>,
-    /// The `src` of each external script, absolute.
-    pub scripts: Vec<Url>,
-    /// `<meta name="generator">` (WordPress, Webflow, …).
-    pub generator: Option<String>,
-}
-
-impl Document {
-    /// How many words of readable text the page has.
-    pub fn word_count(&self) -> usize {
-        self.text.split_whitespace().count()
-    }
-
-    /// The readable lines (one per block).
-    pub fn lines(&self) -> impl Iterator<Item = &str> {
-        self.blocks.iter().map(|b| b.text.as_str())
-    }
-}
-
-/// One paragraph-like piece of the content.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Block {
-    pub kind: BlockKind,
-    /// Whitespace collapsed, trimmed, never empty.
-    pub text: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BlockKind {
-    /// `h1`–`h6`, with the level.
-    Heading(u8),
-    /// `p`.
-    Paragraph,
-    /// `li`, `dt`, `dd`.
-    ListItem,
-    /// `blockquote`.
-    Quote,
-    /// Any other block (`div`, `section`, table cells, text between blocks…).
-    Other,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Link {
-    /// Absolute, resolved against the page URL; `http` or `https` only.
-    pub href: Url,
-    /// The link's text, whitespace collapsed; an icon link's `aria-label` or `title`
-    /// (may be empty).
-    pub text: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Image {
-    /// Absolute, resolved against the page URL.
-    pub src: Url,
-    /// The `alt` text (empty when there is none).
-    pub alt: String,
-}
+use super::{Block, BlockKind, Document, Image, Link, Text, collapse};
 
 /// Elements whose content is never text, and which are not descended into.
 #[rustfmt::skip]
@@ -135,48 +38,6 @@ const BOILERPLATE_FRAGMENTS: &[&str] = &["cookie", "consent", "gdpr", "newslette
 /// ARIA landmarks that are boilerplate.
 const BOILERPLATE_ROLES: &[&str] = &["navigation", "contentinfo", "banner", "search"];
 
-/// How far below a `<header>` to look for an `h1` (hero headers are content).
-const HEADER_LOOKAHEAD: usize = 2000;
-
-/// Reads a page. Never panics, whatever the HTML.
-pub fn extract(page: &Page) -> Document {
-    let html = Html::parse_document(&limit_nesting(&page.html));
-    let mut walker = Walker::new(&page.url);
-
-    // Depth first, without recursion: open a node, go down if it wants its children,
-    // else close it and go on to its next sibling, or back up.
-    let root = html.tree.root();
-    let mut node = root;
-    'walk: loop {
-        let has_h1_below = || {
-            node.descendants()
-                .skip(1)
-                .take(HEADER_LOOKAHEAD)
-                .any(|d| matches!(d.value(), Node::Element(e) if e.name() == "h1"))
-        };
-        let descend = walker.open(node.value(), has_h1_below);
-        if descend && let Some(child) = node.first_child() {
-            node = child;
-            continue;
-        }
-        loop {
-            walker.close(node.value());
-            if node.id() == root.id() {
-                break 'walk;
-            }
-            if let Some(next) = node.next_sibling() {
-                node = next;
-                continue 'walk;
-            }
-            match node.parent() {
-                Some(parent) => node = parent,
-                None => break 'walk,
-            }
-        }
-    }
-    walker.finish(page.url.clone())
-}
-
 /// What opening an element changed, undone when it closes.
 #[derive(Clone, Copy, Debug, Default)]
 struct Frame {
@@ -190,7 +51,7 @@ struct Frame {
     title: bool,
 }
 
-struct Walker<'u> {
+pub(super) struct Walker<'u> {
     base: &'u Url,
     frames: Vec<Frame>,
     /// Kinds of the open blocks, innermost last.
@@ -219,7 +80,7 @@ struct Walker<'u> {
 }
 
 impl<'u> Walker<'u> {
-    fn new(base: &'u Url) -> Self {
+    pub(super) fn new(base: &'u Url) -> Self {
         Walker {
             base,
             frames: Vec::new(),
@@ -244,7 +105,7 @@ impl<'u> Walker<'u> {
     }
 
     /// Opens a node; returns whether to read its children.
-    fn open(&mut self, node: &Node, has_h1_below: impl FnOnce() -> bool) -> bool {
+    pub(super) fn open(&mut self, node: &Node, has_h1_below: impl FnOnce() -> bool) -> bool {
         match node {
             Node::Text(text) => {
                 self.text(text);
@@ -260,7 +121,7 @@ impl<'u> Walker<'u> {
         }
     }
 
-    fn close(&mut self, node: &Node) {
+    pub(super) fn close(&mut self, node: &Node) {
         if !matches!(node, Node::Element(_)) {
             return;
         }
@@ -463,7 +324,7 @@ impl<'u> Walker<'u> {
         matches!(url.scheme(), "http" | "https").then_some(url)
     }
 
-    fn finish(mut self, url: Url) -> Document {
+    pub(super) fn finish(mut self, url: Url) -> Document {
         self.flush();
         // Unclosed elements (the parser closes them all, but be safe).
         while let Some((href, label, text)) = self.links_open.pop() {
@@ -568,192 +429,6 @@ fn is_boilerplate(
     (name == "header" || role == "banner") && !in_section && !has_h1_below()
 }
 
-/// Text being gathered, whitespace collapsed as it comes.
-#[derive(Debug, Default)]
-struct Text {
-    text: String,
-    space: bool,
-}
-
-impl Text {
-    fn push(&mut self, chunk: &str) {
-        for c in chunk.chars() {
-            if c.is_whitespace() || c == '\u{a0}' {
-                self.space = !self.text.is_empty();
-            } else {
-                if self.space {
-                    self.text.push(' ');
-                    self.space = false;
-                }
-                if !c.is_control() {
-                    self.text.push(c);
-                }
-            }
-        }
-    }
-
-    fn finish(self) -> String {
-        self.text
-    }
-}
-
-/// Collapses runs of whitespace to one space and trims.
-pub fn collapse(text: &str) -> String {
-    let mut t = Text::default();
-    t.push(text);
-    t.finish()
-}
-
 fn non_empty(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
-}
-
-/// Deeper than this, tags are dropped before parsing (their text stays). The HTML tree
-/// builder checks the stack of open elements for each tag, so its work grows with depth ×
-/// tags: 100,000 nested `<div>`s would take minutes. Chromium's parser stops nesting at
-/// 512 too.
-pub const MAX_DEPTH: usize = 512;
-
-/// Elements that have no end tag or whose end tag is implied: they do not nest.
-#[rustfmt::skip]
-const NOT_NESTING: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr", "param", "keygen", "p", "li", "dt", "dd", "tr", "td", "th", "thead",
-    "tbody", "tfoot", "option", "optgroup", "rt", "rp", "colgroup", "html", "head", "body",
-];
-
-/// Elements whose content is text, not markup.
-#[rustfmt::skip]
-const RAW_TEXT: &[&str] = &[
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
-    "plaintext",
-];
-
-/// The HTML with the start and end tags nested deeper than [`MAX_DEPTH`] removed, by a
-/// linear scan of the tags (a page within the limit comes back as it is).
-fn limit_nesting(html: &str) -> Cow<'_, str> {
-    let bytes = html.as_bytes();
-    let mut depth = 0usize;
-    let mut foreign = 0usize;
-    let mut drops: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while let Some(offset) = html.get(i..).and_then(|rest| rest.find('<')) {
-        let start = i + offset;
-        let after = &bytes[start + 1..];
-        if after.starts_with(b"!--") {
-            i = html[start + 4..]
-                .find("-->")
-                .map_or(html.len(), |end| start + 4 + end + 3);
-            continue;
-        }
-        if after.first().is_some_and(|b| matches!(b, b'!' | b'?')) {
-            i = tag_end(bytes, start + 1);
-            continue;
-        }
-        let closing = after.first() == Some(&b'/');
-        let name_start = start + 1 + usize::from(closing);
-        let name_len = bytes[name_start..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
-            .count();
-        if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
-            i = start + 1;
-            continue;
-        }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
-        let end = tag_end(bytes, name_start + name_len);
-        if !closing && RAW_TEXT.contains(&name.as_str()) {
-            i = find_end_tag(html, end, &name);
-            continue;
-        }
-        if matches!(name.as_str(), "svg" | "math") {
-            foreign = if closing {
-                foreign.saturating_sub(1)
-            } else {
-                foreign + 1
-            };
-        }
-        // "<x/>" closes itself only in SVG and MathML; in HTML the slash is ignored.
-        let self_closing = foreign > 0 && html[..end].ends_with("/>");
-        if !NOT_NESTING.contains(&name.as_str()) && !self_closing {
-            if closing {
-                if depth > MAX_DEPTH {
-                    drops.push((start, end));
-                }
-                depth = depth.saturating_sub(1);
-            } else {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    drops.push((start, end));
-                }
-            }
-        }
-        i = end;
-    }
-    if drops.is_empty() {
-        return Cow::Borrowed(html);
-    }
-    let mut out = String::with_capacity(html.len());
-    let mut last = 0;
-    for (start, end) in drops {
-        out.push_str(&html[last..start]);
-        last = end;
-    }
-    out.push_str(&html[last..]);
-    Cow::Owned(out)
-}
-
-/// Just after the `>` that ends the tag whose attributes start at `from` (quotes
-/// respected), or the end of the text.
-fn tag_end(bytes: &[u8], from: usize) -> usize {
-    let mut quote = None;
-    for (offset, &b) in bytes.iter().enumerate().skip(from) {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'>' => return offset + 1,
-            None => {}
-        }
-    }
-    bytes.len()
-}
-
-/// Where the end tag `</name` of a raw text element starts, from `from`, or the end.
-fn find_end_tag(html: &str, from: usize, name: &str) -> usize {
-    let bytes = html.as_bytes();
-    let mut i = from;
-    while let Some(offset) = html.get(i..).and_then(|rest| rest.find("</")) {
-        let at = i + offset;
-        let candidate = &bytes[at + 2..];
-        if candidate.len() >= name.len()
-            && candidate[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-        {
-            return at;
-        }
-        i = at + 2;
-    }
-    html.len()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shallow_pages_are_not_rewritten() {
-        let html = "<html><body><div><p>a<p>b<ul><li>c<li>d</ul><svg><path/><path/></svg>\
-                    <script>if (a <div) {}</script><!-- <div> --></div></body></html>";
-        assert!(matches!(limit_nesting(html), Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn deep_nesting_is_cut_at_the_limit() {
-        let n = MAX_DEPTH + 100;
-        let html = "<div class=\"a>b\">".repeat(n) + "text" + &"</div>".repeat(n);
-        let limited = limit_nesting(&html);
-        assert_eq!(limited.matches("<div").count(), MAX_DEPTH);
-        assert_eq!(limited.matches("</div>").count(), MAX_DEPTH);
-        assert!(limited.contains(">text<"));
-    }
 }

@@ -30,34 +30,15 @@ struct World {
 }
 
 async fn setup(pool: &PgPool) -> World {
-    let acme = common::tenant_with_users(
-        pool,
-        "acme",
-        &[
-            ("ada@acme.example", Role::Admin),
-            ("emil@acme.example", Role::Employee),
-            ("erin@acme.example", Role::Employee),
-            ("anna@acme.example", Role::Analyst),
-        ],
-        PASSWORD,
-    )
-    .await;
-    common::cases_for_employees(pool, acme, 700, 0).await;
+    let world = common::world::World::build(pool)
+        .tenant("acme", common::world::ACME_CASE_TEAM)
+        .cases("acme", 700, 0)
+        .tenant("globex", &[("gus@globex.example", Role::Employee)])
+        .cases("globex", 50, 0)
+        .done()
+        .await;
+    let globex = world.tenant("globex");
     let mut conn = pool.acquire().await.unwrap();
-    let globex = common::tenant_with_users(
-        pool,
-        "globex",
-        &[("gus@globex.example", Role::Employee)],
-        PASSWORD,
-    )
-    .await;
-    let gus: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'gus@globex.example'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    app::server::generate::generate_cases(&mut conn, globex, &[gus], 50, 0)
-        .await
-        .unwrap();
     let globex_case: i64 = sqlx::query_scalar("SELECT min(id) FROM cases WHERE tenant_id = $1")
         .bind(globex)
         .fetch_one(&mut *conn)
@@ -65,10 +46,10 @@ async fn setup(pool: &PgPool) -> World {
         .unwrap();
     drop(conn);
     World {
-        state: common::state(common::config(&common::database_url(pool), &[])),
-        admin: common::viewer(pool, "ada@acme.example").await,
-        emil: common::viewer(pool, "emil@acme.example").await,
-        erin: common::viewer(pool, "erin@acme.example").await,
+        admin: world.viewer("ada@acme.example").await,
+        emil: world.viewer("emil@acme.example").await,
+        erin: world.viewer("erin@acme.example").await,
+        state: world.state,
         globex_case,
     }
 }

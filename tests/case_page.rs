@@ -35,34 +35,15 @@ struct World {
 }
 
 async fn setup(pool: &PgPool) -> World {
-    let acme = common::tenant_with_users(
-        pool,
-        "acme",
-        &[
-            ("ada@acme.example", Role::Admin),
-            ("emil@acme.example", Role::Employee),
-            ("erin@acme.example", Role::Employee),
-            ("anna@acme.example", Role::Analyst),
-        ],
-        PASSWORD,
-    )
-    .await;
-    common::cases_for_employees(pool, acme, 40, 20).await;
+    let world = common::world::World::build(pool)
+        .tenant("acme", common::world::ACME_CASE_TEAM)
+        .cases("acme", 40, 20)
+        .tenant("globex", &[("gus@globex.example", Role::Admin)])
+        .cases("globex", 5, 0)
+        .done()
+        .await;
+    let (acme, globex) = (world.tenant("acme"), world.tenant("globex"));
     let mut conn = pool.acquire().await.unwrap();
-    let globex = common::tenant_with_users(
-        pool,
-        "globex",
-        &[("gus@globex.example", Role::Admin)],
-        PASSWORD,
-    )
-    .await;
-    let gus: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'gus@globex.example'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    app::server::generate::generate_cases(&mut conn, globex, &[gus], 5, 0)
-        .await
-        .unwrap();
     let first_of = |email: &'static str| {
         sqlx::query_scalar::<_, i32>(
             "SELECT min(c.number) FROM cases c JOIN users u ON u.id = c.assignee_id WHERE u.email = $1",
@@ -92,10 +73,10 @@ async fn setup(pool: &PgPool) -> World {
         .unwrap();
     drop(conn);
     World {
-        state: common::state(common::config(&common::database_url(pool), &[])),
-        admin: common::viewer(pool, "ada@acme.example").await,
-        emil: common::viewer(pool, "emil@acme.example").await,
-        erin: common::viewer(pool, "erin@acme.example").await,
+        admin: world.viewer("ada@acme.example").await,
+        emil: world.viewer("emil@acme.example").await,
+        erin: world.viewer("erin@acme.example").await,
+        state: world.state,
         emils_case,
         erins_case,
         globex_case,

@@ -22,25 +22,20 @@ struct World {
 }
 
 async fn world(pool: &PgPool) -> World {
-    let acme = common::tenant_with_users(
-        pool,
-        "acme",
-        &[
-            ("ada@acme.example", Role::Admin),
-            ("anna@acme.example", Role::Analyst),
-            ("abe@acme.example", Role::Analyst),
-            ("emil@acme.example", Role::Employee),
-        ],
-        PASSWORD,
-    )
-    .await;
-    let globex = common::tenant_with_users(
-        pool,
-        "globex",
-        &[("gina@globex.example", Role::Analyst)],
-        PASSWORD,
-    )
-    .await;
+    let world = common::world::World::build(pool)
+        .tenant(
+            "acme",
+            &[
+                ("ada@acme.example", Role::Admin),
+                ("anna@acme.example", Role::Analyst),
+                ("abe@acme.example", Role::Analyst),
+                ("emil@acme.example", Role::Employee),
+            ],
+        )
+        .tenant("globex", &[("gina@globex.example", Role::Analyst)])
+        .done()
+        .await;
+    let (acme, globex) = (world.tenant("acme"), world.tenant("globex"));
     let company = sqlx::query_scalar(
         "INSERT INTO companies (tenant_id, name, website_url, website, sector, location)
          VALUES ($1, 'Acme Robotics', 'https://acme.example/', 'acme.example', 'Robotics', 'Berlin')
@@ -59,7 +54,7 @@ async fn world(pool: &PgPool) -> World {
     .await
     .unwrap();
     World {
-        state: common::state(common::config(&common::database_url(pool), &[])),
+        state: world.state,
         acme,
         globex,
         company,

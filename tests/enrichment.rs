@@ -29,37 +29,31 @@ struct World {
 /// Two tenants, the job queue's schema, and a server state whose fetcher may reach
 /// 127.0.0.1 (the fixture site) and whose retries are quick.
 async fn world(pool: &PgPool, extra: &[&str]) -> World {
-    app::server::db::migrate_jobs(pool).await.unwrap();
-    let acme = common::tenant_with_users(
-        pool,
-        "acme",
-        &[
-            ("ada@acme.example", Role::Admin),
-            ("anna@acme.example", Role::Analyst),
-            ("emil@acme.example", Role::Employee),
-        ],
-        PASSWORD,
-    )
-    .await;
-    let globex = common::tenant_with_users(
-        pool,
-        "globex",
-        &[("gina@globex.example", Role::Analyst)],
-        PASSWORD,
-    )
-    .await;
-    let mut flags = vec![
-        "--fetch-allow-loopback",
-        "--enrich-retry-base-ms",
-        "200",
-        "--job-heartbeat-s",
-        "1",
-    ];
-    flags.extend_from_slice(extra);
+    let world = common::world::World::build(pool)
+        .jobs()
+        .tenant(
+            "acme",
+            &[
+                ("ada@acme.example", Role::Admin),
+                ("anna@acme.example", Role::Analyst),
+                ("emil@acme.example", Role::Employee),
+            ],
+        )
+        .tenant("globex", &[("gina@globex.example", Role::Analyst)])
+        .flags(&[
+            "--fetch-allow-loopback",
+            "--enrich-retry-base-ms",
+            "200",
+            "--job-heartbeat-s",
+            "1",
+        ])
+        .flags(extra)
+        .done()
+        .await;
     World {
-        state: common::state(common::config(&common::database_url(pool), &flags)),
-        acme,
-        globex,
+        acme: world.tenant("acme"),
+        globex: world.tenant("globex"),
+        state: world.state,
     }
 }
 

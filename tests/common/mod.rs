@@ -5,6 +5,7 @@
 
 pub mod site;
 pub mod sources;
+pub mod world;
 
 use app::server::{AppState, Config};
 use axum::body::Body;

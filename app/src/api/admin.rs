@@ -94,15 +94,9 @@ pub async fn save_enrichment_settings(
         usage::save_settings(&request::state()?.pool, &viewer, budget, allowed).await
     }
     .await;
-    if request::is_plain_form_post() {
-        let path = match &outcome {
-            Ok(()) => "/admin/usage?saved=1".to_string(),
-            Err(error) => format!(
-                "/admin/usage?{}",
-                serde_urlencoded::to_string([("error", error.to_string())]).unwrap_or_default()
-            ),
-        };
-        leptos_axum::redirect(&path);
-    }
+    super::send_form_back(|| match &outcome {
+        Ok(()) => ("/admin/usage".into(), vec![("saved", "1".into())]),
+        Err(error) => ("/admin/usage".into(), vec![("error", error.to_string())]),
+    });
     outcome
 }

@@ -14,6 +14,8 @@ use leptos::prelude::*;
 use crate::model::{AppError, Assignee, CaseDetail, CaseRecord, Comment};
 
 #[cfg(feature = "ssr")]
+use super::send_form_back;
+#[cfg(feature = "ssr")]
 use crate::model::{CaseFields, CasePriority, CaseStatus};
 #[cfg(feature = "ssr")]
 use crate::server::{authz::Capability, case_detail, case_edit, comments, request};
@@ -75,8 +77,8 @@ pub async fn save_case(
         case_edit::save(&request::state()?.pool, &viewer, number, version, fields()?).await
     }
     .await;
-    if request::is_plain_form_post() {
-        let mut back: Vec<(&str, String)> = Vec::new();
+    send_form_back(|| {
+        let mut back: Vec<(&'static str, String)> = Vec::new();
         match &outcome {
             Ok(_) => back.push(("saved", "1".into())),
             Err(error) => {
@@ -96,8 +98,8 @@ pub async fn save_case(
                 }
             }
         }
-        redirect_to_case(number, &back);
-    }
+        (case_page(number), back)
+    });
     outcome
 }
 
@@ -108,20 +110,18 @@ pub async fn post_comment(number: i32, body: String) -> Result<Comment, AppError
         comments::post(&request::state()?.pool, &viewer, number, &body).await
     }
     .await;
-    if request::is_plain_form_post() {
-        match &outcome {
-            Ok(comment) => redirect_to_case(number, &[("posted", comment.id.to_string())]),
-            // The draft comes back with the error: a refused post loses nothing. (Long
-            // drafts are kept by the browser's draft store when JavaScript runs.)
-            Err(error) => redirect_to_case(
-                number,
-                &[
-                    ("error", error.to_string()),
-                    ("draft", body.chars().take(4_000).collect()),
-                ],
-            ),
-        }
-    }
+    send_form_back(|| match &outcome {
+        Ok(comment) => (case_page(number), vec![("posted", comment.id.to_string())]),
+        // The draft comes back with the error: a refused post loses nothing. (Long
+        // drafts are kept by the browser's draft store when JavaScript runs.)
+        Err(error) => (
+            case_page(number),
+            vec![
+                ("error", error.to_string()),
+                ("draft", body.chars().take(4_000).collect()),
+            ],
+        ),
+    });
     outcome
 }
 
@@ -147,23 +147,16 @@ pub async fn delete_comment(number: i32, comment_id: i64) -> Result<(), AppError
     outcome
 }
 
+/// Back to the case page, with the error if refused.
 #[cfg(feature = "ssr")]
 fn form_redirect(number: i32, outcome: &Result<(), AppError>) {
-    if request::is_plain_form_post() {
-        match outcome {
-            Ok(()) => redirect_to_case(number, &[]),
-            Err(error) => redirect_to_case(number, &[("error", error.to_string())]),
-        }
-    }
+    send_form_back(|| match outcome {
+        Ok(()) => (case_page(number), vec![]),
+        Err(error) => (case_page(number), vec![("error", error.to_string())]),
+    });
 }
 
 #[cfg(feature = "ssr")]
-fn redirect_to_case(number: i32, params: &[(&str, String)]) {
-    let query = serde_urlencoded::to_string(params).unwrap_or_default();
-    let path = if query.is_empty() {
-        format!("/cases/{number}")
-    } else {
-        format!("/cases/{number}?{query}")
-    };
-    leptos_axum::redirect(&path);
+fn case_page(number: i32) -> String {
+    format!("/cases/{number}")
 }

@@ -60,9 +60,7 @@ pub async fn bulk_update_cases(
     cases: Option<Vec<String>>,
 ) -> Result<BulkReport, AppError> {
     let outcome = run_bulk(&queue, &query, &change, &target, &as_of, cases).await;
-    if request::is_plain_form_post() {
-        leptos_axum::redirect(&back_to_queue(&queue, &query, &outcome));
-    }
+    super::send_form_back(|| back_to_queue(&queue, &query, &outcome));
     outcome
 }
 
@@ -130,7 +128,11 @@ fn queue_scope(queue: &str, query: &str) -> Result<(Viewer, cases::Scope), AppEr
 /// The queue page the form came from, with the filter re-encoded (never echoed raw into
 /// a header) and the outcome: `bulk=updated.skipped.unchanged` or `bulk_error=…`.
 #[cfg(feature = "ssr")]
-fn back_to_queue(queue: &str, query: &str, outcome: &Result<BulkReport, AppError>) -> String {
+fn back_to_queue(
+    queue: &str,
+    query: &str,
+    outcome: &Result<BulkReport, AppError>,
+) -> (String, Vec<(&'static str, String)>) {
     let base = if queue == "team" { "/cases" } else { "/work" };
     let pairs = parse_query(query).unwrap_or_default();
     let mut kept: Vec<(&str, String)> = CaseFilter::from_query(&pairs)
@@ -145,10 +147,7 @@ fn back_to_queue(queue: &str, query: &str, outcome: &Result<BulkReport, AppError
         Ok(report) => kept.push(("bulk", report.encode())),
         Err(error) => kept.push(("bulk_error", error.to_string())),
     }
-    format!(
-        "{base}?{}",
-        serde_urlencoded::to_string(kept).unwrap_or_default()
-    )
+    (base.to_string(), kept)
 }
 
 #[cfg(feature = "ssr")]

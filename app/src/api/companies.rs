@@ -62,33 +62,27 @@ pub async fn create_company(
         companies::create(&request::state()?.pool, &viewer, &new).await
     }
     .await;
-    if request::is_plain_form_post() {
-        let path = match &outcome {
-            Ok(id) => format!("/companies/{id}"),
-            Err(error) => {
-                let mut back: Vec<(&str, String)> = vec![("add_error", error_text(error))];
-                if let AppError::Conflict { current } = error
-                    && let Some(id) = current.get("id").and_then(|id| id.as_i64())
-                {
-                    back.push(("duplicate", id.to_string()));
-                }
-                for (key, value) in [
-                    ("name", &name),
-                    ("website", &website),
-                    ("sector", &sector),
-                    ("stage", &stage),
-                    ("location", &location),
-                ] {
-                    back.push((key, value.chars().take(300).collect()));
-                }
-                format!(
-                    "/companies?{}",
-                    serde_urlencoded::to_string(back).unwrap_or_default()
-                )
+    super::send_form_back(|| match &outcome {
+        Ok(id) => (format!("/companies/{id}"), vec![]),
+        Err(error) => {
+            let mut back = vec![("add_error", error_text(error))];
+            if let AppError::Conflict { current } = error
+                && let Some(id) = current.get("id").and_then(|id| id.as_i64())
+            {
+                back.push(("duplicate", id.to_string()));
             }
-        };
-        leptos_axum::redirect(&path);
-    }
+            for (key, value) in [
+                ("name", &name),
+                ("website", &website),
+                ("sector", &sector),
+                ("stage", &stage),
+                ("location", &location),
+            ] {
+                back.push((key, value.chars().take(300).collect()));
+            }
+            ("/companies".into(), back)
+        }
+    });
     outcome
 }
 

@@ -123,14 +123,6 @@ pub async fn delete_note(id: i64, note_id: i64) -> Result<(), AppError> {
 /// when refused).
 #[cfg(feature = "ssr")]
 fn back_to_company(id: i64, error: Option<&AppError>) {
-    if request::is_plain_form_post() {
-        let path = match error {
-            None => format!("/companies/{id}"),
-            Some(error) => format!(
-                "/companies/{id}?{}",
-                serde_urlencoded::to_string([("error", error.to_string())]).unwrap_or_default()
-            ),
-        };
-        leptos_axum::redirect(&path);
-    }
+    let params = error.map(|error| ("error", error.to_string()));
+    super::send_form_back(|| (format!("/companies/{id}"), params.into_iter().collect()));
 }

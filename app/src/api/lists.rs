@@ -11,6 +11,8 @@ use leptos::prelude::*;
 use crate::model::{AddReport, AppError, CompanyList, EnrichAllReport, ListDetail, ListsOverview};
 
 #[cfg(feature = "ssr")]
+use super::send_form_back;
+#[cfg(feature = "ssr")]
 use crate::model::Viewer;
 #[cfg(feature = "ssr")]
 use crate::model::{
@@ -52,18 +54,16 @@ pub async fn create_list(name: String, shared: Option<String>) -> Result<i64, Ap
         lists::create(pool, &viewer, &name, shared).await
     }
     .await;
-    if request::is_plain_form_post() {
-        match &outcome {
-            Ok(id) => redirect(&format!("/lists/{id}"), &[("created", "1".into())]),
-            Err(error) => redirect(
-                "/lists",
-                &[
-                    ("error", list_error_text(error)),
-                    ("name", name.chars().take(200).collect()),
-                ],
-            ),
-        }
-    }
+    send_form_back(|| match &outcome {
+        Ok(id) => (format!("/lists/{id}"), vec![("created", "1".into())]),
+        Err(error) => (
+            "/lists".into(),
+            vec![
+                ("error", list_error_text(error)),
+                ("name", name.chars().take(200).collect()),
+            ],
+        ),
+    });
     outcome
 }
 
@@ -89,13 +89,13 @@ pub async fn rename_list(
         lists::rename(pool, &viewer, id, version, &name).await
     }
     .await;
-    if request::is_plain_form_post() {
+    send_form_back(|| {
         let page = back_page(back.as_deref(), &id);
         match &outcome {
-            Ok(_) => redirect(&page, &[("renamed", "1".into())]),
-            Err(error) => redirect(&page, &[("error", list_error_text(error))]),
+            Ok(_) => (page, vec![("renamed", "1".into())]),
+            Err(error) => (page, vec![("error", list_error_text(error))]),
         }
-    }
+    });
     outcome
 }
 
@@ -110,12 +110,10 @@ pub async fn delete_list(id: String, confirm: Option<String>) -> Result<(), AppE
         lists::delete(pool, &viewer, id).await
     }
     .await;
-    if request::is_plain_form_post() {
-        match &outcome {
-            Ok(()) => redirect("/lists", &[("deleted", "1".into())]),
-            Err(error) => redirect("/lists", &[("error", list_error_text(error))]),
-        }
-    }
+    send_form_back(|| match &outcome {
+        Ok(()) => ("/lists".into(), vec![("deleted", "1".into())]),
+        Err(error) => ("/lists".into(), vec![("error", list_error_text(error))]),
+    });
     outcome
 }
 
@@ -148,14 +146,14 @@ pub async fn add_to_list(
         list_items::add(pool, &viewer, list_id, &ids).await
     }
     .await;
-    if request::is_plain_form_post() {
+    send_form_back(|| {
         let mut back = companies_query(query.as_deref());
         match &outcome {
             Ok(report) => back.push(("added", report.encode())),
             Err(error) => back.push(("list_error", list_error_text(error))),
         }
-        redirect("/companies", &back);
-    }
+        ("/companies".into(), back)
+    });
     outcome
 }
 
@@ -176,14 +174,14 @@ pub async fn remove_from_list(
         list_items::remove(pool, &viewer, list_id, company_id).await
     }
     .await;
-    if request::is_plain_form_post() {
+    send_form_back(|| {
         let page = back_page(None, &list_id);
         match &outcome {
-            Ok(true) => redirect(&page, &[("removed", "1".into())]),
-            Ok(false) => redirect(&page, &[("removed", "0".into())]),
-            Err(error) => redirect(&page, &[("error", list_error_text(error))]),
+            Ok(true) => (page, vec![("removed", "1".into())]),
+            Ok(false) => (page, vec![("removed", "0".into())]),
+            Err(error) => (page, vec![("error", list_error_text(error))]),
         }
-    }
+    });
     outcome
 }
 
@@ -205,13 +203,13 @@ pub async fn enrich_list(id: String) -> Result<EnrichAllReport, AppError> {
         .await
     }
     .await;
-    if request::is_plain_form_post() {
+    send_form_back(|| {
         let page = back_page(None, &id);
         match &outcome {
-            Ok(report) => redirect(&page, &[("enrich", report.encode())]),
-            Err(error) => redirect(&page, &[("error", list_error_text(error))]),
+            Ok(report) => (page, vec![("enrich", report.encode())]),
+            Err(error) => (page, vec![("error", list_error_text(error))]),
         }
-    }
+    });
     outcome
 }
 
@@ -241,14 +239,4 @@ fn companies_query(query: Option<&str>) -> Vec<(&'static str, String)> {
     CompanyFilter::from_query_string(query.unwrap_or_default())
         .map(|filter| filter.to_query(filter.after.as_ref()))
         .unwrap_or_default()
-}
-
-#[cfg(feature = "ssr")]
-fn redirect(path: &str, params: &[(&str, String)]) {
-    let query = serde_urlencoded::to_string(params).unwrap_or_default();
-    if query.is_empty() {
-        leptos_axum::redirect(path);
-    } else {
-        leptos_axum::redirect(&format!("{path}?{query}"));
-    }
 }

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use crate::model::{AppError, SavedSearch};
 
 #[cfg(feature = "ssr")]
+use super::send_form_back;
+#[cfg(feature = "ssr")]
 use crate::model::{CompanyFilter, list_error_text, parse_id, parse_name};
 #[cfg(feature = "ssr")]
 use crate::server::authz::Capability;
@@ -41,8 +43,8 @@ pub async fn save_search(name: String, query: String) -> Result<SavedSearch, App
         saved_searches::save(pool, &viewer, &name, &filter).await
     }
     .await;
-    if request::is_plain_form_post() {
-        let mut back: Vec<(&str, String)> = filter
+    send_form_back(|| {
+        let mut back = filter
             .map(|filter| filter.to_query(None))
             .unwrap_or_default();
         match &outcome {
@@ -52,8 +54,8 @@ pub async fn save_search(name: String, query: String) -> Result<SavedSearch, App
                 back.push(("search_name", name.chars().take(200).collect()));
             }
         }
-        back_to_companies(&back);
-    }
+        ("/companies".into(), back)
+    });
     outcome
 }
 
@@ -67,17 +69,12 @@ pub async fn delete_search(id: String) -> Result<(), AppError> {
         saved_searches::delete(pool, &viewer, id).await
     }
     .await;
-    if request::is_plain_form_post() {
-        match &outcome {
-            Ok(()) => back_to_companies(&[("search_deleted", "1".into())]),
-            Err(error) => back_to_companies(&[("search_error", error.to_string())]),
-        }
-    }
+    send_form_back(|| match &outcome {
+        Ok(()) => ("/companies".into(), vec![("search_deleted", "1".into())]),
+        Err(error) => (
+            "/companies".into(),
+            vec![("search_error", error.to_string())],
+        ),
+    });
     outcome
-}
-
-#[cfg(feature = "ssr")]
-fn back_to_companies(params: &[(&str, String)]) {
-    let query = serde_urlencoded::to_string(params).unwrap_or_default();
-    leptos_axum::redirect(&format!("/companies?{query}"));
 }

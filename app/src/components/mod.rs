@@ -6,6 +6,7 @@ mod case_form;
 mod case_table;
 mod comment_thread;
 mod company_table;
+mod enrichment_view;
 #[cfg(feature = "ssr")]
 pub mod error_document;
 mod error_panel;
@@ -30,6 +31,7 @@ pub use case_form::{CaseForm, ConflictDialog, FormState, field_label};
 pub use case_table::{CaseTable, Selection, StatusBadge, priority_label, status_label};
 pub use comment_thread::{CommentThread, Composer};
 pub use company_table::{CompanyTable, RowAction};
+pub use enrichment_view::EnrichmentPanel;
 pub use error_panel::ErrorPanel;
 #[cfg(feature = "ssr")]
 pub use html_splice::HtmlSplices;

@@ -5,6 +5,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::conditions::Conditions;
 use super::db::{end_read, internal, tenant_tx};
 use crate::model::{AppError, CaseFilter, CasePage, CaseRow, CaseSort, Cursor, MatchCount, Viewer};
 
@@ -191,39 +192,18 @@ pub(super) fn push_conditions(
     scope: Scope,
     filter: &CaseFilter,
 ) {
-    // Row-level security already limits rows to the tenant; saying it again lets the
-    // planner use the (tenant, assignee, …) index.
-    query.push("c.tenant_id = ").push_bind(viewer.tenant_id);
+    let mut conditions = Conditions::for_tenant(query, viewer.tenant_id);
     match scope {
-        Scope::Mine => {
-            query
-                .push(" AND c.assignee_id = ")
-                .push_bind(viewer.user_id);
-        }
-        Scope::AssignedTo(user) => {
-            query.push(" AND c.assignee_id = ").push_bind(user);
-        }
-        Scope::Unassigned => {
-            query.push(" AND c.assignee_id IS NULL");
-        }
-        Scope::Everyone => {}
-    }
-    query.push(" AND c.archived = ").push_bind(filter.archived);
-    if !filter.statuses.is_empty() {
-        query
-            .push(" AND c.status = ANY(")
-            .push_bind(filter.statuses.clone())
-            .push(")");
-    }
-    if let Some(priority) = filter.priority {
-        query.push(" AND c.priority = ").push_bind(priority);
-    }
-    if !filter.q.is_empty() {
-        query
-            .push(" AND c.search @@ websearch_to_tsquery('english', ")
-            .push_bind(filter.q.clone())
-            .push(")");
-    }
+        Scope::Mine => conditions.and("c.assignee_id = {}", viewer.user_id),
+        Scope::AssignedTo(user) => conditions.and("c.assignee_id = {}", user),
+        Scope::Unassigned => conditions.and_sql("c.assignee_id IS NULL"),
+        Scope::Everyone => &mut conditions,
+    };
+    conditions
+        .and("c.archived = {}", filter.archived)
+        .and_any("c.status", &filter.statuses)
+        .and_some("c.priority = {}", filter.priority)
+        .and_text("c.search @@ websearch_to_tsquery('english', {})", &filter.q);
 }
 
 fn push_after(

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use super::audit::{self, Subject};
 use super::cases::COUNT_CAP;
+use super::conditions::Conditions;
 use super::db::{self, internal, tenant_tx};
 use crate::model::{
     AppError, CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, MatchCount,
@@ -117,42 +118,27 @@ fn push_conditions(
     viewer: &Viewer,
     filter: &CompanyFilter,
 ) {
-    // Said again beside row-level security so the planner uses the (tenant, …) indexes.
-    query.push("c.tenant_id = ").push_bind(viewer.tenant_id);
-    if !filter.sector.is_empty() {
-        query
-            .push(" AND lower(c.sector) = lower(")
-            .push_bind(filter.sector.clone())
-            .push(")");
-    }
-    if let Some(stage) = filter.stage {
-        query.push(" AND c.stage = ").push_bind(stage);
-    }
-    if !filter.location.is_empty() {
-        query
-            .push(" AND c.location ILIKE ")
-            .push_bind(super::db::contains_pattern(&filter.location));
-    }
-    if let Some(score) = filter.min_score {
-        query
-            .push(" AND c.score_rank >= ")
-            .push_bind(i16::from(score));
-    }
-    if !filter.q.is_empty() {
+    let mut conditions = Conditions::for_tenant(query, viewer.tenant_id);
+    conditions
+        .and_text("lower(c.sector) = lower({})", &filter.sector)
+        .and_some("c.stage = {}", filter.stage)
+        .and_some(
+            "c.location ILIKE {}",
+            (!filter.location.is_empty()).then(|| super::db::contains_pattern(&filter.location)),
+        )
+        .and_some("c.score_rank >= {}", filter.min_score.map(i16::from))
         // Names and websites are indexed as written ('simple'), sector, location and
         // the enrichment's words stemmed ('english'): match the text either way.
-        query
-            .push(" AND c.search @@ (websearch_to_tsquery('simple', ")
-            .push_bind(filter.q.clone())
-            .push(") || websearch_to_tsquery('english', ")
-            .push_bind(filter.q.clone())
-            .push("))");
-    }
+        .and_text(
+            "c.search @@ (websearch_to_tsquery('simple', {}) || websearch_to_tsquery('english', {}))",
+            &filter.q,
+        );
     if let Some(list) = filter.list {
         // Only a list the viewer can see: a shared one, or their own.
-        query
+        conditions
+            .and_raw()
             .push(
-                " AND EXISTS (SELECT 1 FROM company_list_items i JOIN company_lists l ON l.id = i.list_id
+                "EXISTS (SELECT 1 FROM company_list_items i JOIN company_lists l ON l.id = i.list_id
                   WHERE i.company_id = c.id AND i.list_id = ",
             )
             .push_bind(list)

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod comments;
 pub mod companies;
 pub mod company_edit;
+pub mod conditions;
 pub mod config;
 pub mod db;
 pub mod enrichment;

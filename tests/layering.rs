@@ -190,3 +190,41 @@ fn writes_go_through_the_write_helper_and_audit_through_one_module() {
         }
     }
 }
+
+/// No import circle in `server/`: the database layer (`db`, `retry`, `audit`,
+/// `conditions`) imports none of the domain modules, and enrichment (the request side
+/// and the worker) does not import the job system that runs it.
+#[test]
+fn the_server_modules_import_in_one_direction() {
+    let server = root().join("app/src/server");
+    let domain = [
+        "jobs",
+        "enrichment",
+        "cases",
+        "companies",
+        "lists",
+        "users",
+        "comments",
+    ];
+    for (path, text) in rust_files("app/src/server") {
+        let name = path
+            .strip_prefix(&server)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        if ["db.rs", "retry.rs", "audit.rs", "conditions.rs"].contains(&name.as_str()) {
+            for module in domain {
+                assert!(
+                    !text.contains(&format!("super::{module}")),
+                    "{name} imports {module}: the database layer must not reach up"
+                );
+            }
+        }
+        if name.starts_with("enrichment") {
+            assert!(
+                !text.contains("jobs::") && !text.contains("server::jobs"),
+                "{name} imports the job system; it is given its queue instead"
+            );
+        }
+    }
+}

@@ -42,7 +42,7 @@ pub async fn request_enrichment(id: i64) -> Result<(), AppError> {
         let viewer = request::require(Capability::UseCompanies)?;
         enrichment::request(
             &state.pool,
-            &state.jobs,
+            &state.jobs.enrich,
             &viewer,
             id,
             &state.config.enrich_per_hour,

@@ -195,7 +195,7 @@ pub async fn enrich_list(id: String) -> Result<EnrichAllReport, AppError> {
         let id = parse_id("id", &id)?;
         list_items::enrich_all(
             &state.pool,
-            &state.jobs,
+            &state.jobs.enrich,
             &viewer,
             id,
             &state.config.enrich_per_hour,

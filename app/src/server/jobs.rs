@@ -12,55 +12,34 @@ use std::time::Duration;
 
 use jiff::ToSpan;
 use sqlx::PgPool;
-use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
-use underway::{Queue, Worker};
+use underway::Worker;
 
 use super::Config;
 use super::db;
-use super::enrichment::{ENRICH_QUEUE, Engine, EnrichTask};
+use super::enrichment::{Engine, EnrichJobs, EnrichTask};
 use crate::model::AppError;
 
-/// The job system of one process: the task (with its engine) and the queue, created on
-/// first use because creating it touches the database (which may be down at start).
+/// The job system of one process: each kind of job's queue and task (enrichment, for
+/// now), and the pool jobs run on.
 pub struct Jobs {
-    pub task: EnrichTask,
+    pub enrich: EnrichJobs,
     pub pool: PgPool,
-    queue: OnceCell<Arc<Queue<EnrichTask>>>,
 }
 
 impl Jobs {
     pub fn new(config: &Config) -> Result<Self, String> {
         let pool = db::jobs_pool(config)?;
         Ok(Self {
-            task: EnrichTask {
+            enrich: EnrichJobs::new(EnrichTask {
                 engine: Arc::new(Engine::from_config(config)?),
                 pool: pool.clone(),
                 max_attempts: config.enrich_max_attempts,
                 retry_base_ms: config.enrich_retry_base_ms,
                 heartbeat: Duration::from_secs(config.job_heartbeat_s),
-            },
+            }),
             pool,
-            queue: OnceCell::new(),
         })
-    }
-
-    pub async fn queue(&self) -> Result<Arc<Queue<EnrichTask>>, AppError> {
-        self.queue
-            .get_or_try_init(|| async {
-                Queue::builder()
-                    .name(ENRICH_QUEUE)
-                    .pool(self.pool.clone())
-                    .build()
-                    .await
-                    .map(Arc::new)
-            })
-            .await
-            .cloned()
-            .map_err(|error| {
-                tracing::error!(%error, "job queue unavailable");
-                AppError::Unavailable
-            })
     }
 
     /// Runs `concurrency` workers until `stop` is cancelled; running jobs then get
@@ -70,8 +49,8 @@ impl Jobs {
         concurrency: usize,
         stop: CancellationToken,
     ) -> Result<(), AppError> {
-        let queue = self.queue().await?;
-        let mut worker = Worker::new(queue, self.task.clone());
+        let queue = self.enrich.queue().await?;
+        let mut worker = Worker::new(queue, self.enrich.task.clone());
         worker.set_concurrency_limit(concurrency.max(1));
         worker.set_shutdown_token(stop);
         // New jobs wake the worker through NOTIFY; the poll is only a fallback.

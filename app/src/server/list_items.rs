@@ -13,8 +13,7 @@ use super::audit;
 use super::companies;
 use super::config::PlanLimits;
 use super::db::{self, internal, tenant_tx};
-use super::enrichment::{self, Requested};
-use super::jobs::Jobs;
+use super::enrichment::{self, EnrichJobs, Requested};
 use super::lists::{self, Lock};
 use crate::model::{
     AddReport, AppError, CompanyFilter, EnrichAllReport, ListDetail, MAX_ADD_AT_ONCE, Viewer,
@@ -160,7 +159,7 @@ pub async fn remove(
 /// rest are refused for the same reason without asking again.
 pub async fn enrich_all(
     pool: &PgPool,
-    jobs: &Jobs,
+    jobs: &EnrichJobs,
     viewer: &Viewer,
     list_id: i64,
     limits: &PlanLimits,

@@ -27,7 +27,7 @@ mod request;
 pub mod worker;
 
 pub use request::{Requested, request, request_outcome};
-pub use worker::{ENRICH_QUEUE, EnrichInput, EnrichTask};
+pub use worker::{ENRICH_QUEUE, EnrichInput, EnrichJobs, EnrichTask};
 
 /// What runs an enrichment: the guarded fetcher and the configured analyser.
 pub struct Engine {

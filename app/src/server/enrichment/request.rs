@@ -9,10 +9,9 @@ use crate::model::{AppError, EnrichmentStatus, Viewer};
 use crate::server::audit::{self, Subject};
 use crate::server::config::PlanLimits;
 use crate::server::db;
-use crate::server::jobs::Jobs;
 use crate::server::live::announce_company;
 
-use super::worker::EnrichInput;
+use super::worker::{EnrichInput, EnrichJobs};
 
 /// Asks for an enrichment of `company_id`. Returns at once: the job runs in the
 /// background. A company already queued or running is not queued twice (and that costs
@@ -21,7 +20,7 @@ use super::worker::EnrichInput;
 /// budget when the month's is spent.
 pub async fn request(
     pool: &PgPool,
-    jobs: &Jobs,
+    jobs: &EnrichJobs,
     viewer: &Viewer,
     company_id: i64,
     limits: &PlanLimits,
@@ -44,7 +43,7 @@ pub enum Requested {
 /// [`request`], saying whether a job was queued or one was already under way.
 pub async fn request_outcome(
     pool: &PgPool,
-    jobs: &Jobs,
+    jobs: &EnrichJobs,
     viewer: &Viewer,
     company_id: i64,
     limits: &PlanLimits,

@@ -11,8 +11,9 @@ use jiff::{Span, ToSpan};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use underway::Task;
+use tokio::sync::OnceCell;
 use underway::task::{Error as TaskError, Result as TaskResult, RetryPolicy};
+use underway::{Queue, Task};
 use uuid::Uuid;
 
 use super::Engine;
@@ -74,6 +75,40 @@ impl Task for EnrichTask {
 
     fn heartbeat(&self) -> Span {
         (self.heartbeat.as_secs().max(1) as i64).seconds()
+    }
+}
+
+/// Enrichment's queue in this process and the task its jobs run. The queue is created
+/// on first use, because creating it touches the database (which may be down at start).
+pub struct EnrichJobs {
+    pub task: EnrichTask,
+    queue: OnceCell<Arc<Queue<EnrichTask>>>,
+}
+
+impl EnrichJobs {
+    pub fn new(task: EnrichTask) -> Self {
+        Self {
+            task,
+            queue: OnceCell::new(),
+        }
+    }
+
+    pub async fn queue(&self) -> Result<Arc<Queue<EnrichTask>>, AppError> {
+        self.queue
+            .get_or_try_init(|| async {
+                Queue::builder()
+                    .name(ENRICH_QUEUE)
+                    .pool(self.task.pool.clone())
+                    .build()
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .cloned()
+            .map_err(|error| {
+                tracing::error!(%error, "job queue unavailable");
+                AppError::Unavailable
+            })
     }
 }
 

@@ -15,6 +15,11 @@ if ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
     || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 fi
+command -v redis-server >/dev/null || {
+  say "installing Redis (Debian), for the shared rate limits' variant"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null \
+    || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+}
 command -v pgbench >/dev/null || die "pgbench is missing (it comes with the PostgreSQL client: apt-get install postgresql-client)"
 
 say "starting the benchmark PostgreSQL"
@@ -25,6 +30,7 @@ export BENCH_DATABASE_URL="${url%/*}/casework_bench"
 
 say "release build (the site), then the server as shipped (profile production)"
 cargo leptos build --release
+node scripts/precompress.mjs "$CASEWORK_SITE_ROOT/pkg"
 LEPTOS_OUTPUT_NAME=casework cargo build --profile production --package=casework --bin=casework \
   --no-default-features --features=ssr
 export CASEWORK_BIN="$CARGO_TARGET_DIR/production/casework"

@@ -66,6 +66,13 @@ export default defineConfig({
       // Every test signs in from 127.0.0.1; the limits themselves are tested in Rust.
       LOGIN_ATTEMPTS_PER_IP_PER_MINUTE: '10000',
       LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE: '10000',
+      // The whole suite runs as a handful of people from one address, faster than any
+      // person clicks; the route-class limits are tested in Rust (tests/rate_limits.rs).
+      RATE_LIMIT_READS: 'free=100000/min',
+      RATE_LIMIT_WRITES: 'free=100000/min',
+      RATE_LIMIT_TENANT: 'free=100000/min',
+      RATE_LIMIT_ANONYMOUS: '100000/min',
+      RATE_LIMIT_STATIC: '100000/min',
       GOOGLE_CLIENT_ID: 'casework-e2e',
       GOOGLE_CLIENT_SECRET: 'casework-e2e-secret',
       GOOGLE_AUTH_URL: `http://127.0.0.1:${oidc}/authorize`,

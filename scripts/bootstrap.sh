@@ -62,6 +62,8 @@ fi
 
 if $want_test; then
   command -v chromium >/dev/null || { say "installing Chromium (Debian)"; apt_install chromium; }
+  # Shared rate limits are tested against a real Redis (tests/common/redis.rs).
+  command -v redis-server >/dev/null || { say "installing Redis (Debian)"; apt_install redis-server; }
   command -v cargo-nextest >/dev/null || {
     say "installing cargo-nextest"
     cargo install cargo-nextest --locked

@@ -14,6 +14,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 say "building (release)"
 cargo leptos build --release
+node scripts/precompress.mjs "$CASEWORK_SITE_ROOT/pkg"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$CASEWORK_SITE_ROOT}"
 "$CASEWORK_BIN" seed --demo
 say "serving http://${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (Ctrl-C stops; 'make db-stop' stops the database)"

@@ -30,6 +30,7 @@ cargo nextest run --workspace --features ssr,app/ssr --no-fail-fast
 
 say "release build"
 cargo leptos build --release
+node scripts/precompress.mjs "$CASEWORK_SITE_ROOT/pkg"
 
 say "end-to-end tests"
 e2e_db="casework_e2e"

@@ -10,19 +10,23 @@ use app::{App, shell};
 use std::net::SocketAddr;
 
 use app::server::auth::resolve_viewer;
-use app::server::rate_limit::LoginLimiter;
+use app::server::rate_limit::Limiter;
 use axum::Router;
 use axum::http::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions, get_configuration};
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::map_request_body::MapRequestBodyLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
@@ -53,14 +57,19 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 /// The state every handler sees. The pool is lazy: building it never waits on the
 /// database.
 pub fn state(config: Config) -> anyhow::Result<AppState> {
+    // Installed once per process, before anything counts.
+    http::metrics::recorder();
     let jobs = Arc::new(app::server::jobs::Jobs::new(&config).map_err(anyhow::Error::msg)?);
+    let rollup = Arc::new(app::server::system::rollup::Rollup::new(
+        config.protection.instance(),
+    ));
     let viewers = app::server::auth::ViewerCache::new(std::time::Duration::from_secs(
         config.auth_cache_ttl_s,
     ));
     Ok(app::server::state::Shared {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
-        login_limiter: Arc::new(LoginLimiter::new(&config)),
+        limiter: Arc::new(Limiter::new(&config).map_err(anyhow::Error::msg)?),
         http: enrich::http_client::builder(
             std::time::Duration::from_secs(5),
             std::time::Duration::from_secs(15),
@@ -73,6 +82,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         jobs,
         stopping: tokio::sync::watch::channel(false).0,
         viewers,
+        rollup,
     }
     .into())
 }
@@ -81,7 +91,16 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            // The nonce the Content-Security-Policy of this response names (made by
+            // the security-headers layer), for the inline hydration script.
+            let nonce = use_context::<axum::http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned());
+            if let Some(nonce) = nonce {
+                provide_context(nonce);
+            }
+        }
     };
     let render = {
         let options = state.leptos_options.clone();
@@ -103,6 +122,9 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(config.session_idle()));
     Router::new()
         .route("/api/health", get(http::health::health))
+        .route("/api/health/live", get(http::health::live))
+        .route("/api/health/ready", get(http::health::ready))
+        .route("/metrics", get(http::metrics::metrics_with_token))
         .route("/auth/login", post(http::auth::sign_in_with_password))
         .route("/auth/logout", post(http::auth::sign_out_and_leave))
         .route("/auth/google/start", get(http::google::start))
@@ -114,7 +136,17 @@ pub fn router(state: AppState) -> Router {
             get(http::events::company_events),
         )
         .route("/companies.csv", get(http::export::companies_csv))
+        // The build's scripts, styles and wasm, with the .br / .gz files written beside
+        // them at build time (scripts/precompress.mjs) sent when the browser takes them.
+        .nest_service(
+            "/pkg",
+            ServeDir::new(format!("{}/pkg", state.config.site_root))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .merge(pages)
+        // After routing, where the route's template is known, for the request metrics.
+        .route_layer(from_fn(http::metrics::tag_route))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -125,10 +157,27 @@ pub fn router(state: AppState) -> Router {
             // and cross-site writes are refused before a session is even loaded; then the
             // session and the viewer it names are resolved once for everything below.
             ServiceBuilder::new()
+                // Outermost, so every answer (a refusal, a panic's 500, a file) has them.
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    http::security_headers::secure,
+                ))
+                // br or gzip as the client asks, for everything but event streams and
+                // images (and files already compressed at build time). Level 4: most of
+                // brotli's gain for dynamic pages at a small part of its CPU.
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                // Around everything below (refusals, timeouts and panics count too), in
+                // the request's span (its log line carries the request id).
+                .layer(from_fn_with_state(state.clone(), http::metrics::count))
                 .layer(CatchPanicLayer::new())
+                .layer(from_fn_with_state(state.clone(), http::deadline::deadline))
+                .layer(RequestBodyTimeoutLayer::new(
+                    state.config.protection.request_body_timeout(),
+                ))
+                .layer(MapRequestBodyLayer::new(axum::body::Body::new))
                 .layer(from_fn(http::server_fn_status::error_status))
                 // A body over the limit or text with a control character is refused
                 // before anything reads it (413 / 422).
@@ -138,7 +187,9 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(from_fn_with_state(state.clone(), http::csrf::verify_origin))
                 .layer(sessions)
-                .layer(from_fn_with_state(state.clone(), resolve_viewer)),
+                .layer(from_fn_with_state(state.clone(), resolve_viewer))
+                // Per person and plan, so after the viewer; before anything does work.
+                .layer(from_fn_with_state(state.clone(), http::rate_limit::limit)),
         )
         .with_state(state)
 }
@@ -168,6 +219,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("could not listen on {}", state.config.site_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "serving http://{}", listener.local_addr()?);
     tokio::spawn(delete_expired_sessions(state.pool.clone()));
+    if let Some(addr) = state.config.protection.metrics_addr {
+        serve_metrics(addr, state.clone()).await?;
+    }
+    let rollups = tokio::spawn(http::metrics::write_minutes(state.clone()));
+    let last_minute = state.clone();
     start_live_updates(&state);
     let stop_workers = CancellationToken::new();
     if state.config.workers > 0 {
@@ -184,6 +240,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         stop_workers.cancel();
     };
     serve_until(listener, router(state), signal, grace).await?;
+    // The minute in progress, so the System page does not lose the last requests.
+    rollups.abort();
+    http::metrics::write_minute(&last_minute).await;
     tracing::info!("shutdown complete");
     Ok(())
 }
@@ -246,6 +305,28 @@ pub async fn serve_until(
             Ok(())
         }
     }
+}
+
+/// The router of `METRICS_ADDR`: `/metrics` and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(http::metrics::metrics_open))
+        .with_state(state)
+}
+
+/// `/metrics` alone on its own address, for the monitoring network.
+async fn serve_metrics(addr: SocketAddr, state: AppState) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("could not listen on METRICS_ADDR {addr}"))?;
+    tracing::info!(%addr, "metrics at http://{addr}/metrics");
+    let metrics = metrics_router(state);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, metrics).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
+    Ok(())
 }
 
 /// Listens for case changes and feeds the event streams (in `serve`; tests that watch

@@ -16,6 +16,8 @@ fn json(body: &str) -> serde_json::Value {
 
 #[sqlx::test]
 async fn healthy_when_the_database_answers(pool: PgPool) {
+    // What `casework migrate` makes: the app's schema and the job queue's.
+    app::server::db::migrate_jobs(&pool).await.unwrap();
     let config = common::config(&common::database_url(&pool), &[]);
     let reply = common::get(common::state(config), "/api/health").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);

@@ -228,3 +228,31 @@ fn the_server_modules_import_in_one_direction() {
         }
     }
 }
+
+/// A server function that only reads is a GET (`input = GetUrl`), so the rate limiter
+/// counts it against the reads budget, not the writes one; and one that writes is a
+/// POST. Checked against the list the test helpers call with GET (whose tests show
+/// each of them reads).
+#[test]
+fn reading_server_functions_are_gets_and_only_they_are() {
+    let mut gets = Vec::new();
+    for (_, text) in rust_files("app/src/api") {
+        for attribute in text.split("#[server(").skip(1) {
+            let header = attribute.split(")]").next().unwrap_or_default();
+            let Some(endpoint) = header
+                .split("endpoint = \"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+            else {
+                continue;
+            };
+            if header.contains("input = GetUrl") {
+                gets.push(format!("/api/{endpoint}"));
+            }
+        }
+    }
+    gets.sort();
+    let mut listed: Vec<String> = common::READ_FNS.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(gets, listed);
+}

@@ -196,6 +196,25 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
         ],
     )
     .await;
+    // A slow request of this workspace, as the request metrics record it and the
+    // instance writes it at the end of its minute.
+    state.rollup.record(
+        "/work",
+        "GET",
+        200,
+        1_500.0,
+        Some(app::server::system::rollup::SlowRequest {
+            at: time::OffsetDateTime::now_utc(),
+            request_id: format!("slow-{slug}"),
+            route: "/work".into(),
+            method: "GET".into(),
+            status: 200,
+            ms: 1_500.0,
+            user_id: None,
+            tenant_id: tenant,
+        }),
+    );
+    casework::http::metrics::write_minute(&state).await;
     tenant
 }
 

@@ -24,8 +24,8 @@ use leptos_router::{
 
 use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
 use crate::pages::{
-    AdminUsage, AdminUsers, CasePage, Companies, CompanyPage, Dashboard, ListPage, Lists, Login,
-    NotFound, Section, Team, Work,
+    AdminSystem, AdminUsage, AdminUsers, CasePage, Companies, CompanyPage, Dashboard, ListPage,
+    Lists, Login, NotFound, Section, Team, Work,
 };
 
 /// The document around the app. It is rendered only on the server; the browser
@@ -89,6 +89,7 @@ pub fn App() -> impl IntoView {
                         // the first byte, so it needs no streaming script to show.
                         <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsers/></SignedIn> }/>
                         <Route path=path!("/admin/usage") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsage/></SignedIn> }/>
+                        <Route path=path!("/admin/system") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminSystem/></SignedIn> }/>
                     </Routes>
                 </ErrorBoundary>
             </AppFrame>

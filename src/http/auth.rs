@@ -68,7 +68,7 @@ pub async fn sign_in_with_password(
     if email.is_empty() || password.is_empty() {
         return fail("missing");
     }
-    if let Err(wait) = state.login_limiter.check(ip, email) {
+    if let Err(wait) = state.limiter.check_sign_in(ip, email).await {
         let seconds = wait.as_secs() + 1;
         tracing::warn!(%ip, "sign-in rate limit hit");
         let mut response = back_to_login(&LoginQuery {

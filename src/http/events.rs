@@ -157,10 +157,40 @@ fn sse(state: &AppState, events: impl Stream<Item = Event> + Send + 'static) -> 
     let stopping = WatchStream::new(state.stopping.subscribe())
         .filter(|stopping| std::future::ready(*stopping))
         .into_future();
-    let events = events.map(Ok::<_, Infallible>).take_until(stopping);
+    // Counted while open: the guard goes with the stream when the client leaves.
+    let open = OpenStream::new(state.rollup.clone());
+    let events = events
+        .map(move |event| {
+            let _counted = &open;
+            Ok::<_, Infallible>(event)
+        })
+        .take_until(stopping);
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+/// One open event stream in `casework_sse_streams_open`, for as long as it lives.
+/// (And in this instance's figures for the System page.)
+struct OpenStream(std::sync::Arc<app::server::system::rollup::Rollup>);
+
+impl OpenStream {
+    fn new(rollup: std::sync::Arc<app::server::system::rollup::Rollup>) -> Self {
+        metrics::gauge!("casework_sse_streams_open").increment(1.0);
+        rollup
+            .sse_open
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(rollup)
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        metrics::gauge!("casework_sse_streams_open").decrement(1.0);
+        self.0
+            .sse_open
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// `/api/companies/{id}/events`: one company's changes (its enrichment moving through

@@ -12,7 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 pub const LOGIN_PATH: &str = "/login";
 
 pub async fn require_sign_in(request: Request, next: Next) -> Response {
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+    // Server functions (reads are GETs too) answer 401/403 themselves.
+    if !matches!(*request.method(), Method::GET | Method::HEAD)
+        || request.uri().path().starts_with("/api/")
+    {
         return next.run(request).await;
     }
     let signed_in = request.extensions().get::<Viewer>().is_some();

@@ -12,8 +12,7 @@
 //! RFC 9457 problem too), or a whole HTML page for a browser asking for one (a page
 //! address, a form posted without JavaScript).
 
-use app::components::error_document::error_document;
-use app::model::{AppError, Theme, check_text, refused_control};
+use app::model::{AppError, check_text, refused_control};
 use app::server::AppState;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
@@ -31,7 +30,7 @@ pub async fn guard_input(State(state): State<AppState>, request: Request, next: 
     {
         return refuse(request.headers(), error);
     }
-    let limit = state.config.max_request_body_bytes();
+    let limit = state.config.max_request_body_bytes(request.uri().path());
     // The length the client declared, or the body's own when it knows it.
     let declared = request
         .headers()
@@ -141,56 +140,15 @@ fn check_json(value: &serde_json::Value, path: &str) -> Result<(), AppError> {
     }
 }
 
-/// The refusal, in the form the client asked for.
+/// The refusal, in the form the client asked for. The body may not have been read, so
+/// the connection is not reused for a next request.
 fn refuse(headers: &HeaderMap, error: AppError) -> Response {
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    tracing::info!(status = status.as_u16(), %error, "request refused at the input guard");
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let mut response = if accept.contains("text/html") {
-        let theme = headers
-            .get(header::COOKIE)
-            .and_then(|value| value.to_str().ok())
-            .map(Theme::from_cookie_header)
-            .unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            error_document(&error, theme),
-        )
-            .into_response()
-    } else {
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            problem_json(&error),
-        )
-            .into_response()
-    };
-    // The body may not have been read: the connection is not reused for a next request.
+    tracing::info!(status = error.status(), %error, "request refused at the input guard");
+    let mut response = super::refusal::refusal(headers, &error);
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
-}
-
-/// The `AppError` as JSON (what the server-function client decodes), with the RFC 9457
-/// problem members beside its own.
-fn problem_json(error: &AppError) -> String {
-    let mut value = serde_json::to_value(error).unwrap_or_default();
-    if let Some(object) = value.as_object_mut() {
-        let kind = object
-            .get("kind")
-            .and_then(|kind| kind.as_str())
-            .unwrap_or("internal")
-            .to_string();
-        object.insert("type".into(), format!("/problems/{kind}").into());
-        object.insert("title".into(), error.to_string().into());
-        object.insert("status".into(), error.status().into());
-    }
-    value.to_string()
 }
 
 #[cfg(test)]
@@ -219,15 +177,5 @@ mod tests {
             check_json(&serde_json::json!({"a": ["b", {"c": "d\n"}]}), ""),
             Ok(())
         );
-    }
-
-    #[test]
-    fn a_problem_body_is_also_the_app_error_the_browser_decodes() {
-        let error = AppError::TooLarge { limit_bytes: 1024 };
-        let body = problem_json(&error);
-        let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        assert_eq!(value["status"], 413);
-        assert_eq!(value["type"], "/problems/too_large");
-        assert_eq!(serde_json::from_str::<AppError>(&body).ok(), Some(error));
     }
 }

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod client_ip;
 pub mod csrf;
+pub mod deadline;
 pub mod events;
 pub mod export;
 pub mod google;
@@ -12,7 +13,11 @@ pub mod guard;
 pub mod health;
 pub mod html_splice;
 pub mod input_guard;
+pub mod metrics;
+pub mod rate_limit;
+pub mod refusal;
 pub mod render_to_end;
+pub mod security_headers;
 pub mod server_fn_status;
 
 /// An `AppError` as a plain HTTP answer (for the axum edges; server functions have

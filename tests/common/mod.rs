@@ -3,6 +3,7 @@
 //! database, and a way to call the real router.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod redis;
 pub mod site;
 pub mod sources;
 pub mod world;
@@ -16,15 +17,23 @@ use tower::ServiceExt;
 
 /// Parses a config the way the binary does, from flags.
 pub fn config(database_url: &str, extra: &[&str]) -> Config {
-    let args = [
-        "casework",
-        "--database-url",
-        database_url,
-        "--site-root",
-        "target/site",
+    // Tests make requests faster than people do, all from one address: the route-class
+    // limits are generous unless a test sets its own (tests/rate_limits.rs does).
+    let defaults = [
+        ("--site-root", "target/site"),
+        ("--rate-limit-reads", "free=1000000/min"),
+        ("--rate-limit-writes", "free=1000000/min"),
+        ("--rate-limit-tenant", "free=1000000/min"),
+        ("--rate-limit-anonymous", "1000000/min"),
+        ("--rate-limit-static", "1000000/min"),
     ]
     .into_iter()
-    .chain(extra.iter().copied());
+    .filter(|(flag, _)| !extra.contains(flag))
+    .flat_map(|(flag, value)| [flag, value]);
+    let args = ["casework", "--database-url", database_url]
+        .into_iter()
+        .chain(defaults)
+        .chain(extra.iter().copied());
     match casework::cli::Cli::try_parse_from(args) {
         Ok(cli) => cli.config,
         Err(error) => panic!("test config rejected: {error}"),
@@ -69,7 +78,51 @@ pub async fn send(state: AppState, request: axum::http::request::Builder) -> Rep
     send_body(state, request, Body::empty()).await
 }
 
-/// A same-site form post (the `Origin` a browser on this site would send).
+/// The server functions that only read, declared `input = GetUrl` (so the rate
+/// limiter counts them as reads): the browser's client sends their arguments as a
+/// query string. `tests/layering.rs` checks this list against the source.
+pub const READ_FNS: &[&str] = &[
+    "/api/admin/access",
+    "/api/admin/system",
+    "/api/admin/usage",
+    "/api/admin/users",
+    "/api/case/detail",
+    "/api/case/people",
+    "/api/cases/mine",
+    "/api/cases/team",
+    "/api/companies/check-website",
+    "/api/companies/list",
+    "/api/company/detail",
+    "/api/company/enrichment",
+    "/api/lists/all",
+    "/api/lists/detail",
+    "/api/searches/mine",
+];
+
+/// A server function's request as the browser's client builds it: a GET with the
+/// arguments in the query for a read, else a form post.
+fn server_fn_request(path: &str, body: &str) -> (axum::http::request::Builder, Body) {
+    if READ_FNS.contains(&path) {
+        let uri = if body.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{body}")
+        };
+        (
+            Request::get(uri).header("host", "127.0.0.1:3000"),
+            Body::empty(),
+        )
+    } else {
+        let request = Request::post(path)
+            .header("host", "127.0.0.1:3000")
+            .header("origin", "http://127.0.0.1:3000")
+            .header("content-type", "application/x-www-form-urlencoded");
+        (request, Body::from(body.to_string()))
+    }
+}
+
+/// A same-site form post (the `Origin` a browser on this site would send), or for a
+/// read server function the GET the browser sends.
 pub async fn post_form(
     state: AppState,
     path: &str,
@@ -77,6 +130,13 @@ pub async fn post_form(
     cookie: Option<&str>,
 ) -> Reply {
     let body = serde_urlencoded::to_string(form).unwrap_or_default();
+    if READ_FNS.contains(&path) {
+        let (mut request, body) = server_fn_request(path, &body);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        return send_body(state, request, body).await;
+    }
     let mut request = Request::post(path)
         .header("host", "127.0.0.1:3000")
         .header("origin", "http://127.0.0.1:3000")
@@ -109,12 +169,8 @@ pub async fn post_html_form(
 /// same-site form post with the session cookie.
 pub async fn call_fn(state: &AppState, cookie: &str, path: &str, form: &[(&str, String)]) -> Reply {
     let body = serde_urlencoded::to_string(form).unwrap_or_default();
-    let request = Request::post(path)
-        .header("host", "127.0.0.1:3000")
-        .header("origin", "http://127.0.0.1:3000")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", cookie);
-    send_body(state.clone(), request, Body::from(body)).await
+    let (request, body) = server_fn_request(path, &body);
+    send_body(state.clone(), request.header("cookie", cookie), body).await
 }
 
 /// Waits until some other session is blocked by the backend `pid` (waiting for a lock
@@ -237,6 +293,14 @@ pub async fn send_body(
 }
 
 impl Reply {
+    /// A header's value as text (empty when absent or not text).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+    }
+
     pub fn location(&self) -> &str {
         self.headers
             .get("location")
@@ -351,13 +415,14 @@ pub async fn sign_in(state: &AppState, email: &str, password: &str, cookie: Opti
 
 /// The `Viewer` the middleware would resolve for this user (read as the owner).
 pub async fn viewer(pool: &PgPool, email: &str) -> app::model::Viewer {
-    let (user_id, tenant_id, role, employees_may_enrich): (
+    let (user_id, tenant_id, role, employees_may_enrich, plan): (
         uuid::Uuid,
         uuid::Uuid,
         app::model::Role,
         bool,
+        app::model::Plan,
     ) = sqlx::query_as(
-        "SELECT u.id, u.tenant_id, u.role, t.employees_may_enrich
+        "SELECT u.id, u.tenant_id, u.role, t.employees_may_enrich, t.plan
              FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = $1",
     )
     .bind(email)
@@ -372,6 +437,7 @@ pub async fn viewer(pool: &PgPool, email: &str) -> app::model::Viewer {
         display_name: email.into(),
         tenant_name: String::new(),
         employees_may_enrich,
+        plan,
     }
 }
 

@@ -3,9 +3,10 @@
 //! server-function middleware.)
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 use uuid::Uuid;
 
-use crate::model::{AppError, Role, UsageReport, UsersPage};
+use crate::model::{AppError, Role, SystemReport, UsageReport, UsersPage};
 
 #[cfg(feature = "ssr")]
 use crate::model::{parse_dollars, parse_month};
@@ -13,12 +14,12 @@ use crate::model::{parse_dollars, parse_month};
 use crate::server::{authz::Capability, request, usage, users};
 
 /// Whether the viewer may open the admin section (its landing page asks).
-#[server(endpoint = "admin/access")]
+#[server(endpoint = "admin/access", input = GetUrl)]
 pub async fn admin_access() -> Result<(), AppError> {
     request::require(Capability::ManageUsers).map(|_| ())
 }
 
-#[server(endpoint = "admin/users")]
+#[server(endpoint = "admin/users", input = GetUrl)]
 pub async fn list_users(q: String) -> Result<UsersPage, AppError> {
     let viewer = request::require(Capability::ManageUsers)?;
     users::page(&request::state()?.pool, &viewer, &q).await
@@ -56,7 +57,7 @@ pub async fn set_user_active(user_id: Uuid, active: bool) -> Result<(), AppError
 }
 
 /// Admin → Usage for `month` (`2026-11`; empty: this month).
-#[server(endpoint = "admin/usage")]
+#[server(endpoint = "admin/usage", input = GetUrl)]
 pub async fn load_usage(month: String) -> Result<UsageReport, AppError> {
     let viewer = request::require(Capability::ManageUsers)?;
     let month = if month.trim().is_empty() {
@@ -99,4 +100,19 @@ pub async fn save_enrichment_settings(
         Err(error) => ("/admin/usage".into(), vec![("error", error.to_string())]),
     });
     outcome
+}
+
+/// Admin → System over the last `window` minutes (5 or 60; empty: 5).
+#[server(endpoint = "admin/system", input = GetUrl)]
+pub async fn load_system(window: String) -> Result<SystemReport, AppError> {
+    let viewer = request::require(Capability::ViewSystemHealth)?;
+    let minutes = match window.trim() {
+        "" => 5,
+        value => value
+            .parse::<u32>()
+            .ok()
+            .filter(|minutes| crate::model::WINDOWS.iter().any(|(m, _)| m == minutes))
+            .ok_or_else(|| AppError::invalid("window", "must be 5 or 60 (minutes)"))?,
+    };
+    crate::server::system::report::report(&request::state()?.pool, &viewer, minutes).await
 }

@@ -10,6 +10,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
 use crate::model::{AppError, Assignee, CaseDetail, CaseRecord, Comment};
 
@@ -20,14 +21,14 @@ use crate::model::{CaseFields, CasePriority, CaseStatus};
 #[cfg(feature = "ssr")]
 use crate::server::{authz::Capability, case_detail, case_edit, comments, request};
 
-#[server(endpoint = "case/detail")]
+#[server(endpoint = "case/detail", input = GetUrl)]
 pub async fn load_case(number: i32) -> Result<CaseDetail, AppError> {
     let viewer = request::require(Capability::WorkOwnCases)?;
     case_detail::load(&request::state()?.pool, &viewer, number).await
 }
 
 /// People a case can be given to, by name or email (admins: everyone who works cases).
-#[server(endpoint = "case/people")]
+#[server(endpoint = "case/people", input = GetUrl)]
 pub async fn find_people(query: String) -> Result<Vec<Assignee>, AppError> {
     let viewer = request::require(Capability::ManageAllCases)?;
     case_detail::find_people(&request::state()?.pool, &viewer, &query).await

@@ -1,6 +1,7 @@
 //! The work queues: one's own, and the team's (admins).
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
 use crate::model::{AppError, BulkReport, CasePage, TeamPage};
 
@@ -11,7 +12,7 @@ use crate::server::{authz::Capability, bulk, cases, request};
 
 /// The signed-in employee's own queue, for the filter in `query` (the page's URL query
 /// string, parsed here so a bad value is a clear 422, never a guess).
-#[server(endpoint = "cases/mine")]
+#[server(endpoint = "cases/mine", input = GetUrl)]
 pub async fn my_queue(query: String) -> Result<CasePage, AppError> {
     let viewer = request::require(Capability::WorkOwnCases)?;
     let filter = CaseFilter::from_query(&parse_query(&query)?)?;
@@ -25,7 +26,7 @@ pub async fn my_queue(query: String) -> Result<CasePage, AppError> {
 }
 
 /// Every case of the tenant (admins), optionally one assignee's or the unassigned.
-#[server(endpoint = "cases/team")]
+#[server(endpoint = "cases/team", input = GetUrl)]
 pub async fn team_queue(query: String) -> Result<TeamPage, AppError> {
     let viewer = request::require(Capability::ManageAllCases)?;
     let pairs = parse_query(&query)?;

@@ -1,6 +1,7 @@
 //! The companies list, and adding a company.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{AppError, CompanyPage};
@@ -12,7 +13,7 @@ use crate::server::{authz::Capability, companies, request};
 
 /// One page of the workspace's companies for the filter in `query` (the page's URL
 /// query string; a bad value is a clear 422).
-#[server(endpoint = "companies/list")]
+#[server(endpoint = "companies/list", input = GetUrl)]
 pub async fn list_companies(query: String) -> Result<CompanyPage, AppError> {
     let pool = &request::state()?.pool;
     let viewer = request::require(Capability::UseCompanies)?;
@@ -28,7 +29,7 @@ pub struct KnownCompany {
     pub name: String,
 }
 
-#[server(endpoint = "companies/check-website")]
+#[server(endpoint = "companies/check-website", input = GetUrl)]
 pub async fn check_website(website: String) -> Result<Option<KnownCompany>, AppError> {
     let viewer = request::require(Capability::AddCompanies)?;
     // Half-typed addresses are not an error here: there is just nothing to warn about.

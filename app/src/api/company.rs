@@ -5,6 +5,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
 use crate::model::{AppError, CompanyDetail, CompanyNote, CompanyRecord, EnrichmentView, Quota};
 
@@ -16,7 +17,7 @@ use crate::server::authz::Capability;
 use crate::server::{companies, company_edit, enrichment, request};
 
 /// The company page's data: details, enrichment, and the viewer's quota.
-#[server(endpoint = "company/detail")]
+#[server(endpoint = "company/detail", input = GetUrl)]
 pub async fn load_company(id: i64) -> Result<CompanyDetail, AppError> {
     let state = request::state()?;
     let viewer = request::require(Capability::UseCompanies)?;
@@ -25,7 +26,7 @@ pub async fn load_company(id: i64) -> Result<CompanyDetail, AppError> {
 
 /// Just the enrichment and the quota: what the page reloads when the live stream says
 /// the enrichment moved.
-#[server(endpoint = "company/enrichment")]
+#[server(endpoint = "company/enrichment", input = GetUrl)]
 pub async fn enrichment_status(id: i64) -> Result<(Option<EnrichmentView>, Quota), AppError> {
     let state = request::state()?;
     let viewer = request::require(Capability::UseCompanies)?;

@@ -7,6 +7,7 @@
 //! wrong type is a 422 naming the field.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
 use crate::model::{AddReport, AppError, CompanyList, EnrichAllReport, ListDetail, ListsOverview};
 
@@ -24,7 +25,7 @@ use crate::server::authz::Capability;
 use crate::server::{AppState, list_items, lists, request};
 
 /// `/lists`: the viewer's lists and the shared ones, with counts.
-#[server(endpoint = "lists/all")]
+#[server(endpoint = "lists/all", input = GetUrl)]
 pub async fn load_lists() -> Result<ListsOverview, AppError> {
     let (state, viewer) = access().await?;
     let pool = &state.pool;
@@ -33,7 +34,7 @@ pub async fn load_lists() -> Result<ListsOverview, AppError> {
 
 /// `/lists/{id}`: the list and one page of its companies (`query`: the page's query
 /// string, for its sort and page marker).
-#[server(endpoint = "lists/detail")]
+#[server(endpoint = "lists/detail", input = GetUrl)]
 pub async fn load_list(id: i64, query: String) -> Result<ListDetail, AppError> {
     let (state, viewer) = access().await?;
     let pool = &state.pool;

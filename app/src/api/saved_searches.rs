@@ -3,6 +3,7 @@
 //! to the companies page with the outcome in the URL.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 
 use crate::model::{AppError, SavedSearch};
 
@@ -16,7 +17,7 @@ use crate::server::authz::Capability;
 use crate::server::{request, saved_searches};
 
 /// The viewer's saved searches, by name.
-#[server(endpoint = "searches/mine")]
+#[server(endpoint = "searches/mine", input = GetUrl)]
 pub async fn my_saved_searches() -> Result<Vec<SavedSearch>, AppError> {
     let pool = &request::state()?.pool;
     let viewer = request::require(Capability::UseCompanies)?;

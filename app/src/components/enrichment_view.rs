@@ -44,16 +44,18 @@ fn RunStatus(view: EnrichmentView) -> impl IntoView {
         .into_any(),
         EnrichmentStatus::Running => {
             let step = view.step.unwrap_or(Step::Fetching);
-            let done = match step {
-                Step::Fetching => 1,
-                Step::Extracting => 2,
-                Step::Scoring => 3,
+            // A width class, not a style attribute: the Content-Security-Policy allows
+            // no inline styles.
+            let (done, width) = match step {
+                Step::Fetching => (1, "w-1/3"),
+                Step::Extracting => (2, "w-2/3"),
+                Step::Scoring => (3, "w-full"),
             };
             view! {
                 <div data-testid="run-status" class=format!("{box_class} border-indigo-200 bg-indigo-50 text-indigo-900 dark:border-indigo-900 dark:bg-indigo-950 dark:text-indigo-100")>
                     <p class="font-medium">{step.label()} "…"</p>
                     <div class="mt-2 h-1.5 w-full overflow-hidden rounded bg-indigo-100 dark:bg-indigo-900" role="progressbar" aria-valuemin="0" aria-valuemax="3" aria-valuenow=done.to_string()>
-                        <div class="h-full bg-indigo-600 transition-all" style=format!("width: {}%", done * 100 / 3)></div>
+                        <div class=format!("h-full bg-indigo-600 transition-all {width}")></div>
                     </div>
                     {(view.attempts > 1).then(|| view! { <p class="mt-1 text-xs">"Attempt " {view.attempts}</p> })}
                 </div>

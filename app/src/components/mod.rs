@@ -4,6 +4,7 @@ mod app_frame;
 mod bulk_bar;
 mod case_form;
 mod case_table;
+pub mod chart;
 mod comment_thread;
 mod company_table;
 mod enrichment_view;

@@ -28,6 +28,33 @@ impl Role {
     }
 }
 
+/// The workspace's plan: it chooses the rate limits and enrichment allowance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "tenant_plan", rename_all = "lowercase")
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    #[default]
+    Free,
+    Pro,
+    Enterprise,
+}
+
+impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Enterprise];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Pro => "pro",
+            Plan::Enterprise => "enterprise",
+        }
+    }
+}
+
 /// An email address, trimmed and lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email(String);

@@ -10,6 +10,7 @@ mod error;
 mod identity;
 mod lists;
 mod page_data;
+mod system;
 mod text;
 mod theme;
 mod timestamps;
@@ -34,13 +35,17 @@ pub use company_detail::{
     ListRef, Quota, Step, format_usd,
 };
 pub use error::AppError;
-pub use identity::{Email, Role, TenantSlug};
+pub use identity::{Email, Plan, Role, TenantSlug};
 pub use lists::{
     AddReport, CompanyList, EnrichAllReport, ListDetail, ListsOverview, MAX_ADD_AT_ONCE,
     MAX_LIST_NAME_CHARS, MAX_LISTS, MAX_SAVED_QUERY_CHARS, MAX_SAVED_SEARCHES, SavedSearch,
     list_error_text, parse_checkbox, parse_id, parse_name, require_confirm,
 };
 pub use page_data::QueuePageData;
+pub use system::{
+    BUCKETS_MS, InstanceFigures, MinutePoint, QueueRow, RouteFigures, SlowRow, SystemReport,
+    WINDOWS, merge as merge_histograms, quantile,
+};
 pub use text::{check_text, refused_control};
 pub use theme::Theme;
 pub use timestamps::{format_timestamp, push_date, push_machine_time, push_timestamp};

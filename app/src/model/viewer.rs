@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Role;
+use super::{Plan, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
@@ -17,6 +17,8 @@ pub struct Viewer {
     /// The workspace lets employees use companies and enrichment (its admin decides;
     /// `server::authz` reads it).
     pub employees_may_enrich: bool,
+    /// The workspace's plan (the rate limiter picks its limits by it).
+    pub plan: Plan,
 }
 
 impl Viewer {

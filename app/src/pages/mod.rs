@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod admin_system;
 mod admin_usage;
 mod admin_users;
 mod case;
@@ -13,6 +14,7 @@ mod section;
 mod team;
 mod work;
 
+pub use admin_system::AdminSystem;
 pub use admin_usage::AdminUsage;
 pub use admin_users::AdminUsers;
 pub use case::CasePage;

@@ -86,6 +86,7 @@ mod tests {
             display_name: "A".into(),
             tenant_name: "T".into(),
             employees_may_enrich,
+            plan: crate::model::Plan::Free,
         }
     }
 

@@ -29,6 +29,7 @@ pub mod retry;
 pub mod saved_searches;
 pub mod seed;
 pub mod state;
+pub mod system;
 pub mod tenants;
 pub mod usage;
 pub mod users;

@@ -10,7 +10,7 @@ use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
 use super::Config;
-use super::rate_limit::LoginLimiter;
+use super::rate_limit::Limiter;
 
 /// One `Arc` around everything: axum clones the state into every `from_fn_with_state`
 /// layer and the Leptos context on each request, and a clone of the bare struct was
@@ -25,7 +25,8 @@ pub struct Shared {
     pub pool: PgPool,
     pub config: Arc<Config>,
     pub started_at: Instant,
-    pub login_limiter: Arc<LoginLimiter>,
+    /// Every rate limit (route classes, plans, sign-in), shared through Redis when set.
+    pub limiter: Arc<Limiter>,
     /// The one outbound HTTP client (timeouts set; redirects not followed, as OAuth
     /// token endpoints must not redirect).
     pub http: reqwest::Client,
@@ -38,6 +39,8 @@ pub struct Shared {
     pub jobs: Arc<super::jobs::Jobs>,
     /// Signed-in viewers by session id, for `AUTH_CACHE_TTL_S`.
     pub viewers: super::auth::ViewerCache,
+    /// What this instance served, minute by minute, for the admin System page.
+    pub rollup: Arc<super::system::rollup::Rollup>,
 }
 
 impl From<Shared> for AppState {

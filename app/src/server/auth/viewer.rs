@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::session::{KEY, SignedIn, sign_out};
 use super::viewer_cache::Remembered;
-use crate::model::{Role, Viewer};
+use crate::model::{Plan, Role, Viewer};
 use crate::server::AppState;
 
 #[derive(sqlx::FromRow)]
@@ -20,6 +20,7 @@ struct SessionUser {
     tenant_id: Uuid,
     tenant_name: String,
     employees_may_enrich: bool,
+    plan: Plan,
     email: String,
     display_name: String,
     role: Role,
@@ -70,7 +71,7 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
         return None;
     }
     let user = sqlx::query_as::<_, SessionUser>(
-        "SELECT tenant_id, tenant_name, employees_may_enrich, email, display_name, role, active,
+        "SELECT tenant_id, tenant_name, employees_may_enrich, plan, email, display_name, role, active,
                 session_epoch
          FROM auth_session_user($1)",
     )
@@ -108,6 +109,7 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
         display_name: user.display_name,
         tenant_name: user.tenant_name,
         employees_may_enrich: user.employees_may_enrich,
+        plan: user.plan,
     };
     state.viewers.remember(
         id,

@@ -232,6 +232,7 @@ mod tests {
                 display_name: "E".into(),
                 tenant_name: "X".into(),
                 employees_may_enrich: false,
+                plan: crate::model::Plan::Free,
             },
             signed_in: SignedIn {
                 user_id: user,

@@ -282,6 +282,7 @@ async fn finish(
         tokens_out: 0,
         cost_micros: 0,
     });
+    count_cost(&usage);
     let updated = sqlx::query(
         "UPDATE enrichments SET status = 'done', step = NULL, error = NULL, finished_at = now(),
                 summary = $3, what_they_do = $4, keywords = $5, signals = $6, sources = $7,
@@ -342,7 +343,19 @@ fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()
 }
 
+/// What the provider charged, in `/metrics`, when it answered (whatever became of the
+/// result: the money is spent either way).
+fn count_cost(usage: &Usage) {
+    metrics::counter!("casework_enrichment_tokens_total", "direction" => "in")
+        .increment(u64::try_from(usage.tokens_in).unwrap_or(0));
+    metrics::counter!("casework_enrichment_tokens_total", "direction" => "out")
+        .increment(u64::try_from(usage.tokens_out).unwrap_or(0));
+    metrics::counter!("casework_enrichment_cost_usd_micros_total")
+        .increment(u64::try_from(usage.cost_micros).unwrap_or(0));
+}
+
 async fn record_usage(pool: &PgPool, input: &EnrichInput, usage: &Usage) -> Result<(), AppError> {
+    count_cost(usage);
     db::write(pool, input.tenant_id, |mut tx| {
         Box::pin(async move {
             sqlx::query(

@@ -7,7 +7,22 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+
+pub mod protection;
+pub use protection::{PlanRates, Rate};
 use sqlx::postgres::PgConnectOptions;
+
+/// The server functions whose form carries a long text or selection, and so
+/// `MAX_LARGE_FORM_BODY_KB`.
+pub const LARGE_FORM_ROUTES: &[&str] = &[
+    "/api/cases/bulk",
+    "/api/case/save",
+    "/api/case/comment",
+    "/api/case/comment/edit",
+    "/api/company/save",
+    "/api/company/note",
+    "/api/company/note/edit",
+];
 
 /// The embedded development cluster that `make run` starts (see `scripts/pg.sh`).
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:54329/casework";
@@ -83,11 +98,16 @@ pub struct Config {
     #[arg(long, env = "LOGIN_ATTEMPTS_PER_EMAIL_PER_MINUTE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub login_attempts_per_email_per_minute: u32,
 
-    /// Largest request body accepted, in KiB: anything larger is refused with 413
-    /// before it is read. The largest form the app has (a 20,000-character note,
-    /// URL-encoded) is under 200 KiB.
-    #[arg(long, env = "MAX_REQUEST_BODY_KB", default_value_t = 1_024, value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
+    /// Largest request body accepted by a form or a server function, in KiB: anything
+    /// larger is refused with 413 before it is read.
+    #[arg(long, env = "MAX_REQUEST_BODY_KB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
     pub max_request_body_kb: u64,
+
+    /// The same for the forms that carry a long text (a case's description, a comment,
+    /// a company note: 20,000 characters, up to 240 KiB URL-encoded) or a long
+    /// selection (a bulk action on 10,000 cases, about 250 KiB).
+    #[arg(long, env = "MAX_LARGE_FORM_BODY_KB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
+    pub max_large_form_body_kb: u64,
 
     /// Google sign-in: the OAuth client id. Google sign-in is offered only when this
     /// and GOOGLE_CLIENT_SECRET are set.
@@ -176,10 +196,18 @@ pub struct Config {
     #[arg(long, env = "JOB_HEARTBEAT_S", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub job_heartbeat_s: u64,
 
+    /// A job that could have run this many seconds ago and has not makes the instance
+    /// not ready (`/api/health/ready` answers 503): its workers are gone or stuck.
+    #[arg(long, env = "JOB_STUCK_AFTER_S", default_value_t = 600, value_parser = clap::value_parser!(u64).range(10..=604_800))]
+    pub job_stuck_after_s: u64,
+
     /// Lets enrichment fetch loopback addresses (127.0.0.1, localhost). For tests with a
     /// local fixture site only: it opens the SSRF guard to this machine.
     #[arg(long, env = "FETCH_ALLOW_LOOPBACK", default_value_t = false)]
     pub fetch_allow_loopback: bool,
+
+    #[command(flatten)]
+    pub protection: protection::Protection,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -259,8 +287,14 @@ impl Config {
     }
 
     /// The largest request body accepted, in bytes.
-    pub fn max_request_body_bytes(&self) -> usize {
-        usize::try_from(self.max_request_body_kb.saturating_mul(1024)).unwrap_or(usize::MAX)
+    /// The body limit of the route at `path` (see `LARGE_FORM_ROUTES`).
+    pub fn max_request_body_bytes(&self, path: &str) -> usize {
+        let kb = if LARGE_FORM_ROUTES.contains(&path) {
+            self.max_large_form_body_kb
+        } else {
+            self.max_request_body_kb
+        };
+        usize::try_from(kb.saturating_mul(1024)).unwrap_or(usize::MAX)
     }
 
     pub fn acquire_timeout(&self) -> Duration {
@@ -358,6 +392,7 @@ impl Config {
                 self.login_attempts_per_email_per_minute
             ),
             format!("MAX_REQUEST_BODY_KB={}", self.max_request_body_kb),
+            format!("MAX_LARGE_FORM_BODY_KB={}", self.max_large_form_body_kb),
             format!(
                 "GOOGLE_SIGN_IN={}",
                 if self.google_enabled() {
@@ -367,6 +402,7 @@ impl Config {
                 }
             ),
             format!("SHUTDOWN_GRACE_S={}", self.shutdown_grace_s),
+            self.protection.describe(),
         ]
         .join("\n")
     }

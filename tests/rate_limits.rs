@@ -1,0 +1,369 @@
+#![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Rate limits through the real router: every route class stops at its configured
+//! number and recovers after its period, with the IETF fields on every limited
+//! response; plans differ; a workspace's total binds across its people; two instances
+//! on one real Redis share one budget; and Redis going away mid-test fails open and
+//! comes back.
+
+mod common;
+
+use std::time::Duration;
+
+use app::model::Role;
+use app::server::rate_limit::Check;
+use axum::http::{Request, StatusCode};
+use common::world::World;
+use common::{Reply, redis::Redis};
+use sqlx::PgPool;
+
+const PEOPLE: &[(&str, Role)] = &[
+    ("ada@acme.example", Role::Admin),
+    ("emil@acme.example", Role::Employee),
+    ("erin@acme.example", Role::Employee),
+];
+
+/// `(name, remaining)` of each policy in a `RateLimit` field.
+fn remaining(reply: &Reply) -> Vec<(String, u32)> {
+    reply
+        .header("ratelimit")
+        .split(", ")
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap().trim_matches('"').to_string();
+            let r = parts
+                .find_map(|part| part.strip_prefix("r="))
+                .unwrap()
+                .parse()
+                .unwrap();
+            (name, r)
+        })
+        .collect()
+}
+
+async fn page(state: &app::server::AppState, path: &str, cookie: Option<&str>) -> Reply {
+    let mut request = Request::get(path).header("accept", "text/html");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    common::send(state.clone(), request).await
+}
+
+/// Waits out the `Retry-After` a refusal named: the real signal that the budget refills.
+async fn wait_out(reply: &Reply) {
+    let seconds: u64 = reply.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&seconds), "Retry-After {seconds}");
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+}
+
+#[sqlx::test]
+async fn anonymous_clients_are_limited_per_address_with_a_page_that_says_when(pool: PgPool) {
+    let world = World::build(&pool)
+        .flags(&["--rate-limit-anonymous", "3/s"])
+        .done()
+        .await;
+    for left in [2, 1, 0] {
+        let reply = page(&world.state, "/login", None).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.header("ratelimit-policy"), "\"ip\";q=3;w=1");
+        assert_eq!(remaining(&reply), vec![("ip".to_string(), left)]);
+    }
+    let refused = page(&world.state, "/login", None).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("retry-after"), "1");
+    assert_eq!(remaining(&refused), vec![("ip".to_string(), 0)]);
+    // A designed page that says when to try again, in the app's look.
+    assert!(refused.header("content-type").starts_with("text/html"));
+    assert!(refused.body.contains("data-testid=\"request-refused\""));
+    assert!(
+        refused.body.contains("try again in 1 s"),
+        "{}",
+        refused.body
+    );
+    // Sign-in posts count against the same address.
+    let sign_in = common::sign_in(&world.state, "nobody@acme.example", "x", None).await;
+    assert_eq!(sign_in.status, StatusCode::TOO_MANY_REQUESTS);
+    wait_out(&refused).await;
+    assert_eq!(
+        page(&world.state, "/login", None).await.status,
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test]
+async fn reads_and_writes_per_person_each_stop_at_their_number(pool: PgPool) {
+    let world = World::build(&pool)
+        .tenant("acme", PEOPLE)
+        .flags(&[
+            "--rate-limit-reads",
+            "free=3/s",
+            "--rate-limit-writes",
+            "free=2/s",
+        ])
+        .done()
+        .await;
+    let emil = world.cookie("emil@acme.example").await;
+    let erin = world.cookie("erin@acme.example").await;
+    for left in [2, 1, 0] {
+        let reply = page(&world.state, "/work", Some(&emil)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(remaining(&reply)[0], ("read".to_string(), left));
+        assert!(
+            reply
+                .header("ratelimit-policy")
+                .starts_with("\"read\";q=3;w=1, \"tenant\";q=")
+        );
+    }
+    let refused = page(&world.state, "/work", Some(&emil)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    // Read server functions are GETs and share the reads budget.
+    let reply = common::call_fn(
+        &world.state,
+        &emil,
+        "/api/case/people",
+        &[("query", String::new())],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    // Per person: erin is not held back by emil, and writes have a budget of their own.
+    assert_eq!(
+        page(&world.state, "/work", Some(&erin)).await.status,
+        StatusCode::OK
+    );
+    let comment = |n: u32| {
+        let (state, emil) = (world.state.clone(), emil.clone());
+        async move {
+            common::call_fn(
+                &state,
+                &emil,
+                "/api/case/comment",
+                &[("number", "999999".into()), ("body", format!("note {n}"))],
+            )
+            .await
+        }
+    };
+    // (No such case: a 404 is still a write that was let through and counted.)
+    for n in 0..2 {
+        let reply = comment(n).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+        assert_eq!(remaining(&reply)[0].0, "write");
+    }
+    let refused_write = comment(2).await;
+    assert_eq!(refused_write.status, StatusCode::TOO_MANY_REQUESTS);
+    // A server function is answered with the JSON error its client decodes.
+    assert_eq!(
+        refused_write.header("content-type"),
+        "application/problem+json"
+    );
+    let error: app::model::AppError = serde_json::from_str(&refused_write.body).unwrap();
+    assert!(matches!(
+        error,
+        app::model::AppError::RateLimited { retry_after: 1 }
+    ));
+    let problem: serde_json::Value = serde_json::from_str(&refused_write.body).unwrap();
+    assert_eq!(problem["status"], 429);
+    wait_out(&refused_write).await;
+    assert_eq!(comment(3).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        page(&world.state, "/work", Some(&emil)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[sqlx::test]
+async fn static_files_have_their_own_budget_and_health_is_never_limited(pool: PgPool) {
+    let world = World::build(&pool)
+        .jobs()
+        .flags(&[
+            "--rate-limit-static",
+            "2/s",
+            "--rate-limit-anonymous",
+            "1/s",
+        ])
+        .done()
+        .await;
+    for _ in 0..2 {
+        let reply = common::get(world.state.clone(), "/pkg/casework.css").await;
+        assert_ne!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            reply
+                .header("ratelimit-policy")
+                .starts_with("\"static\";q=2")
+        );
+    }
+    let refused = common::get(world.state.clone(), "/pkg/casework.css").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    for _ in 0..5 {
+        let health = common::get(world.state.clone(), "/api/health").await;
+        assert_eq!(health.status, StatusCode::OK, "{}", health.body);
+        assert_eq!(health.header("ratelimit"), "");
+    }
+}
+
+#[sqlx::test]
+async fn plans_differ_and_a_workspace_total_binds_across_its_people(pool: PgPool) {
+    let world = World::build(&pool)
+        .tenant("acme", PEOPLE)
+        .tenant("globex", &[("gus@globex.example", Role::Employee)])
+        .flags(&[
+            "--rate-limit-reads",
+            "free=2/s,pro=4/s",
+            "--rate-limit-tenant",
+            "free=3/s,pro=100/s",
+        ])
+        .done()
+        .await;
+    sqlx::query("UPDATE tenants SET plan = 'pro' WHERE slug = 'globex'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let gus = world.cookie("gus@globex.example").await;
+    // Pro: four reads.
+    for _ in 0..4 {
+        assert_eq!(
+            page(&world.state, "/", Some(&gus)).await.status,
+            StatusCode::OK
+        );
+    }
+    let refused = page(&world.state, "/", Some(&gus)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused
+            .header("ratelimit-policy")
+            .starts_with("\"read\";q=4;w=1")
+    );
+    // Free: two each, but the workspace has three in all, shared by emil and erin.
+    let emil = world.cookie("emil@acme.example").await;
+    let erin = world.cookie("erin@acme.example").await;
+    assert_eq!(
+        page(&world.state, "/", Some(&emil)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        page(&world.state, "/", Some(&emil)).await.status,
+        StatusCode::OK
+    );
+    let third = page(&world.state, "/", Some(&erin)).await;
+    assert_eq!(third.status, StatusCode::OK);
+    assert_eq!(
+        remaining(&third),
+        vec![("read".into(), 1), ("tenant".into(), 0)]
+    );
+    let over = page(&world.state, "/", Some(&erin)).await;
+    assert_eq!(
+        over.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "erin still had her own budget, not the workspace's"
+    );
+}
+
+/// `requests` anonymous page loads, turn about on two instances: how many were let through.
+async fn alternate(
+    first: &app::server::AppState,
+    second: &app::server::AppState,
+    requests: usize,
+) -> usize {
+    let mut allowed = 0;
+    for turn in 0..requests {
+        let state = if turn % 2 == 0 { first } else { second };
+        if page(state, "/login", None).await.status == StatusCode::OK {
+            allowed += 1;
+        }
+    }
+    allowed
+}
+
+/// Two instances (two app states, each with its own in-process limiter) and one real
+/// Redis: one budget between them.
+#[sqlx::test]
+async fn two_instances_on_one_redis_share_one_budget(pool: PgPool) {
+    let redis = Redis::start();
+    let url = redis.url();
+    let flags = [
+        "--rate-limit-anonymous",
+        "4/min",
+        "--redis-url",
+        url.as_str(),
+        "--redis-timeout-ms",
+        "1000",
+    ];
+    let first = World::build(&pool).flags(&flags).done().await;
+    let second = common::state(common::config(&common::database_url(&pool), &flags));
+    let allowed = alternate(&first.state, &second, 8).await;
+    assert_eq!(allowed, 4, "two instances gave more than one budget");
+    assert!(first.state.limiter.sharing() && second.limiter.sharing());
+}
+
+/// Waits until this instance decides in Redis again, probing with a budget of its own
+/// (the form's) so the budget under test is not touched.
+async fn until_shared(state: &app::server::AppState) {
+    let limiter = &state.limiter;
+    let probe = [Check {
+        policy: &limiter.policies.form,
+        key: "probe".into(),
+    }];
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !limiter.check(&probe).await.shared {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Redis never taken up again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[sqlx::test]
+async fn redis_going_away_fails_open_and_sharing_resumes_when_it_is_back(pool: PgPool) {
+    let mut redis = Redis::start();
+    let url = redis.url();
+    let flags = [
+        "--rate-limit-anonymous",
+        "3/min",
+        "--rate-limit-form",
+        "1000/s",
+        "--redis-url",
+        url.as_str(),
+        "--redis-timeout-ms",
+        "1000",
+    ];
+    let first = World::build(&pool).flags(&flags).done().await;
+    let second = common::state(common::config(&common::database_url(&pool), &flags));
+    // Shared: the two instances spend one budget.
+    assert_eq!(
+        page(&first.state, "/login", None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(page(&second, "/login", None).await.status, StatusCode::OK);
+    redis.stop();
+    // Redis is gone: each instance decides alone and keeps serving, from a budget of
+    // its own (three), not the shared one's one left.
+    for _ in 0..3 {
+        assert_eq!(
+            page(&first.state, "/login", None).await.status,
+            StatusCode::OK
+        );
+    }
+    assert!(!first.state.limiter.sharing());
+    // Counted where an operator sees it.
+    let metrics = casework::http::metrics::recorder().unwrap().render();
+    assert!(
+        metrics.lines().any(
+            |line| line.starts_with("casework_rate_limit_redis_fallbacks_total")
+                && !line.ends_with(" 0")
+        ),
+        "{metrics}"
+    );
+    assert_eq!(
+        page(&first.state, "/login", None).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Back (empty: nothing was saved): once each instance has taken Redis up again,
+    // they share one fresh budget of three.
+    redis.resume();
+    until_shared(&first.state).await;
+    until_shared(&second).await;
+    let allowed = alternate(&first.state, &second, 6).await;
+    assert_eq!(allowed, 3, "the instances did not share one budget again");
+}

@@ -191,6 +191,15 @@ async fn metrics_count_requests_by_route_template_and_are_never_public(pool: PgP
         )
         .is_some_and(|n| n >= 1.0)
     );
+    // Nobody waits for a connection between requests.
+    assert_eq!(
+        value(
+            &samples,
+            "casework_db_pool_waiting",
+            &[("pool", "requests")]
+        ),
+        Some(0.0)
+    );
     assert_eq!(
         value(
             &samples,

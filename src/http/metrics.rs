@@ -199,6 +199,8 @@ pub async fn sample_gauges(state: &AppState) {
         metrics::gauge!("casework_db_pool_max_connections", "pool" => name)
             .set(f64::from(pool.options().get_max_connections()));
     }
+    metrics::gauge!("casework_db_pool_waiting", "pool" => "requests")
+        .set(app::server::db::waiting() as f64);
     match app::server::system::queues(&state.pool).await {
         Ok(queues) => {
             for queue in queues {

@@ -2,6 +2,7 @@
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use futures::future::BoxFuture;
 use sqlx::postgres::PgPoolOptions;
@@ -14,6 +15,31 @@ use crate::model::AppError;
 /// The role request traffic runs as (see the tenant-isolation migration): it owns no
 /// table and cannot bypass row-level security.
 pub const APP_ROLE: &str = "casework_app";
+
+/// Request transactions waiting for a connection (and their BEGIN) right now: the
+/// pool's "waiters" for `/metrics` (sqlx does not expose its own wait queue). Most of a
+/// request's database work starts in [`tenant_tx`] or [`write_tx`].
+static WAITING: AtomicI64 = AtomicI64::new(0);
+
+pub fn waiting() -> i64 {
+    WAITING.load(Ordering::Relaxed)
+}
+
+/// Counts one waiter for as long as it lives (a cancelled request stops waiting too).
+struct Waiting;
+
+impl Waiting {
+    fn start() -> Self {
+        WAITING.fetch_add(1, Ordering::Relaxed);
+        Self
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        WAITING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Forward-only migrations, one concern per file, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -70,6 +96,7 @@ pub async fn write_tx(
     pool: &PgPool,
     tenant_id: Uuid,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let _waiting = Waiting::start();
     pool.begin_with(begin_for(
         tenant_id,
         ", set_config('lock_timeout', '3s', true)",
@@ -200,10 +227,13 @@ async fn begin_detached(
     statement: String,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let pool = pool.clone();
-    tokio::spawn(async move { pool.begin_with(statement).await })
-        .await
-        // Only a panic inside sqlx or a runtime shutting down gets here.
-        .map_err(|_| sqlx::Error::WorkerCrashed)?
+    tokio::spawn(async move {
+        let _waiting = Waiting::start();
+        pool.begin_with(statement).await
+    })
+    .await
+    // Only a panic inside sqlx or a runtime shutting down gets here.
+    .map_err(|_| sqlx::Error::WorkerCrashed)?
 }
 
 /// Ends a transaction that only read. Dropping it makes sqlx queue a `ROLLBACK`, which

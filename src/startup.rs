@@ -166,6 +166,7 @@ pub fn router(state: AppState) -> Router {
                 // images (and files already compressed at build time). Level 4: most of
                 // brotli's gain for dynamic pages at a small part of its CPU.
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+                .layer(from_fn(http::request_id::keep_only_sane))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))

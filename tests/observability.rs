@@ -361,6 +361,14 @@ async fn logs_are_json_lines_with_the_request_and_no_seeded_secret(pool: PgPool)
     let reply = common::send(world.state.clone(), request).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.headers["x-request-id"], "trace-me-123");
+    // An id that is not one is replaced by ours.
+    let odd = common::send(
+        world.state.clone(),
+        Request::get("/login").header("x-request-id", "<b>not an id</b>"),
+    )
+    .await;
+    let ours = odd.header("x-request-id");
+    assert!(uuid::Uuid::parse_str(ours).is_ok(), "{ours}");
     assert_eq!(
         scrape(&world.state, Some(TOKEN)).await.status,
         StatusCode::OK

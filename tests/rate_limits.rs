@@ -200,6 +200,87 @@ async fn static_files_have_their_own_budget_and_health_is_never_limited(pool: Pg
         assert_eq!(health.status, StatusCode::OK, "{}", health.body);
         assert_eq!(health.header("ratelimit"), "");
     }
+    wait_out(&refused).await;
+    let again = common::get(world.state.clone(), "/pkg/casework.css").await;
+    assert_ne!(again.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// A same-site form post, as a browser without JavaScript sends one.
+async fn post(state: &app::server::AppState, path: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut request = Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("content-type", "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    common::send_body(state.clone(), request, axum::body::Body::from("name=x")).await
+}
+
+/// The public form's class (its page arrives with the inquiry issue; the limit is on
+/// its address already) and API keys' (per key, whoever holds it).
+#[sqlx::test]
+async fn the_public_form_and_api_keys_have_budgets_of_their_own(pool: PgPool) {
+    let world = World::build(&pool)
+        .flags(&[
+            "--rate-limit-form",
+            "2/s",
+            "--rate-limit-api-key",
+            "free=3/s",
+            "--rate-limit-anonymous",
+            "1000/s",
+        ])
+        .done()
+        .await;
+    for _ in 0..2 {
+        let reply = post(&world.state, "/inquiry", &[]).await;
+        assert_ne!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            reply
+                .header("ratelimit-policy")
+                .starts_with("\"form\";q=2;w=1")
+        );
+    }
+    let refused = post(&world.state, "/inquiry", &[]).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    // Other anonymous pages are not held back by the form's budget.
+    assert_eq!(
+        page(&world.state, "/login", None).await.status,
+        StatusCode::OK
+    );
+    wait_out(&refused).await;
+    assert_ne!(
+        post(&world.state, "/inquiry", &[]).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    let call = |key: &'static str| {
+        let state = world.state.clone();
+        async move {
+            common::send(
+                state,
+                Request::get("/api/v1/cases").header("authorization", format!("Bearer {key}")),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        let reply = call("cw_live_first_key_0001").await;
+        assert_ne!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            reply
+                .header("ratelimit-policy")
+                .starts_with("\"api-key\";q=3;w=1")
+        );
+    }
+    let refused = call("cw_live_first_key_0001").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("content-type"), "application/problem+json");
+    // Another key has its own budget.
+    assert_ne!(
+        call("cw_live_other_key_0002").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[sqlx::test]
@@ -252,10 +333,21 @@ async fn plans_differ_and_a_workspace_total_binds_across_its_people(pool: PgPool
         vec![("read".into(), 1), ("tenant".into(), 0)]
     );
     let over = page(&world.state, "/", Some(&erin)).await;
+    assert!(
+        over.header("ratelimit").contains("\"tenant\";r=0"),
+        "{}",
+        over.header("ratelimit")
+    );
     assert_eq!(
         over.status,
         StatusCode::TOO_MANY_REQUESTS,
         "erin still had her own budget, not the workspace's"
+    );
+    // The workspace's budget refills like any other.
+    wait_out(&over).await;
+    assert_eq!(
+        page(&world.state, "/", Some(&erin)).await.status,
+        StatusCode::OK
     );
 }
 

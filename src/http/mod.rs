@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod refusal;
 pub mod render_to_end;
+pub mod request_id;
 pub mod security_headers;
 pub mod server_fn_status;
 

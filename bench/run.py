@@ -140,15 +140,17 @@ REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6390"))
 
 
 class Server:
-    def __init__(self, extra=None):
+    def __init__(self, extra=None, port=PORT):
         self.process = None
         self.extra = extra or {}
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
 
     def start(self):
         env = {
             **os.environ,
             "DATABASE_URL": DB,
-            "LEPTOS_SITE_ADDR": f"127.0.0.1:{PORT}",
+            "LEPTOS_SITE_ADDR": f"127.0.0.1:{self.port}",
             "LEPTOS_SITE_ROOT": os.environ.get("CASEWORK_SITE_ROOT", str(ROOT / "target/site")),
             "LOG_LEVEL": "warn",
             "LOGIN_ATTEMPTS_PER_IP_PER_MINUTE": "100000",
@@ -159,7 +161,7 @@ class Server:
         self.process = subprocess.Popen([BIN, "serve"], env=env)
         for _ in range(300):
             try:
-                with urllib.request.urlopen(f"{BASE}/api/health", timeout=1) as reply:
+                with urllib.request.urlopen(f"{self.base}/api/health", timeout=1) as reply:
                     if reply.status == 200:
                         return
             except OSError:
@@ -178,7 +180,7 @@ class Server:
             self.process.wait(timeout=30)
 
 
-def sign_in(email):
+def sign_in(email, base=BASE):
     """The session cookie, through the real sign-in form."""
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -186,7 +188,7 @@ def sign_in(email):
 
     opener = urllib.request.build_opener(NoRedirect)
     body = urllib.parse.urlencode({"email": email, "password": PASSWORD}).encode()
-    request = urllib.request.Request(f"{BASE}/auth/login", data=body, headers={"Origin": BASE})
+    request = urllib.request.Request(f"{base}/auth/login", data=body, headers={"Origin": base})
     try:
         reply = opener.open(request)
         headers = reply.headers
@@ -198,8 +200,8 @@ def sign_in(email):
     raise SystemExit(f"could not sign in as {email}")
 
 
-def get(path, cookie):
-    request = urllib.request.Request(f"{BASE}{path}", headers={"Cookie": cookie})
+def get(path, cookie, base=BASE):
+    request = urllib.request.Request(f"{base}{path}", headers={"Cookie": cookie})
     with urllib.request.urlopen(request) as reply:
         return reply.read().decode()
 
@@ -226,16 +228,16 @@ def scenarios(employee_id):
     ]
 
 
-def capture_sql(path, cookie):
+def capture_sql(path, cookie, base=BASE):
     """The statements (with their parameters) one request for `path` runs, read from
     the PostgreSQL log. log_statement is switched on by a configuration reload, which
     reaches the server's open connections too (no reconnecting, nothing else changes)."""
-    get(path, cookie)  # warm: the pool's connections and prepared statements exist
+    get(path, cookie, base)  # warm: the pool's connections and prepared statements exist
     psql(ADMIN_DB, "ALTER SYSTEM SET log_statement = 'all'")
     psql(ADMIN_DB, "SELECT pg_reload_conf()")
     time.sleep(0.5)
     start = PG_LOG.stat().st_size
-    get(path, cookie)
+    get(path, cookie, base)
     time.sleep(0.5)
     psql(ADMIN_DB, "ALTER SYSTEM RESET log_statement")
     psql(ADMIN_DB, "SELECT pg_reload_conf()")
@@ -330,11 +332,11 @@ def describe(statements):
     return f"{count} statements in {len(statements)} round trips"
 
 
-def wrk(path, cookie, clients, meter):
+def wrk(path, cookie, clients, meter, base=BASE):
     before = meter.sample()
     out = subprocess.run(
         ["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", f"{SECONDS}s", "--latency",
-         "-H", f"Cookie: {cookie}", "-s", str(ROOT / "bench/latency.lua"), f"{BASE}{path}"],
+         "-H", f"Cookie: {cookie}", "-s", str(ROOT / "bench/latency.lua"), f"{base}{path}"],
         check=True, capture_output=True, text=True,
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
@@ -406,13 +408,28 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.0f} GiB RAM, PostgreSQL {pg}, commit {commit}"
 
 
-def main():
-    load_data_set()
-    employee_id, email, queue = psql(DB, f"""
+def bench_employee():
+    """(id, email, open-queue size) of the employee whose queue is nearest 500 cases."""
+    return psql(DB, f"""
         SELECT u.id, u.email, count(*) FROM users u JOIN cases c ON c.assignee_id = u.id
         JOIN tenants t ON t.id = u.tenant_id
         WHERE t.slug = '{TENANT}' AND u.role = 'employee' AND NOT c.archived
         GROUP BY u.id, u.email ORDER BY abs(count(*) - 500), u.email LIMIT 1""").split("|")
+
+
+def main():
+    load_data_set()
+    if os.environ.get("BENCH_ONLY") == "protection":
+        # One section measured again: it replaces that section of RESULTS.md, saying
+        # when, where and at which commit, and leaves the rest of the run as it was.
+        _, email, _ = bench_employee()
+        section = protection_section(protection_costs(email, ("first page", "/work")))
+        section[1:1] = ["", f"Measured on its own (`BENCH_ONLY=protection make bench`), "
+                        f"{datetime.date.today().isoformat()}, {machine()}."]
+        print("\n".join(section))
+        replace_section(ROOT / "bench/RESULTS.md", "## The protection stack", section)
+        return
+    employee_id, email, queue = bench_employee()
     server = Server()
     server.start()
     rows = []
@@ -471,39 +488,51 @@ VARIANTS = [
 
 
 def protection_costs(email, scenario):
+    """The three variants run as three servers at once (idle while another is driven),
+    taken in turn within each round, the order rotating, so the machine's drift over the
+    minutes of a run falls on every variant alike. Each round compares a variant with the
+    limits-off server measured next to it (paired), and with pgbench run right after it."""
     name, path = scenario
-    say(f"protection stack: {name} at {TARGET_CLIENTS} clients, limits off / in-process / in Redis")
+    say(f"protection stack: {name} at {TARGET_CLIENTS} clients, limits off / in-process / in Redis, "
+        f"{ROUNDS} interleaved rounds")
     redis = subprocess.Popen(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    results = []
+    servers = [Server(env, port=PORT + 1 + i) for i, (_, env) in enumerate(VARIANTS)]
     try:
+        for server in servers:
+            server.start()
+        cookies = [sign_in(email, server.base) for server in servers]
+        meters = [CpuMeter(server.process.pid) for server in servers]
         with tempfile.TemporaryDirectory() as scratch:
-            for variant, env in VARIANTS:
-                server = Server(env)
-                server.start()
-                try:
-                    cookie = sign_in(email)
-                    meter = CpuMeter(server.process.pid)
-                    statements = capture_sql(path, cookie)
-                    script, defines = pgbench_script(statements, scratch, "protection")
-                    rounds = []
-                    for _ in range(ROUNDS):
-                        app = wrk(path, cookie, TARGET_CLIENTS, meter)
-                        db = pgbench(script, defines, TARGET_CLIENTS, scratch, meter)
-                        rounds.append({"app": app, "db": db})
-                    ratios = sorted(r["app"]["rps"] / r["db"]["tps"] for r in rounds)
-                    median = next(r for r in rounds
-                                  if r["app"]["rps"] / r["db"]["tps"] == ratios[len(ratios) // 2])
-                    metrics = server_metrics()
-                    results.append({"variant": variant, "ratios": ratios, **median, "metrics": metrics})
-                    print(f"    {variant}: {median['app']['rps']:.0f} req/s  p99 {median['app']['p99']:.1f} ms"
-                          f"  {ratios[len(ratios) // 2]:.1%} of pgbench  errors {median['app']['errors']}"
-                          f"  server {median['app']['cpu']['server']:.3f} ms/request", flush=True)
-                finally:
-                    server.stop()
+            statements = capture_sql(path, cookies[0], servers[0].base)
+            script, defines = pgbench_script(statements, scratch, "protection")
+            for server, cookie in zip(servers, cookies):
+                get(path, cookie, server.base)  # each pool and its prepared statements exist
+            rounds = [[] for _ in VARIANTS]
+            for n in range(ROUNDS):
+                for i in [(n + k) % len(VARIANTS) for k in range(len(VARIANTS))]:
+                    app = wrk(path, cookies[i], TARGET_CLIENTS, meters[i], servers[i].base)
+                    db = pgbench(script, defines, TARGET_CLIENTS, scratch, meters[i])
+                    rounds[i].append({"app": app, "db": db})
+                print(f"    round {n + 1}: " + "  ".join(
+                    f"{variant} {r[-1]['app']['rps']:.0f} req/s ({r[-1]['app']['rps'] / r[-1]['db']['tps']:.1%}, "
+                    f"server {r[-1]['app']['cpu']['server']:.3f} ms)"
+                    for (variant, _), r in zip(VARIANTS, rounds)), flush=True)
+        metrics = server_metrics()
     finally:
+        for server in servers:
+            server.stop()
         redis.terminate()
         redis.wait(timeout=10)
+    results = []
+    for (variant, _), own in zip(VARIANTS, rounds):
+        ratios = [r["app"]["rps"] / r["db"]["tps"] for r in own]
+        median = own[ratios.index(sorted(ratios)[len(ratios) // 2])]
+        # Paired: this variant's rate against the limits-off server's in the same round.
+        paired = sorted(1 - r["app"]["rps"] / off["app"]["rps"] for r, off in zip(own, rounds[0]))
+        cpu = sorted(r["app"]["cpu"]["server"] for r in own)
+        results.append({"variant": variant, "ratios": sorted(ratios), "paired": paired, "server_cpu": cpu,
+                        **median, "metrics": metrics})
     return results
 
 
@@ -624,28 +653,49 @@ def write_results(rows, writes, peak_rss, statements, floors, protection):
 
 
 def protection_section(results):
-    """The protection stack's cost: each variant's median ratio to pgbench against the
-    limits-off variant's (targets: ≤ 5 % in-process, ≤ 10 % with Redis)."""
+    """The protection stack's cost against the limits-off server (targets: ≤ 5 %
+    in-process, ≤ 10 % with Redis), three ways: the paired drop in throughput, the
+    drop in the share of pgbench, and the server's CPU per request."""
     out = ["## The protection stack (first page, 32 clients)", "",
-           "Every request passes the security headers, the request metrics and the rate limits;",
-           "each variant is its own server start, app and pgbench in turn "
-           f"{ROUNDS} times, the median round shown. Cost = how much lower the app's share of",
-           "pgbench's rate is than with the limits off. Targets: in-process ≤ 5 %, Redis ≤ 10 %",
-           "(the headers and metrics, in every variant, are compared with the earlier runs below).", "",
-           "| variant | req/s | p99 ms | pgbench tps | app / pgbench (rounds) | server ms / request | cost |",
-           "|---|---:|---:|---:|---|---:|---:|"]
+           "Every request passes the security headers, the request metrics and the rate limits.",
+           "The three variants are three servers running at once, driven in turn within each of",
+           f"{ROUNDS} rounds (order rotating), each followed by pgbench on the same SQL. Cost is",
+           "measured three ways against the limits-off server: the median over rounds of the",
+           "drop in req/s next to it in the same round (paired), the drop in the median share",
+           "of pgbench's rate, and the extra server CPU per request (medians). Targets: in-process",
+           "≤ 5 %, Redis ≤ 10 % (the headers and metrics, in every variant, are compared with the",
+           "earlier runs below).", "",
+           "| variant | req/s | p99 ms | app / pgbench (rounds) | paired drop (rounds) | server ms / request (rounds) | cost: paired | cost: share of pgbench | cost: server CPU |",
+           "|---|---:|---:|---|---|---|---:|---:|---:|"]
     if not results:
         return out + ["", "(not run)", ""]
-    base = results[0]["ratios"][len(results[0]["ratios"]) // 2]
+
+    def mid(values):
+        return values[len(values) // 2]
+
+    off = results[0]
     for r in results:
-        ratio = r["ratios"][len(r["ratios"]) // 2]
-        cost = "—" if r is results[0] else f"{(base - ratio) / base:+.1%}"
-        out.append(f"| {r['variant']} | {r['app']['rps']:.0f} | {r['app']['p99']:.1f} | {r['db']['tps']:.0f} | "
-                   f"{ratio:.1%} ({', '.join(f'{x:.1%}' for x in r['ratios'])}) | "
-                   f"{r['app']['cpu']['server']:.3f} | {cost} |")
+        first = r is off
+        cost_pair = "—" if first else f"{mid(r['paired']):+.1%}"
+        cost_share = "—" if first else f"{(mid(off['ratios']) - mid(r['ratios'])) / mid(off['ratios']):+.1%}"
+        cost_cpu = "—" if first else f"{(mid(r['server_cpu']) - mid(off['server_cpu'])) / mid(off['server_cpu']):+.1%}"
+        out.append(f"| {r['variant']} | {r['app']['rps']:.0f} | {r['app']['p99']:.1f} | "
+                   f"{mid(r['ratios']):.1%} ({', '.join(f'{x:.1%}' for x in r['ratios'])}) | "
+                   f"{'—' if first else ', '.join(f'{x:+.1%}' for x in r['paired'])} | "
+                   f"{mid(r['server_cpu']):.3f} ({', '.join(f'{x:.3f}' for x in r['server_cpu'])}) | "
+                   f"{cost_pair} | {cost_share} | {cost_cpu} |")
     fallbacks = results[-1]["metrics"]["redis_fallbacks_recent"]
     return out + ["", f"Decisions the Redis variant made in-process because Redis did not answer within its",
                   f"timeout (as the instance wrote them for the System page): {fallbacks}.", ""]
+
+
+def replace_section(path, heading, lines):
+    """Replaces the `##` section starting with `heading` (up to the next `##`)."""
+    text = path.read_text().split("\n")
+    start = next(i for i, line in enumerate(text) if line.startswith(heading))
+    end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    path.write_text("\n".join(text[:start] + lines + text[end:]))
+    say(f"updated {path}: {heading}")
 
 
 def cpu_section(rows, floors):

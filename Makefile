@@ -1,5 +1,5 @@
 # The two commands the README starts with, and a few for day-to-day work.
-.PHONY: run test dev db db-stop fmt lint bench
+.PHONY: run test dev db db-stop fmt lint bench bench-sync
 
 run:            ## build and serve at http://127.0.0.1:3000 with demo data
 	@scripts/run.sh
@@ -12,6 +12,9 @@ dev:            ## rebuild and reload on every change (debug build)
 
 bench:          ## load the 1M-case data set (once), benchmark the release server, write bench/RESULTS.md
 	@bench/run.sh
+
+bench-sync:     ## the CRM sync benchmark (fake Zoho, 10,000 contacts with photos), into bench/RESULTS.md
+	@bench/sync.sh
 
 db:             ## start the embedded PostgreSQL and print its URL
 	@scripts/pg.sh start dev

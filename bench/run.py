@@ -689,11 +689,16 @@ def protection_section(results):
                   f"timeout (as the instance wrote them for the System page): {fallbacks}.", ""]
 
 
-def replace_section(path, heading, lines):
-    """Replaces the `##` section starting with `heading` (up to the next `##`)."""
+def replace_section(path, heading, lines, before=None):
+    """Replaces the `##` section starting with `heading` (up to the next `##`); when
+    there is none yet, inserts it before the section `before` (or at the end)."""
     text = path.read_text().split("\n")
-    start = next(i for i, line in enumerate(text) if line.startswith(heading))
-    end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    start = next((i for i, line in enumerate(text) if line.startswith(heading)), None)
+    if start is None:
+        start = next((i for i, line in enumerate(text) if before and line.startswith(before)), len(text))
+        end = start
+    else:
+        end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
     path.write_text("\n".join(text[:start] + lines + text[end:]))
     say(f"updated {path}: {heading}")
 

@@ -9,6 +9,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 const oidc = Number(process.env.OIDC_MOCK_PORT ?? 3190);
 // A company website for enrichment (end2end/fixture-site.mjs).
 export const fixtureSitePort = Number(process.env.FIXTURE_SITE_PORT ?? 3195);
+// The fake Zoho CRM (the `fake-zoho` binary of the zoho crate), accounts and API.
+export const fakeZohoPort = Number(process.env.FAKE_ZOHO_PORT ?? 3196);
 
 export default defineConfig({
   testDir: './tests',
@@ -52,6 +54,12 @@ export default defineConfig({
     env: { FIXTURE_SITE_PORT: String(fixtureSitePort) },
   },
   {
+    command: `"${process.env.FAKE_ZOHO_BIN}" --addr 127.0.0.1:${fakeZohoPort} --contacts 150 --latency-ms 5`,
+    url: `http://127.0.0.1:${fakeZohoPort}/_fake/state`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+  },
+  {
     command: `"${process.env.CASEWORK_BIN}" serve`,
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,
@@ -80,6 +88,11 @@ export default defineConfig({
       GOOGLE_USERINFO_URL: `http://127.0.0.1:${oidc}/userinfo`,
       // Enrichment may fetch the local fixture site (never set this in production).
       FETCH_ALLOW_LOOPBACK: 'true',
+      // Zoho is the fake; the webhook calls it makes come back to this server.
+      ZOHO_ACCOUNTS_URL: `http://127.0.0.1:${fakeZohoPort}`,
+      PUBLIC_URL: baseURL,
+      STORAGE_URL: process.env.CASEWORK_E2E_STORAGE ?? '../.data/e2e-objects',
+      SYNC_SCHEDULE_TICK_S: '2',
     },
   },
   ],

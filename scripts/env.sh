@@ -18,6 +18,8 @@ export CASEWORK_PG_PORT="${CASEWORK_PG_PORT:-54329}"
 # Where cargo-leptos puts the built site (the server's LEPTOS_SITE_ROOT).
 export CASEWORK_SITE_ROOT="$ROOT/target/site"
 export CASEWORK_BIN="$CARGO_TARGET_DIR/release/casework"
+# The fake Zoho CRM (zoho crate, feature `fake`): the demo's and the browser tests' CRM.
+export FAKE_ZOHO_BIN="$CARGO_TARGET_DIR/release/fake-zoho"
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -31,11 +31,15 @@ cargo nextest run --workspace --features ssr,app/ssr --no-fail-fast
 say "release build"
 cargo leptos build --release
 node scripts/precompress.mjs "$CASEWORK_SITE_ROOT/pkg"
+cargo build --release -p zoho --features fake --bin fake-zoho
 
 say "end-to-end tests"
 e2e_db="casework_e2e"
 psql_admin=(psql "${test_url%/*}/postgres" -q -v ON_ERROR_STOP=1)
 "${psql_admin[@]}" -c "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)" -c "CREATE DATABASE $e2e_db"
 export CASEWORK_E2E_DATABASE_URL="${test_url%/*}/$e2e_db"
+# Photos the browser tests sync, in a directory of their own, empty at the start.
+export CASEWORK_E2E_STORAGE="$ROOT/.data/e2e-objects"
+rm -rf "$CASEWORK_E2E_STORAGE"
 DATABASE_URL="$CASEWORK_E2E_DATABASE_URL" "$CASEWORK_BIN" seed --demo >/dev/null
 npx playwright test -c end2end

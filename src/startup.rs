@@ -70,7 +70,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
         limiter: Arc::new(Limiter::new(&config).map_err(anyhow::Error::msg)?),
-        http: enrich::http_client::builder(
+        http: outbound::builder(
             std::time::Duration::from_secs(5),
             std::time::Duration::from_secs(15),
         )
@@ -79,6 +79,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         started_at: Instant::now(),
         live: app::server::live::channel(),
+        storage: jobs.sync.task.storage.clone(),
         jobs,
         stopping: tokio::sync::watch::channel(false).0,
         viewers,
@@ -136,6 +137,12 @@ pub fn router(state: AppState) -> Router {
             get(http::events::company_events),
         )
         .route("/companies.csv", get(http::export::companies_csv))
+        .route(
+            "/contractors/{id}/photo/{size}",
+            get(http::contractor_photo::photo),
+        )
+        .route("/webhooks/zoho/{tenant}", post(http::zoho_webhook::receive))
+        .route("/api/sync/events", get(http::events::sync_events))
         // The build's scripts, styles and wasm, with the .br / .gz files written beside
         // them at build time (scripts/precompress.mjs) sent when the browser takes them.
         .nest_service(
@@ -231,6 +238,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         state
             .jobs
             .spawn_workers(state.config.workers as usize, stop_workers.clone());
+        spawn_schedule(&state, stop_workers.clone());
     }
     let stopping = state.stopping.clone();
     let signal = async move {
@@ -264,6 +272,7 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
         }
     };
     tokio::spawn(signal);
+    spawn_schedule(&state, stop.clone());
     tracing::info!(concurrency, "worker running");
     let mut backoff = std::time::Duration::from_millis(500);
     while !stop.is_cancelled() {
@@ -277,6 +286,21 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("worker stopped");
     Ok(())
+}
+
+/// Scheduled sync runs and notification-channel renewals, until `stop`.
+fn spawn_schedule(state: &AppState, stop: CancellationToken) {
+    let Ok(public_url) = state.config.public_base() else {
+        tracing::error!("PUBLIC_URL is not a URL: no sync schedule");
+        return;
+    };
+    let every = std::time::Duration::from_secs(state.config.sync.sync_schedule_tick_s);
+    tokio::spawn(app::server::sync::schedule::run(
+        Arc::clone(&state.jobs.sync),
+        public_url,
+        every,
+        stop,
+    ));
 }
 
 /// Serves until `signal` resolves, then waits for open requests up to `grace`.

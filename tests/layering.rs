@@ -179,7 +179,12 @@ fn writes_go_through_the_write_helper_and_audit_through_one_module() {
                 );
             }
             if name.as_deref() != Some("audit.rs") && name.as_deref() != Some("generate.rs") {
-                for table in ["case_actions (", "company_actions (", "user_audit ("] {
+                for table in [
+                    "case_actions (",
+                    "company_actions (",
+                    "user_audit (",
+                    "integration_actions (",
+                ] {
                     assert!(
                         !text.contains(&format!("INSERT INTO {table}")),
                         "{}: writes {table}) by hand; use audit::record",

@@ -124,7 +124,29 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
     )
     .await;
     common::cases_for_employees(pool, tenant, 2, 2).await;
-    let state = common::state(common::config(&common::database_url(pool), &[]));
+    // Zoho CRM is a fake one, with a photo that fails (a run's error row).
+    let fake = zoho::fake::FakeZoho::start(zoho::fake::FakeConfig {
+        contacts: 3,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    fake.set_faults(zoho::fake::Faults {
+        failing_photos: vec![fake.ids()[0].clone()],
+        ..Default::default()
+    });
+    let storage = std::env::temp_dir().join(format!("casework-isolation-{}", Uuid::new_v4()));
+    let state = common::state(common::config(
+        &common::database_url(pool),
+        &[
+            "--zoho-accounts-url",
+            fake.accounts_url().as_str(),
+            "--storage-url",
+            &storage.to_string_lossy(),
+            "--zoho-retry-base-ms",
+            "1",
+        ],
+    ));
     let cookie = |email: String| {
         let state = state.clone();
         async move { common::session_cookie(&state, &email, PASSWORD).await }
@@ -185,6 +207,52 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
         ],
     )
     .await;
+    // The contractor directory: connecting (the connection, its audit row), a run
+    // (its row, its contractors, the photo that failed).
+    let config = fake.config();
+    call(
+        &ada,
+        "/api/admin/zoho/save",
+        vec![
+            ("data_centre", "us".into()),
+            ("client_id", config.client_id),
+            ("client_secret", config.client_secret),
+            ("refresh_token", config.refresh_token),
+            ("module", "Contacts".into()),
+            ("map_name", "Full_Name".into()),
+            ("map_trade", "Title".into()),
+            ("map_skills", "Skills".into()),
+            ("map_company", "Account_Name".into()),
+            ("map_city", "Mailing_City".into()),
+            ("map_region", "Mailing_State".into()),
+            ("map_email", "Email".into()),
+            ("map_phone", "Phone".into()),
+            ("map_status", "Contractor_Status".into()),
+            ("schedule_minutes", "off".into()),
+        ],
+    )
+    .await;
+    call(&ada, "/api/admin/zoho/sync", vec![]).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let jobs = state.jobs.clone();
+    let token = stop.clone();
+    tokio::spawn(async move { jobs.run_workers(1, token).await });
+    let started = std::time::Instant::now();
+    loop {
+        let done: bool = sqlx::query_scalar(
+            "SELECT count(*) > 0 FROM sync_runs WHERE tenant_id = $1 AND status = 'done'",
+        )
+        .bind(tenant)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if done {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop.cancel();
     call(
         &ada,
         "/api/admin/users/add",

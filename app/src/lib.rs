@@ -24,8 +24,8 @@ use leptos_router::{
 
 use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
 use crate::pages::{
-    AdminSystem, AdminUsage, AdminUsers, CasePage, Companies, CompanyPage, Dashboard, ListPage,
-    Lists, Login, NotFound, Section, Team, Work,
+    AdminSyncRun, AdminSystem, AdminUsage, AdminUsers, AdminZoho, CasePage, Companies, CompanyPage,
+    Contractor, Contractors, Dashboard, ListPage, Lists, Login, NotFound, Section, Team, Work,
 };
 
 /// The document around the app. It is rendered only on the server; the browser
@@ -82,6 +82,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/cases/:number") ssr=SsrMode::Async view=|| view! { <SignedIn><CasePage/></SignedIn> }/>
                         <Route path=path!("/companies") ssr=SsrMode::Async view=|| view! { <SignedIn><Companies/></SignedIn> }/>
                         <Route path=path!("/companies/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><CompanyPage/></SignedIn> }/>
+                        <Route path=path!("/contractors") ssr=SsrMode::Async view=|| view! { <SignedIn><Contractors/></SignedIn> }/>
+                        <Route path=path!("/contractors/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><Contractor/></SignedIn> }/>
                         <Route path=path!("/lists") ssr=SsrMode::Async view=|| view! { <SignedIn><Lists/></SignedIn> }/>
                         <Route path=path!("/lists/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><ListPage/></SignedIn> }/>
                         <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! { <SignedIn><Section section=pages::Area::Admin/></SignedIn> }/>
@@ -90,6 +92,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsers/></SignedIn> }/>
                         <Route path=path!("/admin/usage") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsage/></SignedIn> }/>
                         <Route path=path!("/admin/system") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminSystem/></SignedIn> }/>
+                        <Route path=path!("/admin/integrations/zoho") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminZoho/></SignedIn> }/>
+                        <Route path=path!("/admin/integrations/zoho/runs/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminSyncRun/></SignedIn> }/>
                     </Routes>
                 </ErrorBoundary>
             </AppFrame>

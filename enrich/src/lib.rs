@@ -8,7 +8,6 @@
 //! - `extract` / `heuristic`: the offline provider: readable text, keywords, signals and
 //!   a score from a documented rubric. Deterministic for the same pages.
 //! - `openai`: any OpenAI-compatible chat API, answering in a JSON schema we validate.
-//! - `http_client`: the defaults every outbound HTTP client of the app starts from.
 //! - `provider`: the pipeline a job runs: fetch → extract → analyse, reporting each step.
 
 pub mod types;
@@ -19,8 +18,6 @@ pub mod extract;
 pub mod fetch;
 #[cfg(feature = "engine")]
 pub mod heuristic;
-#[cfg(feature = "engine")]
-pub mod http_client;
 #[cfg(feature = "engine")]
 pub mod openai;
 #[cfg(feature = "engine")]

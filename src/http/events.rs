@@ -90,7 +90,7 @@ async fn open_case_stream(
             {
                 Some(announced(&change))
             }
-            Ok(LiveEvent::Changed(_) | LiveEvent::Company(_)) => None,
+            Ok(LiveEvent::Changed(_) | LiveEvent::Company(_) | LiveEvent::Sync(_)) => None,
             // Lost notifications (a lagging stream, a listener reconnect): reload.
             Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
         };
@@ -113,7 +113,7 @@ pub async fn queue_events(
             Ok(LiveEvent::Changed(change)) if may_hear(&viewer, &change) => {
                 Some(announced(&change))
             }
-            Ok(LiveEvent::Changed(_) | LiveEvent::Company(_)) => None,
+            Ok(LiveEvent::Changed(_) | LiveEvent::Company(_) | LiveEvent::Sync(_)) => None,
             Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
         };
         std::future::ready(event)
@@ -224,9 +224,36 @@ pub async fn company_events(
                         serde_json::json!({ "company_id": id, "kind": change.kind }).to_string(),
                     ))
                 }
-                Ok(LiveEvent::Company(_) | LiveEvent::Changed(_)) => None,
+                Ok(LiveEvent::Company(_) | LiveEvent::Changed(_) | LiveEvent::Sync(_)) => None,
                 Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
             };
+        std::future::ready(event)
+    });
+    sse(&state, live)
+}
+
+/// `/api/sync/events`: the workspace's sync runs moving on (a page written, photos
+/// saved, finished), for the admin pages to re-read the runs. Admins only.
+pub async fn sync_events(
+    State(state): State<AppState>,
+    viewer: Option<Extension<Viewer>>,
+) -> Response {
+    let viewer = viewer.map(|v| v.0);
+    let viewer = match authz::require(viewer.as_ref(), Capability::ManageUsers) {
+        Ok(viewer) => viewer.clone(),
+        Err(error) => return error_response(error),
+    };
+    let tenant_id = viewer.tenant_id;
+    let live = BroadcastStream::new(state.live.subscribe()).filter_map(move |event| {
+        let event = match event {
+            Ok(LiveEvent::Sync(change)) if change.tenant_id == tenant_id => Some(
+                Event::default()
+                    .event("sync")
+                    .data(serde_json::json!({ "run_id": change.run_id }).to_string()),
+            ),
+            Ok(LiveEvent::Sync(_) | LiveEvent::Company(_) | LiveEvent::Changed(_)) => None,
+            Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
+        };
         std::future::ready(event)
     });
     sse(&state, live)

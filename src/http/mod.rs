@@ -1,9 +1,10 @@
 //! axum-only edges that are not Leptos pages: health, sign-in/out form posts, CSRF
-//! and sign-in guards, the companies CSV export; OAuth callbacks, webhooks, REST `/api/v1` and `/metrics` as
-//! their issues land.
+//! and sign-in guards, the companies CSV export, contractor photos, Zoho's webhooks,
+//! event streams and `/metrics`; REST `/api/v1` as its issue lands.
 
 pub mod auth;
 pub mod client_ip;
+pub mod contractor_photo;
 pub mod csrf;
 pub mod deadline;
 pub mod events;
@@ -20,6 +21,7 @@ pub mod render_to_end;
 pub mod request_id;
 pub mod security_headers;
 pub mod server_fn_status;
+pub mod zoho_webhook;
 
 /// An `AppError` as a plain HTTP answer (for the axum edges; server functions have
 /// their own encoding): its status and its JSON.

@@ -31,6 +31,8 @@ pub enum Class {
     Static,
     Anonymous,
     Form,
+    /// Calls from another service to `/webhooks/…`, per workspace they name.
+    Webhook,
     ApiKey,
     Read,
     Write,
@@ -43,6 +45,7 @@ impl Class {
             Class::Static => "static",
             Class::Anonymous => "anonymous",
             Class::Form => "form",
+            Class::Webhook => "webhook",
             Class::ApiKey => "api_key",
             Class::Read => "read",
             Class::Write => "write",
@@ -66,10 +69,28 @@ const STATIC_EXTENSIONS: &[&str] = &[
     "map",
 ];
 
-/// A file the site serves as it is (the build's `/pkg/` and `public/`).
+/// A file the site serves as it is (the build's `/pkg/` and `public/`), or a stored
+/// photo (a directory page shows 48: counted as files, not as 48 page reads).
 pub fn is_static_file(path: &str) -> bool {
     let extension = path.rsplit_once('.').map(|(_, extension)| extension);
-    path.starts_with("/pkg/") || extension.is_some_and(|e| STATIC_EXTENSIONS.contains(&e))
+    path.starts_with("/pkg/")
+        || extension.is_some_and(|e| STATIC_EXTENSIONS.contains(&e))
+        || is_photo(path)
+}
+
+/// `/contractors/{id}/photo/{size}`.
+fn is_photo(path: &str) -> bool {
+    let mut parts = path.trim_start_matches('/').split('/');
+    matches!(
+        (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next()
+        ),
+        (Some("contractors"), Some(_), Some("photo"), Some(_), None)
+    )
 }
 
 pub fn classify(method: &Method, path: &str, headers: &HeaderMap, signed_in: bool) -> Class {
@@ -81,6 +102,9 @@ pub fn classify(method: &Method, path: &str, headers: &HeaderMap, signed_in: boo
     }
     if *method == Method::POST && FORM_PATHS.contains(&path) {
         return Class::Form;
+    }
+    if path.starts_with("/webhooks/") {
+        return Class::Webhook;
     }
     if path.starts_with("/api/v1/") && bearer(headers).is_some() {
         return Class::ApiKey;
@@ -149,6 +173,11 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         }],
         (Class::Static, _) => vec![ip_check(&policies.static_files, ip)],
         (Class::Form, _) => vec![ip_check(&policies.form, ip)],
+        // Keyed by the workspace the path names (Zoho calls from many addresses).
+        (Class::Webhook, _) => vec![Check {
+            policy: &policies.webhook,
+            key: request.uri().path().to_string(),
+        }],
         (Class::Anonymous | Class::Read | Class::Write, _) => {
             vec![ip_check(&policies.anonymous, ip)]
         }
@@ -256,6 +285,19 @@ mod tests {
         assert_eq!(class(Method::GET, "/favicon.ico", true), Class::Static);
         assert_eq!(class(Method::POST, "/inquiry", false), Class::Form);
         assert_eq!(class(Method::POST, "/inquiry", true), Class::Form);
+        assert_eq!(
+            class(Method::POST, "/webhooks/zoho/1234", false),
+            Class::Webhook
+        );
+        assert_eq!(
+            class(Method::GET, "/contractors/7/photo/160", true),
+            Class::Static
+        );
+        assert_eq!(class(Method::GET, "/contractors/7", true), Class::Read);
+        assert_eq!(
+            class(Method::GET, "/contractors/7/photo/160/x", true),
+            Class::Read
+        );
         assert_eq!(class(Method::GET, "/login", false), Class::Anonymous);
         assert_eq!(class(Method::POST, "/auth/login", false), Class::Anonymous);
         assert_eq!(class(Method::GET, "/work", true), Class::Read);

@@ -6,6 +6,8 @@ pub mod case;
 pub mod cases;
 pub mod companies;
 pub mod company;
+pub mod contractors;
+pub mod integrations;
 pub mod lists;
 pub mod saved_searches;
 

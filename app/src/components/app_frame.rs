@@ -13,12 +13,13 @@ use crate::model::{Role, Viewer};
 /// (the server enforces access either way; this only keeps the menu honest).
 type NavEntry = (&'static str, &'static str, fn(Role) -> bool);
 
-const NAV: [NavEntry; 6] = [
+const NAV: [NavEntry; 7] = [
     ("/", "Dashboard", |_| true),
     ("/work", "My work", |role| role != Role::Analyst),
     ("/cases", "All cases", |role| role == Role::Admin),
     ("/companies", "Companies", |_| true),
     ("/lists", "Lists", |_| true),
+    ("/contractors", "Contractors", |_| true),
     ("/admin", "Admin", |role| role == Role::Admin),
 ];
 

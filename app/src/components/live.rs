@@ -22,6 +22,8 @@ pub enum StreamEvent {
     Changed(LiveChange),
     /// A company changed (its enrichment moved on): the id.
     Company(i64),
+    /// A sync run moved on: its id.
+    Sync(i64),
     /// Events may have been lost: reload what the page shows.
     Resync,
 }
@@ -68,13 +70,30 @@ pub fn use_event_stream(url: String, on_event: impl Fn(StreamEvent) + 'static) {
             }
         })
     };
+    let sync = {
+        let on_event = on_event.clone();
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            #[derive(Deserialize)]
+            struct SyncChange {
+                run_id: i64,
+            }
+            let parsed = event
+                .data()
+                .as_string()
+                .and_then(|data| serde_json::from_str::<SyncChange>(&data).ok());
+            if let Some(change) = parsed {
+                on_event(StreamEvent::Sync(change.run_id));
+            }
+        })
+    };
     let resync =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| on_event(StreamEvent::Resync));
     let _ = source.add_event_listener_with_callback("change", change.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("resync", resync.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("company", company.as_ref().unchecked_ref());
+    let _ = source.add_event_listener_with_callback("sync", sync.as_ref().unchecked_ref());
     // The closures live as long as the stream; all go when the component does.
-    let held = StoredValue::new_local(Some((source, change, resync, company)));
+    let held = StoredValue::new_local(Some((source, change, resync, company, sync)));
     on_cleanup(move || {
         if let Some(Some((source, ..))) = held.try_update_value(Option::take) {
             source.close();

@@ -6,8 +6,10 @@ mod case_detail;
 mod cases;
 mod companies;
 mod company_detail;
+mod contractors;
 mod error;
 mod identity;
+mod integrations;
 mod lists;
 mod page_data;
 mod system;
@@ -34,8 +36,16 @@ pub use company_detail::{
     CompanyDetail, CompanyNote, CompanyRecord, Enrichment, EnrichmentResult, EnrichmentView,
     ListRef, Quota, Step, format_usd,
 };
+pub use contractors::{
+    ContractorCard, ContractorCursor, ContractorDetail, ContractorFilter, DirectoryPage,
+    MAX_CONTRACTOR_FILTER_CHARS, PhotoRef, initials,
+};
 pub use error::AppError;
 pub use identity::{Email, Plan, Role, TenantSlug};
+pub use integrations::{
+    MappingPreview, SyncRequested, SyncRunDetail, SyncRunError, SyncRunView, SyncStatus,
+    ZohoSettingsView,
+};
 pub use lists::{
     AddReport, CompanyList, EnrichAllReport, ListDetail, ListsOverview, MAX_ADD_AT_ONCE,
     MAX_LIST_NAME_CHARS, MAX_LISTS, MAX_SAVED_QUERY_CHARS, MAX_SAVED_SEARCHES, SavedSearch,

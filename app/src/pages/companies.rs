@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use crate::api::companies::{CreateCompany, check_website, error_text, list_companies};
 use crate::api::lists::{AddToList, load_lists};
 use crate::api::saved_searches::{DeleteSearch, SaveSearch, my_saved_searches};
+use crate::components::form_style::{FIELD, LABEL};
 use crate::components::{
     AddOutcome, AddToListBar, CompanyTable, LoadError, NextPage, RowAction, SaveSearchForm,
     SavedSearchMenu, set_response_status,
@@ -19,10 +20,6 @@ use crate::components::{
 use crate::model::{
     AppError, CompanyCursor, CompanyFilter, CompanyList, CompanyPage, CompanyStage,
 };
-
-pub(crate) const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
-pub(crate) const LABEL: &str =
-    "mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500";
 
 #[component]
 pub fn Companies() -> impl IntoView {

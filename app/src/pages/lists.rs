@@ -22,7 +22,8 @@ use crate::model::{
     list_error_text,
 };
 
-const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
+use crate::components::form_style::FIELD;
+
 const LINK: &str = "text-indigo-700 hover:underline dark:text-indigo-300";
 
 /// The actions that change a list itself, handed around together.

@@ -1,8 +1,9 @@
 //! The audit trail, written in one place. Every change a person (or the system on their
 //! behalf) makes leaves a row in the same transaction as the change: `case_actions` for
 //! cases, `company_actions` for companies, lists and saved searches, `user_audit` for
-//! people. The subject decides the table; the kind is checked by the table's enum (or
-//! `CHECK`), so a misspelt kind fails the write instead of recording nonsense.
+//! people, `integration_actions` for integrations. The subject decides the table; the
+//! kind is checked by the table's enum (or `CHECK`), so a misspelt kind fails the write
+//! instead of recording nonsense.
 
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -45,6 +46,8 @@ pub enum Subject {
     /// Saved searches belong to no company or list: their rows carry neither.
     SavedSearch,
     User(Uuid),
+    /// The workspace's integrations (the Zoho connection, its runs and webhooks).
+    Integration,
 }
 
 /// Records one change; returns the row's id (live updates carry it for cases, so a
@@ -78,6 +81,10 @@ pub async fn record(
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(id),
+        Subject::Integration => query(
+            "INSERT INTO integration_actions (tenant_id, actor_id, kind, before, after)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        ),
         Subject::Company(_) | Subject::List(_) | Subject::SavedSearch => {
             let (company, list) = match subject {
                 Subject::Company(id) => (Some(id), None),

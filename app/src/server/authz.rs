@@ -23,10 +23,12 @@ pub enum Capability {
     ManageUsers,
     /// The system health page.
     ViewSystemHealth,
+    /// The contractor directory and its photos (every role).
+    ViewContractors,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::WorkOwnCases,
         Capability::ManageAllCases,
         Capability::UseCompanies,
@@ -34,6 +36,7 @@ impl Capability {
         Capability::ManageSharedLists,
         Capability::ManageUsers,
         Capability::ViewSystemHealth,
+        Capability::ViewContractors,
     ];
 }
 
@@ -48,6 +51,7 @@ impl Capability {
 /// | ManageSharedLists   |  yes  |   no     |   no    |
 /// | ManageUsers         |  yes  |   no     |   no    |
 /// | ViewSystemHealth    |  yes  |   no     |   no    |
+/// | ViewContractors     |  yes  |   yes    |   yes   |
 ///
 /// ¹ when the workspace lets employees enrich (`Viewer::employees_may_enrich`).
 pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
@@ -55,10 +59,10 @@ pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
     match viewer.role {
         Role::Admin => true,
         Role::Employee => {
-            capability == WorkOwnCases
+            matches!(capability, WorkOwnCases | ViewContractors)
                 || (capability == UseCompanies && viewer.employees_may_enrich)
         }
-        Role::Analyst => matches!(capability, UseCompanies | AddCompanies),
+        Role::Analyst => matches!(capability, UseCompanies | AddCompanies | ViewContractors),
     }
 }
 
@@ -97,10 +101,22 @@ mod tests {
         let expected = [
             (Role::Admin, false, everything.clone()),
             (Role::Admin, true, everything),
-            (Role::Employee, false, vec![WorkOwnCases]),
-            (Role::Employee, true, vec![WorkOwnCases, UseCompanies]),
-            (Role::Analyst, false, vec![UseCompanies, AddCompanies]),
-            (Role::Analyst, true, vec![UseCompanies, AddCompanies]),
+            (Role::Employee, false, vec![WorkOwnCases, ViewContractors]),
+            (
+                Role::Employee,
+                true,
+                vec![WorkOwnCases, UseCompanies, ViewContractors],
+            ),
+            (
+                Role::Analyst,
+                false,
+                vec![UseCompanies, AddCompanies, ViewContractors],
+            ),
+            (
+                Role::Analyst,
+                true,
+                vec![UseCompanies, AddCompanies, ViewContractors],
+            ),
         ];
         for (role, policy, allowed) in expected {
             for capability in Capability::ALL {

@@ -5,7 +5,7 @@
 //! stop, and another worker takes the job over.
 //!
 //! `serve` runs workers in-process (WORKERS, default 2); `casework worker` runs them
-//! alone, for scale-out.
+//! alone, for scale-out. Both also run the sync schedule ([`super::sync::schedule`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,26 +18,36 @@ use underway::Worker;
 use super::Config;
 use super::db;
 use super::enrichment::{Engine, EnrichJobs, EnrichTask};
+use super::storage::Storage;
+use super::sync::{SyncJobs, SyncTask};
 use crate::model::AppError;
 
-/// The job system of one process: each kind of job's queue and task (enrichment, for
-/// now), and the pool jobs run on.
+/// The job system of one process: each kind of job's queue and task (enrichment, CRM
+/// sync), and the pool jobs run on.
 pub struct Jobs {
     pub enrich: EnrichJobs,
+    pub sync: Arc<SyncJobs>,
     pub pool: PgPool,
 }
 
 impl Jobs {
     pub fn new(config: &Config) -> Result<Self, String> {
         let pool = db::jobs_pool(config)?;
+        let heartbeat = Duration::from_secs(config.job_heartbeat_s);
         Ok(Self {
             enrich: EnrichJobs::new(EnrichTask {
                 engine: Arc::new(Engine::from_config(config)?),
                 pool: pool.clone(),
                 max_attempts: config.enrich_max_attempts,
                 retry_base_ms: config.enrich_retry_base_ms,
-                heartbeat: Duration::from_secs(config.job_heartbeat_s),
+                heartbeat,
             }),
+            sync: Arc::new(SyncJobs::new(SyncTask {
+                pool: pool.clone(),
+                storage: Storage::open(&config.sync.storage_url)?,
+                settings: Arc::new(config.sync.settings()),
+                heartbeat,
+            })),
             pool,
         })
     }
@@ -50,14 +60,23 @@ impl Jobs {
         stop: CancellationToken,
     ) -> Result<(), AppError> {
         let queue = self.enrich.queue().await?;
-        let mut worker = Worker::new(queue, self.enrich.task.clone());
-        worker.set_concurrency_limit(concurrency.max(1));
-        worker.set_shutdown_token(stop);
-        // New jobs wake the worker through NOTIFY; the poll is only a fallback.
-        worker.run_every(5.seconds()).await.map_err(|error| {
+        let mut enrich = Worker::new(queue, self.enrich.task.clone());
+        enrich.set_concurrency_limit(concurrency.max(1));
+        enrich.set_shutdown_token(stop.clone());
+        // Sync runs one at a time per worker: each runs its own parallel downloads.
+        let mut sync = Worker::new(self.sync.queue().await?, self.sync.task.clone());
+        sync.set_concurrency_limit(1);
+        sync.set_shutdown_token(stop);
+        let failed = |error| {
             tracing::error!(%error, "worker stopped");
             AppError::Unavailable
-        })
+        };
+        // New jobs wake the workers through NOTIFY; the poll is only a fallback.
+        tokio::try_join!(
+            async { enrich.run_every(5.seconds()).await.map_err(failed) },
+            async { sync.run_every(5.seconds()).await.map_err(failed) },
+        )
+        .map(drop)
     }
 
     /// Workers in the background of this process, restarted after a lost database.

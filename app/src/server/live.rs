@@ -21,6 +21,8 @@ use super::auth::viewer_cache::CHANNEL as AUTH_CHANNEL;
 pub const CHANNEL: &str = "case_changes";
 /// The channel company changes (enrichment progress above all) are announced on.
 pub const COMPANY_CHANNEL: &str = "company_changes";
+/// The channel sync runs announce their progress on.
+pub const SYNC_CHANNEL: &str = "sync_progress";
 /// Entries per notification: ~100 bytes each keeps a payload under 6 KB.
 const PER_NOTIFICATION: usize = 50;
 
@@ -43,6 +45,7 @@ pub struct CaseChange {
 pub enum LiveEvent {
     Changed(CaseChange),
     Company(CompanyChange),
+    Sync(SyncChange),
     /// The listener lost its connection (and so possibly some notifications): every
     /// stream should tell its page to reload what it shows.
     Resync,
@@ -55,6 +58,30 @@ pub struct CompanyChange {
     pub tenant_id: Uuid,
     pub company_id: i64,
     pub kind: String,
+}
+
+/// A sync run moved (a page written, photos saved, finished): its admin page re-reads
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncChange {
+    pub tenant_id: Uuid,
+    pub run_id: i64,
+}
+
+/// Queues a sync progress notification in the caller's transaction.
+pub async fn announce_sync(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    run_id: i64,
+) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(&SyncChange { tenant_id, run_id })
+        .map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(SYNC_CHANNEL)
+        .bind(payload)
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Queues a company notification in the caller's transaction.
@@ -143,7 +170,7 @@ pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>, viewers:
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
                 if let Err(error) = listener
-                    .listen_all([CHANNEL, COMPANY_CHANNEL, AUTH_CHANNEL])
+                    .listen_all([CHANNEL, COMPANY_CHANNEL, SYNC_CHANNEL, AUTH_CHANNEL])
                     .await
                 {
                     tracing::warn!(%error, "could not LISTEN for case changes");
@@ -172,6 +199,11 @@ async fn receive(
         match listener.try_recv().await {
             Ok(Some(notification)) if notification.channel() == AUTH_CHANNEL => {
                 viewers.apply(notification.payload());
+            }
+            Ok(Some(notification)) if notification.channel() == SYNC_CHANNEL => {
+                if let Ok(change) = serde_json::from_str::<SyncChange>(notification.payload()) {
+                    let _ = sender.send(LiveEvent::Sync(change));
+                }
             }
             Ok(Some(notification)) if notification.channel() == COMPANY_CHANNEL => {
                 match serde_json::from_str::<CompanyChange>(notification.payload()) {

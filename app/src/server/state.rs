@@ -37,6 +37,8 @@ pub struct Shared {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// Background jobs: the queue requests enqueue into, and the workers `serve` runs.
     pub jobs: Arc<super::jobs::Jobs>,
+    /// Files (contractor photos), shared by every instance.
+    pub storage: super::storage::Storage,
     /// Signed-in viewers by session id, for `AUTH_CACHE_TTL_S`.
     pub viewers: super::auth::ViewerCache,
     /// What this instance served, minute by minute, for the admin System page.

@@ -202,7 +202,7 @@ impl Fetcher {
         // The shared defaults (which follow no redirect: we follow them ourselves so that
         // every hop is checked); the timeout is per hop, and `fetch_page` also bounds the
         // page as a whole.
-        let client = crate::http_client::builder(policy.connect_timeout, policy.request_timeout)
+        let client = outbound::builder(policy.connect_timeout, policy.request_timeout)
             // HTTP(S)_PROXY from the environment would send our requests (and the
             // decision where to connect) somewhere our address checks don't see.
             .no_proxy()

@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::request::{SYSTEM_PROMPT, response_schema, user_message};
-use super::retry_after::retry_after_header;
 use super::text::{cap_chars, collapse_whitespace};
 use super::{
     Analysis, OpenAiConfig, OpenAiConfigError, OpenAiError, PageText, REASON_MAX_CHARS, SCHEMA_NAME,
@@ -50,12 +49,9 @@ impl OpenAiClient {
             }
             _ => None,
         };
-        let http = crate::http_client::builder(
-            config.timeout.min(Duration::from_secs(10)),
-            config.timeout,
-        )
-        .build()
-        .map_err(|e| OpenAiConfigError::Client(error_chain(&e)))?;
+        let http = outbound::builder(config.timeout.min(Duration::from_secs(10)), config.timeout)
+            .build()
+            .map_err(|e| OpenAiConfigError::Client(error_chain(&e)))?;
         Ok(Self {
             http,
             endpoint,
@@ -181,7 +177,7 @@ impl OpenAiClient {
 
     async fn status_error(&self, response: reqwest::Response) -> OpenAiError {
         let status = response.status();
-        let retry_after = retry_after_header(response.headers(), SystemTime::now());
+        let retry_after = outbound::retry_after(response.headers(), SystemTime::now());
         let location = response
             .headers()
             .get(reqwest::header::LOCATION)

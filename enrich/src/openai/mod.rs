@@ -19,7 +19,6 @@ mod answer;
 mod client;
 mod prices;
 mod request;
-mod retry_after;
 mod text;
 
 use std::ops::RangeInclusive;
@@ -31,9 +30,9 @@ use url::Url;
 use crate::types::{Enrichment, Usage};
 
 pub use client::OpenAiClient;
+pub use outbound::{parse_http_date, parse_retry_after};
 pub use prices::{ModelPrice, PriceTable, PriceTableError};
 pub use request::response_schema;
-pub use retry_after::{parse_http_date, parse_retry_after};
 
 /// OpenAI's own API.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";

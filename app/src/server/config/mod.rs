@@ -9,6 +9,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 pub mod protection;
+pub mod sync;
 pub use protection::{PlanRates, Rate};
 use sqlx::postgres::PgConnectOptions;
 
@@ -208,6 +209,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub protection: protection::Protection,
+
+    #[command(flatten)]
+    pub sync: sync::SyncConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -309,6 +313,11 @@ impl Config {
         }
     }
 
+    /// PUBLIC_URL as a URL (checked at start-up, so this only fails on a bug).
+    pub fn public_base(&self) -> Result<url::Url, crate::model::AppError> {
+        url::Url::parse(&self.public_url()).map_err(|_| crate::model::AppError::Internal)
+    }
+
     pub fn cookie_secure(&self) -> bool {
         self.session_cookie_secure
             .unwrap_or_else(|| self.public_url().starts_with("https://"))
@@ -403,6 +412,7 @@ impl Config {
             ),
             format!("SHUTDOWN_GRACE_S={}", self.shutdown_grace_s),
             self.protection.describe(),
+            self.sync.describe(),
         ]
         .join("\n")
     }

@@ -50,6 +50,10 @@ pub struct Protection {
     #[arg(long, env = "RATE_LIMIT_FORM", default_value = "5/min", value_parser = parse_rate)]
     pub rate_limit_form: Rate,
 
+    /// Webhook calls (Zoho's notifications) per workspace they are for.
+    #[arg(long, env = "RATE_LIMIT_WEBHOOK", default_value = "600/min", value_parser = parse_rate)]
+    pub rate_limit_webhook: Rate,
+
     /// Redis shared by every instance (e.g. `redis://127.0.0.1:6379`): rate limits are
     /// kept there, so three instances give one budget, not three. Unset: each instance
     /// keeps its own.
@@ -158,6 +162,7 @@ impl Protection {
             format!("RATE_LIMIT_ANONYMOUS={}", self.rate_limit_anonymous),
             format!("RATE_LIMIT_STATIC={}", self.rate_limit_static),
             format!("RATE_LIMIT_FORM={}", self.rate_limit_form),
+            format!("RATE_LIMIT_WEBHOOK={}", self.rate_limit_webhook),
             format!("REDIS_URL={redis}"),
             format!("REDIS_TIMEOUT_MS={}", self.redis_timeout_ms),
             format!("TRUSTED_PROXIES={}", proxies.collect::<Vec<_>>().join(",")),

@@ -11,7 +11,6 @@ use jiff::{Span, ToSpan};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use tokio::sync::OnceCell;
 use underway::task::{Error as TaskError, Result as TaskResult, RetryPolicy};
 use underway::{Queue, Task};
 use uuid::Uuid;
@@ -20,6 +19,7 @@ use super::Engine;
 use crate::model::AppError;
 use crate::server::db;
 use crate::server::live::announce_company;
+use crate::server::queue::LazyQueue;
 
 /// The queue enrichment jobs wait in.
 pub const ENRICH_QUEUE: &str = "enrich";
@@ -78,37 +78,20 @@ impl Task for EnrichTask {
     }
 }
 
-/// Enrichment's queue in this process and the task its jobs run. The queue is created
-/// on first use, because creating it touches the database (which may be down at start).
+/// Enrichment's queue in this process and the task its jobs run.
 pub struct EnrichJobs {
     pub task: EnrichTask,
-    queue: OnceCell<Arc<Queue<EnrichTask>>>,
+    queue: LazyQueue<EnrichTask>,
 }
 
 impl EnrichJobs {
     pub fn new(task: EnrichTask) -> Self {
-        Self {
-            task,
-            queue: OnceCell::new(),
-        }
+        let queue = LazyQueue::new(ENRICH_QUEUE, task.pool.clone());
+        Self { task, queue }
     }
 
     pub async fn queue(&self) -> Result<Arc<Queue<EnrichTask>>, AppError> {
-        self.queue
-            .get_or_try_init(|| async {
-                Queue::builder()
-                    .name(ENRICH_QUEUE)
-                    .pool(self.task.pool.clone())
-                    .build()
-                    .await
-                    .map(Arc::new)
-            })
-            .await
-            .cloned()
-            .map_err(|error| {
-                tracing::error!(%error, "job queue unavailable");
-                AppError::Unavailable
-            })
+        self.queue.get().await
     }
 }
 

@@ -64,6 +64,7 @@ pub struct Policies {
     pub anonymous: Policy,
     pub static_files: Policy,
     pub form: Policy,
+    pub webhook: Policy,
     pub sign_in_ip: Policy,
     pub sign_in_email: Policy,
 }
@@ -122,6 +123,7 @@ impl Limiter {
             anonymous: Policy::new("ip", limits.rate_limit_anonymous),
             static_files: Policy::new("static", limits.rate_limit_static),
             form: Policy::new("form", limits.rate_limit_form),
+            webhook: Policy::new("webhook", limits.rate_limit_webhook),
             sign_in_ip: Policy::new(
                 "sign-in-ip",
                 per_minute(config.login_attempts_per_ip_per_minute),

@@ -1,0 +1,256 @@
+//! The contractor directory: pages of cards (keyset by name, capped count, the values
+//! the filter menus offer), one contractor, and the photo lookup behind the tenant
+//! check. Writing contractors is the sync's, through [`store`].
+
+pub mod photos;
+pub mod store;
+
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+
+use super::cases::COUNT_CAP;
+use super::conditions::Conditions;
+use super::db::{self, internal, tenant_tx};
+use crate::model::{
+    AppError, ContractorCard, ContractorCursor, ContractorDetail, ContractorFilter, DirectoryPage,
+    MatchCount, PhotoRef, Viewer,
+};
+
+/// Cards per page: a grid of 4–6 across, 8 rows.
+pub const PAGE_SIZE: usize = 48;
+
+const CARD_COLUMNS: &str = "c.id, c.name, c.trade, c.city, c.region, c.status, c.archived,
+    c.photo_hash, c.photo_width, c.photo_height, c.photo_thumbs, c.name_key";
+
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    #[sqlx(flatten)]
+    card: ContractorCard,
+    photo_hash: Option<String>,
+    photo_width: Option<i32>,
+    photo_height: Option<i32>,
+    photo_thumbs: Vec<i32>,
+    name_key: String,
+}
+
+impl CardRow {
+    fn into_card(self) -> (ContractorCard, String) {
+        let mut card = self.card;
+        card.photo = match (self.photo_hash, self.photo_width, self.photo_height) {
+            (Some(hash), Some(width), Some(height)) => Some(PhotoRef {
+                hash,
+                width,
+                height,
+                thumbs: self.photo_thumbs,
+            }),
+            _ => None,
+        };
+        (card, self.name_key)
+    }
+}
+
+pub async fn directory(
+    pool: &PgPool,
+    viewer: &Viewer,
+    filter: &ContractorFilter,
+) -> Result<DirectoryPage, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let mut query = QueryBuilder::<Postgres>::new("SELECT ");
+    query.push(CARD_COLUMNS).push(" FROM contractors c WHERE ");
+    push_conditions(&mut query, viewer, filter);
+    if let Some(after) = &filter.after {
+        query
+            .push(" AND (c.name_key, c.id) > (")
+            .push_bind(after.name_key.clone())
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    query
+        .push(" ORDER BY c.name_key, c.id LIMIT ")
+        .push_bind((PAGE_SIZE + 1) as i64);
+    let rows: Vec<CardRow> = query
+        .build_query_as()
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+
+    let mut count_query =
+        QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM contractors c WHERE ");
+    push_conditions(&mut count_query, viewer, filter);
+    count_query
+        .push(" LIMIT ")
+        .push_bind((COUNT_CAP + 1) as i64)
+        .push(") capped");
+    let counted: i64 = count_query
+        .build_query_scalar()
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+
+    let trades = facet(&mut tx, "trade").await?;
+    let cities = facet(&mut tx, "city").await?;
+    let statuses = facet(&mut tx, "status").await?;
+    let connected: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM zoho_connections)")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+    db::end_read(tx);
+
+    let mut cards: Vec<(ContractorCard, String)> =
+        rows.into_iter().map(CardRow::into_card).collect();
+    let next = if cards.len() > PAGE_SIZE {
+        cards.truncate(PAGE_SIZE);
+        cards.last().map(|(card, key)| ContractorCursor {
+            name_key: key.clone(),
+            id: card.id,
+        })
+    } else {
+        None
+    };
+    let counted = counted.max(0) as u64;
+    Ok(DirectoryPage {
+        cards: cards.into_iter().map(|(card, _)| card).collect(),
+        count: if counted > COUNT_CAP {
+            MatchCount::AtLeast(COUNT_CAP)
+        } else {
+            MatchCount::Exact(counted)
+        },
+        next,
+        trades,
+        cities,
+        statuses,
+        connected,
+    })
+}
+
+/// The distinct values of a column among current contractors, for a filter menu.
+async fn facet(conn: &mut PgConnection, column: &'static str) -> Result<Vec<String>, AppError> {
+    // `column` is one of three names written above, never input.
+    let sql = format!(
+        "SELECT DISTINCT {column} FROM contractors
+         WHERE tenant_id = app_tenant_id() AND NOT archived AND {column} IS NOT NULL
+         ORDER BY 1 LIMIT 200"
+    );
+    sqlx::query_scalar(&sql)
+        .fetch_all(conn)
+        .await
+        .map_err(internal)
+}
+
+fn push_conditions(
+    query: &mut QueryBuilder<'_, Postgres>,
+    viewer: &Viewer,
+    filter: &ContractorFilter,
+) {
+    let mut conditions = Conditions::for_tenant(query, viewer.tenant_id);
+    conditions
+        .and("c.archived = {}", filter.archived)
+        .and_text("c.trade = {}", &filter.trade)
+        .and_text("c.city = {}", &filter.city)
+        .and_text("c.status = {}", &filter.status)
+        .and_text("c.search @@ websearch_to_tsquery('simple', {})", &filter.q);
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    #[sqlx(flatten)]
+    card: CardRow,
+    zoho_id: String,
+    skills: Vec<String>,
+    company: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    zoho_modified_at: OffsetDateTime,
+    archived_at: Option<OffsetDateTime>,
+    updated_at: OffsetDateTime,
+    data_centre: Option<String>,
+    module: Option<String>,
+}
+
+pub async fn detail(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<ContractorDetail, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let sql = format!(
+        "SELECT {CARD_COLUMNS}, c.zoho_id, c.skills, c.company, c.email, c.phone, c.zoho_modified_at,
+                c.archived_at, c.updated_at, z.data_centre, z.module
+         FROM contractors c LEFT JOIN zoho_connections z ON z.tenant_id = c.tenant_id
+         WHERE c.id = $1"
+    );
+    let row: Option<DetailRow> = sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+    db::end_read(tx);
+    let row = row.ok_or(AppError::NotFound)?;
+    let zoho_url = row
+        .data_centre
+        .as_deref()
+        .and_then(zoho::crm_web_url)
+        .map(|base| {
+            format!(
+                "{base}/crm/tab/{}/{}",
+                row.module.as_deref().unwrap_or("Contacts"),
+                row.zoho_id
+            )
+        });
+    Ok(ContractorDetail {
+        card: row.card.into_card().0,
+        zoho_id: row.zoho_id,
+        skills: row.skills,
+        company: row.company,
+        email: row.email,
+        phone: row.phone,
+        zoho_modified_at: row.zoho_modified_at,
+        archived_at: row.archived_at,
+        updated_at: row.updated_at,
+        zoho_url,
+    })
+}
+
+/// A stored photo of a contractor of the viewer's tenant: its object key, content
+/// type and hash (the `ETag`). `width` None is the original; a width must be one of the
+/// thumbnails stored.
+pub struct PhotoObject {
+    pub key: String,
+    pub content_type: String,
+    pub etag: String,
+}
+
+pub async fn photo(
+    pool: &PgPool,
+    viewer: &Viewer,
+    id: i64,
+    width: Option<u32>,
+) -> Result<PhotoObject, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let row: Option<(Option<String>, Option<String>, Vec<i32>)> = sqlx::query_as(
+        "SELECT photo_hash, photo_type, photo_thumbs FROM contractors WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
+    db::end_read(tx);
+    let (Some(hash), Some(content_type), thumbs) = row.ok_or(AppError::NotFound)? else {
+        return Err(AppError::NotFound);
+    };
+    if let Some(w) = width
+        && !thumbs.contains(&(w as i32))
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(PhotoObject {
+        key: photos::key(viewer.tenant_id, &hash, width),
+        content_type: if width.is_some() {
+            "image/jpeg".into()
+        } else {
+            content_type
+        },
+        etag: format!(
+            "\"{}-{}\"",
+            &hash[..32.min(hash.len())],
+            width.map(|w| w.to_string()).unwrap_or_else(|| "o".into())
+        ),
+    })
+}

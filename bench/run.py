@@ -685,8 +685,29 @@ def protection_section(results):
                    f"{mid(r['server_cpu']):.3f} ({', '.join(f'{x:.3f}' for x in r['server_cpu'])}) | "
                    f"{cost_pair} | {cost_share} | {cost_cpu} |")
     fallbacks = results[-1]["metrics"]["redis_fallbacks_recent"]
-    return out + ["", f"Decisions the Redis variant made in-process because Redis did not answer within its",
-                  f"timeout (as the instance wrote them for the System page): {fallbacks}.", ""]
+    out += ["", f"Decisions the Redis variant made in-process because Redis did not answer within its",
+            f"timeout (as the instance wrote them for the System page): {fallbacks}.", ""]
+    return out + limiter_section(mid(off["server_cpu"]))
+
+
+def limiter_section(page_cpu_ms):
+    """What one decision costs measured alone (benches/limiter.rs): the cost the page
+    comparison above cannot resolve, against the page's own server CPU."""
+    path = os.environ.get("BENCH_LIMITER_JSON")
+    if not path or not Path(path).exists():
+        return []
+    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.startswith("{")]
+    out = ["### What one decision costs, measured alone (`benches/limiter.rs`)", "",
+           "A signed-in read's two checks (the person, the workspace) for 1,000 people, one at a time",
+           "and from 32 tasks at once; CPU per decision of the process deciding, and of `redis-server`,",
+           f"against the first page's server CPU with the limits off ({page_cpu_ms:.3f} ms).", "",
+           "| variant | tasks | decisions/s | wall µs | CPU µs (app) | CPU µs (Redis) | share of the page's CPU |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        share = (r["cpu_us"] + r["redis_cpu_us"]) / (page_cpu_ms * 1000)
+        out.append(f"| {r['variant']} | {r['tasks']} | {r['decisions_per_s']:.0f} | {r['wall_us']:.2f} | "
+                   f"{r['cpu_us']:.2f} | {r['redis_cpu_us']:.2f} | {share:.1%} |")
+    return out + [""]
 
 
 def replace_section(path, heading, lines, before=None):

@@ -35,4 +35,8 @@ LEPTOS_OUTPUT_NAME=casework cargo build --profile production --package=casework 
   --no-default-features --features=ssr
 export CASEWORK_BIN="$CARGO_TARGET_DIR/production/casework"
 
+say "what one rate-limit decision costs, alone (benches/limiter.rs)"
+export BENCH_LIMITER_JSON="$CARGO_TARGET_DIR/bench-limiter.json"
+cargo bench -p casework --no-default-features --features ssr --bench limiter > "$BENCH_LIMITER_JSON"
+
 exec python3 bench/run.py "$@"

@@ -35,9 +35,9 @@ fn limiter(extra: &[&str]) -> Arc<Limiter> {
     let args = [
         "casework",
         "--rate-limit-reads",
-        "free=1000000000/min",
+        "free=10000000/min",
         "--rate-limit-tenant",
-        "free=1000000000/min",
+        "free=10000000/min",
         "--redis-timeout-ms",
         "50",
     ]

@@ -108,9 +108,15 @@ def full_sync(contacts, storage):
         server.start()
         admin = bench.sign_in(f"admin@{TENANT}.test")
         connect(server, admin)
+        meter = bench.CpuMeter(server.process.pid)
+        before = {**meter.sample(), "fake": bench.process_cpu(fake.pid)}
         seconds, row = timed_run(server, admin, full=True)
-        result = {"contacts": contacts, "seconds": seconds, **row, "peak_rss_mb": server.rss_mb("VmHWM")}
-        bench.say(f"full sync of {contacts}: {seconds:.1f} s, {row}, peak RSS {result['peak_rss_mb']:.0f} MB")
+        after = {**meter.sample(), "fake": bench.process_cpu(fake.pid)}
+        cpu = {part: after[part] - before[part] for part in ("server", "database", "fake")}
+        result = {"contacts": contacts, "seconds": seconds, **row, "peak_rss_mb": server.rss_mb("VmHWM"),
+                  "cpu": cpu}
+        bench.say(f"full sync of {contacts}: {seconds:.1f} s, {row}, peak RSS {result['peak_rss_mb']:.0f} MB, "
+                  f"CPU s {cpu}")
         extra = None
         if contacts == max(SIZES):
             extra = incremental_and_directory(server, admin)
@@ -156,22 +162,31 @@ def section(fulls, extra):
            f"default 8 is bounded by the latency at 8 ÷ {LATENCY_MS / 1000:g} s = {8 * 1000 // LATENCY_MS} photos/s). Each full sync starts from an empty",
            "directory on a fresh server process. Targets: 10,000 in ≤ 60 s, memory not growing",
            "with the count; incremental ≤ 2 s unchanged, ≤ 5 s with 100 changed; directory p99 ≤ 25 ms.", "",
-           "| run | contacts | seconds | records/s | photos/s | created | updated | unchanged | archived | photos | failed | peak RSS MB |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| run | contacts | seconds | records/s | photos/s | created | updated | unchanged | archived | photos | failed | peak RSS MB | CPU s: server / PostgreSQL / fake Zoho |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in fulls:
+        cpu = r["cpu"]
         out.append(f"| full | {r['contacts']} | {r['seconds']:.1f} | {r['records_done'] / r['seconds']:.0f} | "
                    f"{r['photos_fetched'] / r['seconds']:.0f} | {r['created']} | {r['updated']} | {r['unchanged']} | "
-                   f"{r['archived']} | {r['photos_fetched']} | {r['failed']} | {r['peak_rss_mb']:.0f} |")
+                   f"{r['archived']} | {r['photos_fetched']} | {r['failed']} | {r['peak_rss_mb']:.0f} | "
+                   f"{cpu['server']:.0f} / {cpu['database']:.0f} / {cpu['fake']:.0f} |")
     if extra:
         for name, key in [("incremental, nothing changed", "quiet"), ("incremental, 100 changed", "changed")]:
             seconds, row = extra[key]
             out.append(f"| {name} | {max(SIZES)} | {seconds:.2f} | — | — | {row['created']} | {row['updated']} | "
-                       f"{row['unchanged']} | {row['archived']} | {row['photos_fetched']} | {row['failed']} | — |")
+                       f"{row['unchanged']} | {row['archived']} | {row['photos_fetched']} | {row['failed']} | — | — |")
         out += ["", f"The directory with {max(SIZES)} contractors (besides the load tenant's million cases), 32 clients:", "",
-                "| page | req/s | p50 ms | p99 ms | server ms / request | errors |", "|---|---:|---:|---:|---:|---:|"]
+                "| page | req/s | p50 ms | p99 ms | CPU ms / request: server | PostgreSQL | errors |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
         for name, path, r in extra["pages"]:
             out.append(f"| {name} (`{path[:60]}`) | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-                       f"{r['cpu']['server']:.3f} | {r['errors']} |")
+                       f"{r['cpu']['server']:.3f} | {r['cpu']['database']:.3f} | {r['errors']} |")
+    photo = json.loads(os.environ.get("PHOTO_BENCH") or "null")
+    if photo:
+        out += ["", f"One photo's CPU on one core (`cargo bench -p photos`, {photo['photos']} of the fake's photos, "
+                f"{photo['input_kb']} KB on average): decoding {photo['decode_ms']:.2f} ms, hashing {photo['hash_ms']:.2f} ms; "
+                f"the two thumbnails with `image` alone {photo['thumbnails_image_only_ms']:.2f} ms; "
+                f"everything as shipped (decode, thumbnails, encode) {photo['prepare_ms']:.2f} ms."]
     return out + [""]
 
 

@@ -23,4 +23,8 @@ LEPTOS_OUTPUT_NAME=casework cargo build --profile production --package=casework 
 cargo build --release -p zoho --features fake --bin fake-zoho
 export CASEWORK_BIN="$CARGO_TARGET_DIR/production/casework"
 
+say "one photo's CPU, step by step (photos/benches/photos.rs)"
+PHOTO_BENCH="$(cargo bench -p photos 2>/dev/null | tail -1)"
+export PHOTO_BENCH
+
 exec python3 bench/sync.py "$@"

@@ -182,6 +182,32 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
+/// The directory's counters (`contractor_facets`, kept by triggers in the writing
+/// transactions) equal a recount of the contractors, for every tenant, side, kind and
+/// value; and they are not all empty.
+async fn assert_facets_match_recount(pool: &PgPool) {
+    let kept: Vec<(Uuid, bool, String, String, i64)> = sqlx::query_as(
+        "SELECT tenant_id, archived, kind, value, n::bigint FROM contractor_facets
+         WHERE n <> 0 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let recounted: Vec<(Uuid, bool, String, String, i64)> = sqlx::query_as(
+        "SELECT c.tenant_id, c.archived, k.kind, k.value, count(*)
+         FROM contractors c
+         CROSS JOIN LATERAL (VALUES ('all', ''), ('trade', c.trade), ('city', c.city),
+                                    ('status', c.status)) AS k (kind, value)
+         WHERE k.value IS NOT NULL
+         GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(!recounted.is_empty());
+    assert_eq!(kept, recounted, "the counters drifted from a recount");
+}
+
 fn files_in(dir: &std::path::Path) -> usize {
     let mut n = 0;
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -386,6 +412,70 @@ async fn incremental_runs_take_only_what_changed_and_archive_what_zoho_deleted(p
     let removed =
         common::get_with_cookie(world.state.clone(), "/contractors?archived=1", &emil).await;
     assert!(removed.body.contains("2 contractors"));
+    assert_facets_match_recount(&pool).await;
+    // Counts by one menu (from the counters), two menus and a text search (counted),
+    // each equal to the rows the filter means; each menu value shows its count.
+    let (trade, city): (String, String) = sqlx::query_as(
+        "SELECT trade, city FROM contractors WHERE NOT archived AND trade IS NOT NULL
+         AND city IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let word: String = sqlx::query_scalar(
+        "SELECT split_part(name, ' ', 1) FROM contractors WHERE NOT archived ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let encode = |s: &str| s.replace(' ', "+");
+    for (query, sql) in [
+        (
+            format!("trade={}", encode(&trade)),
+            format!("SELECT count(*) FROM contractors WHERE NOT archived AND trade = '{trade}'"),
+        ),
+        (
+            format!("trade={}&city={}", encode(&trade), encode(&city)),
+            format!(
+                "SELECT count(*) FROM contractors WHERE NOT archived AND trade = '{trade}' AND city = '{city}'"
+            ),
+        ),
+        (
+            format!("q={word}"),
+            format!(
+                "SELECT count(*) FROM contractors WHERE NOT archived AND search @@ websearch_to_tsquery('simple', '{word}')"
+            ),
+        ),
+        (
+            "status=No+such+status".to_string(),
+            "SELECT 0::bigint".to_string(),
+        ),
+    ] {
+        let expected = count(&pool, &sql).await;
+        let page =
+            common::get_with_cookie(world.state.clone(), &format!("/contractors?{query}"), &emil)
+                .await;
+        let label = if expected == 1 {
+            "1 contractor<".to_string()
+        } else {
+            format!("{expected} contractors<")
+        };
+        assert!(page.body.contains(&label), "{query}: expected {label}");
+        assert_eq!(
+            page.body.matches("data-testid=\"contractor-card\"").count() as i64,
+            expected.min(48),
+            "{query}"
+        );
+    }
+    let by_trade = count(
+        &pool,
+        &format!("SELECT count(*) FROM contractors WHERE NOT archived AND trade = '{trade}'"),
+    )
+    .await;
+    assert!(
+        page.body
+            .contains(&format!(">{trade} ({by_trade})</option>"))
+    );
 
     // A full resync reads everything, changes nothing, archives nothing more.
     let full = finished(&pool, sync_now(&world, true).await).await;
@@ -401,6 +491,7 @@ async fn incremental_runs_take_only_what_changed_and_archive_what_zoho_deleted(p
         ),
         (0, 0, 121, 0, 0)
     );
+    assert_facets_match_recount(&pool).await;
 }
 
 #[sqlx::test]
@@ -623,6 +714,7 @@ async fn a_worker_killed_mid_run_is_replaced_and_the_run_completes_once(pool: Pg
         stored,
         "no photo stored twice"
     );
+    assert_facets_match_recount(&pool).await;
 }
 
 /// Enables the webhook channel (as connecting does) and returns its token.
@@ -808,6 +900,7 @@ async fn webhooks_apply_changes_and_refuse_impostors_replays_and_disorder(pool: 
         .await
             >= 3
     );
+    assert_facets_match_recount(&pool).await;
 }
 
 #[sqlx::test]
@@ -848,6 +941,7 @@ async fn tenants_never_see_each_other_s_contractors_or_photos(pool: PgPool) {
         .unwrap();
     for table in [
         "contractors",
+        "contractor_facets",
         "sync_runs",
         "zoho_connections",
         "integration_actions",
@@ -859,6 +953,28 @@ async fn tenants_never_see_each_other_s_contractors_or_photos(pool: PgPool) {
             .unwrap();
         assert_eq!(n, 0, "{table}");
     }
+    // Nor does the text search that runs past the policy (to use its index).
+    let word: String =
+        sqlx::query_scalar("SELECT split_part(name, ' ', 1) FROM contractors LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let found: i64 = sqlx::query_scalar("SELECT count(*) FROM contractor_matches($1)")
+        .bind(&word)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(found, 0, "globex finds none of acme's contractors");
+    let searched =
+        common::get_with_cookie(world.state.clone(), &format!("/contractors?q={word}"), &gus).await;
+    assert!(searched.body.contains("data-testid=\"empty-contractors\""));
+    let forged = sqlx::query(
+        "INSERT INTO contractor_facets (tenant_id, archived, kind, value, n) VALUES ($1, false, 'all', '', 5)",
+    )
+    .bind(world.acme)
+    .execute(&mut *app::server::db::tenant_tx(&world.state.pool, world.globex).await.unwrap())
+    .await;
+    assert!(forged.is_err(), "no counter for another tenant either");
     let written = sqlx::query("INSERT INTO contractors (tenant_id, zoho_id, name, zoho_modified_at) VALUES ($1, '1', 'x', now())")
         .bind(world.acme)
         .execute(&mut *tx)

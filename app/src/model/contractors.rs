@@ -205,16 +205,36 @@ impl ContractorFilter {
     }
 }
 
+/// One value a filter menu offers, with how many contractors have it (on the side of
+/// "removed from Zoho" the page shows).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: u64,
+}
+
+impl FacetValue {
+    /// "Electrician (1,204)".
+    pub fn label(&self) -> String {
+        format!(
+            "{} ({})",
+            self.value,
+            super::cases::group_thousands(self.count)
+        )
+    }
+}
+
 /// One page of the directory, with the values the filter menus offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryPage {
     pub cards: Vec<ContractorCard>,
     pub count: MatchCount,
     pub next: Option<ContractorCursor>,
-    pub trades: Vec<String>,
-    pub cities: Vec<String>,
-    pub statuses: Vec<String>,
-    /// Whether Zoho is connected at all (the empty state says what to do).
+    pub trades: Vec<FacetValue>,
+    pub cities: Vec<FacetValue>,
+    pub statuses: Vec<FacetValue>,
+    /// Whether Zoho is connected at all, asked only when the page has no cards (the
+    /// empty state says what to do); false otherwise.
     pub connected: bool,
 }
 

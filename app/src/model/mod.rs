@@ -38,7 +38,7 @@ pub use company_detail::{
 };
 pub use contractors::{
     ContractorCard, ContractorCursor, ContractorDetail, ContractorFilter, DirectoryPage,
-    MAX_CONTRACTOR_FILTER_CHARS, PhotoRef, initials,
+    FacetValue, MAX_CONTRACTOR_FILTER_CHARS, PhotoRef, initials,
 };
 pub use error::AppError;
 pub use identity::{Email, Plan, Role, TenantSlug};

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_location;
 use crate::api::contractors::list_contractors;
 use crate::components::form_style::{FIELD, LABEL};
 use crate::components::{LoadError, NextPage, Portrait, set_response_status, use_viewer};
-use crate::model::{AppError, ContractorCard, ContractorFilter, DirectoryPage, Role};
+use crate::model::{AppError, ContractorCard, ContractorFilter, DirectoryPage, FacetValue, Role};
 
 #[component]
 pub fn Contractors() -> impl IntoView {
@@ -41,20 +41,22 @@ pub fn Contractors() -> impl IntoView {
 
 #[component]
 fn Filters(filter: ContractorFilter, page: DirectoryPage) -> impl IntoView {
-    let menu = |name: &'static str, label: &'static str, values: Vec<String>, chosen: String| {
-        view! {
-            <label class="text-sm">
-                <span class=LABEL>{label}</span>
-                <select name=name class=FIELD>
-                    <option value="" selected=chosen.is_empty()>"Any"</option>
-                    {values.into_iter().map(|value| {
-                        let selected = value == chosen;
-                        view! { <option value=value.clone() selected=selected>{value.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
-        }
-    };
+    let menu =
+        |name: &'static str, label: &'static str, values: Vec<FacetValue>, chosen: String| {
+            view! {
+                <label class="text-sm">
+                    <span class=LABEL>{label}</span>
+                    <select name=name class=FIELD>
+                        <option value="" selected=chosen.is_empty()>"Any"</option>
+                        {values.into_iter().map(|facet| {
+                            let selected = facet.value == chosen;
+                            let label = facet.label();
+                            view! { <option value=facet.value selected=selected>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        };
     view! {
         <Form method="GET" action="" attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <label class="min-w-48 flex-1 text-sm">

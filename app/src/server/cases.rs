@@ -5,14 +5,11 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::conditions::Conditions;
+use super::conditions::{self, Conditions, capped};
 use super::db::{end_read, internal, tenant_tx};
-use crate::model::{AppError, CaseFilter, CasePage, CaseRow, CaseSort, Cursor, MatchCount, Viewer};
+use crate::model::{AppError, CaseFilter, CasePage, CaseRow, CaseSort, Cursor, Viewer};
 
 pub const PAGE_SIZE: usize = 100;
-/// Counting stops here: an exact count of a million matches is a full scan; "10,000+"
-/// tells a person all they need.
-pub const COUNT_CAP: u64 = 10_000;
 
 /// Whose cases a queue shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,12 +95,7 @@ pub async fn queue(
     } else {
         None
     };
-    let counted = counted.max(0) as u64;
-    let count = if counted > COUNT_CAP {
-        MatchCount::AtLeast(COUNT_CAP)
-    } else {
-        MatchCount::Exact(counted)
-    };
+    let count = capped(counted);
     Ok(CasePage {
         rows: rows.into(),
         count,
@@ -171,19 +163,16 @@ fn case_row(row: &PgRow) -> Result<CaseRow, sqlx::Error> {
     })
 }
 
-/// `(SELECT count(*) …)` of the filter's matches, stopping one past [`COUNT_CAP`].
+/// `(SELECT count(*) …)` of the filter's matches, stopping one past the cap.
 fn push_capped_count(
     query: &mut QueryBuilder<'_, Postgres>,
     viewer: &Viewer,
     scope: Scope,
     filter: &CaseFilter,
 ) {
-    query.push("(SELECT count(*) FROM (SELECT 1 FROM cases c WHERE ");
-    push_conditions(query, viewer, scope, filter);
-    query
-        .push(" LIMIT ")
-        .push_bind((COUNT_CAP + 1) as i64)
-        .push(") capped)");
+    conditions::push_capped_count(query, "cases", |query| {
+        push_conditions(query, viewer, scope, filter)
+    });
 }
 
 pub(super) fn push_conditions(

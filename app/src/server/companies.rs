@@ -5,12 +5,11 @@ use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
 use super::audit::{self, Subject};
-use super::cases::COUNT_CAP;
-use super::conditions::Conditions;
+use super::conditions::{Conditions, capped, push_capped_count};
 use super::db::{self, internal, tenant_tx};
 use crate::model::{
-    AppError, CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, MatchCount,
-    NewCompany, Viewer,
+    AppError, CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, NewCompany,
+    Viewer,
 };
 
 pub const PAGE_SIZE: usize = 50;
@@ -27,13 +26,10 @@ pub async fn list(
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
     let mut rows = fetch_rows(&mut tx, viewer, filter, Some(PAGE_SIZE + 1)).await?;
 
-    let mut count_query =
-        QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM companies c WHERE ");
-    push_conditions(&mut count_query, viewer, filter);
-    count_query
-        .push(" LIMIT ")
-        .push_bind((COUNT_CAP + 1) as i64)
-        .push(") capped");
+    let mut count_query = QueryBuilder::<Postgres>::new("SELECT ");
+    push_capped_count(&mut count_query, "companies", |query| {
+        push_conditions(query, viewer, filter)
+    });
     let counted: i64 = count_query
         .build_query_scalar()
         .fetch_one(&mut *tx)
@@ -55,14 +51,9 @@ pub async fn list(
     } else {
         None
     };
-    let counted = counted.max(0) as u64;
     Ok(CompanyPage {
         rows,
-        count: if counted > COUNT_CAP {
-            MatchCount::AtLeast(COUNT_CAP)
-        } else {
-            MatchCount::Exact(counted)
-        },
+        count: capped(counted),
         next,
         sectors,
     })

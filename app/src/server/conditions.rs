@@ -7,6 +7,41 @@
 use sqlx::{Encode, Postgres, QueryBuilder, Type};
 use uuid::Uuid;
 
+use crate::model::MatchCount;
+
+/// Counting stops here: an exact count of a million matches is a full scan; "10,000+"
+/// tells a person all they need.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// Pushes `(SELECT count(*) …)` of the rows of `table` (aliased `c`) matching the
+/// conditions `push_conditions` writes, stopping one past [`COUNT_CAP`]; read the
+/// result with [`capped`].
+pub fn push_capped_count<'q>(
+    query: &mut QueryBuilder<'q, Postgres>,
+    table: &str,
+    push_conditions: impl FnOnce(&mut QueryBuilder<'q, Postgres>),
+) {
+    query
+        .push("(SELECT count(*) FROM (SELECT 1 FROM ")
+        .push(table)
+        .push(" c WHERE ");
+    push_conditions(query);
+    query
+        .push(" LIMIT ")
+        .push_bind((COUNT_CAP + 1) as i64)
+        .push(") capped)");
+}
+
+/// What a count from [`push_capped_count`] tells a person.
+pub fn capped(counted: i64) -> MatchCount {
+    let counted = counted.max(0) as u64;
+    if counted > COUNT_CAP {
+        MatchCount::AtLeast(COUNT_CAP)
+    } else {
+        MatchCount::Exact(counted)
+    }
+}
+
 pub struct Conditions<'b, 'q> {
     query: &'b mut QueryBuilder<'q, Postgres>,
 }

@@ -4,7 +4,7 @@
 //! the benchmark, which run it as the `fake-zoho` binary).
 
 mod data;
-mod photos;
+pub mod photos;
 mod routes;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -2,14 +2,14 @@
 //! the filter menus offer), one contractor, and the photo lookup behind the tenant
 //! check. Writing contractors is the sync's, through [`store`].
 
+pub mod facets;
 pub mod photos;
 pub mod store;
 
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-use super::cases::COUNT_CAP;
-use super::conditions::Conditions;
+use super::conditions::{Conditions, capped, push_capped_count};
 use super::db::{self, internal, tenant_tx};
 use crate::model::{
     AppError, ContractorCard, ContractorCursor, ContractorDetail, ContractorFilter, DirectoryPage,
@@ -75,26 +75,17 @@ pub async fn directory(
         .await
         .map_err(internal)?;
 
-    let mut count_query =
-        QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM contractors c WHERE ");
-    push_conditions(&mut count_query, viewer, filter);
-    count_query
-        .push(" LIMIT ")
-        .push_bind((COUNT_CAP + 1) as i64)
-        .push(") capped");
-    let counted: i64 = count_query
-        .build_query_scalar()
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-
-    let trades = facet(&mut tx, "trade").await?;
-    let cities = facet(&mut tx, "city").await?;
-    let statuses = facet(&mut tx, "status").await?;
-    let connected: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM zoho_connections)")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
+    let facets = facets::Facets::load(&mut tx, viewer.tenant_id, filter.archived).await?;
+    let count = match facets.exact_count(filter) {
+        Some(n) => MatchCount::Exact(n),
+        None => capped_count(&mut tx, viewer, filter).await?,
+    };
+    // Only an empty page says whether Zoho is connected (its empty state differs).
+    let connected = rows.is_empty()
+        && sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM zoho_connections)")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
     db::end_read(tx);
 
     let mut cards: Vec<(ContractorCard, String)> =
@@ -108,14 +99,10 @@ pub async fn directory(
     } else {
         None
     };
-    let counted = counted.max(0) as u64;
+    let [trades, cities, statuses] = facets.menus(filter);
     Ok(DirectoryPage {
         cards: cards.into_iter().map(|(card, _)| card).collect(),
-        count: if counted > COUNT_CAP {
-            MatchCount::AtLeast(COUNT_CAP)
-        } else {
-            MatchCount::Exact(counted)
-        },
+        count,
         next,
         trades,
         cities,
@@ -124,18 +111,23 @@ pub async fn directory(
     })
 }
 
-/// The distinct values of a column among current contractors, for a filter menu.
-async fn facet(conn: &mut PgConnection, column: &'static str) -> Result<Vec<String>, AppError> {
-    // `column` is one of three names written above, never input.
-    let sql = format!(
-        "SELECT DISTINCT {column} FROM contractors
-         WHERE tenant_id = app_tenant_id() AND NOT archived AND {column} IS NOT NULL
-         ORDER BY 1 LIMIT 200"
-    );
-    sqlx::query_scalar(&sql)
-        .fetch_all(conn)
+/// How many contractors match a filter the counters cannot answer (text search, or
+/// two menus at once), counted up to the cap.
+async fn capped_count(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    filter: &ContractorFilter,
+) -> Result<MatchCount, AppError> {
+    let mut query = QueryBuilder::<Postgres>::new("SELECT ");
+    push_capped_count(&mut query, "contractors", |query| {
+        push_conditions(query, viewer, filter)
+    });
+    let counted: i64 = query
+        .build_query_scalar()
+        .fetch_one(conn)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    Ok(capped(counted))
 }
 
 fn push_conditions(
@@ -149,7 +141,8 @@ fn push_conditions(
         .and_text("c.trade = {}", &filter.trade)
         .and_text("c.city = {}", &filter.city)
         .and_text("c.status = {}", &filter.status)
-        .and_text("c.search @@ websearch_to_tsquery('simple', {})", &filter.q);
+        // Through the index, by a function that may use it (migrations/20261207000001).
+        .and_text("c.id IN (SELECT contractor_matches({}))", &filter.q);
 }
 
 #[derive(sqlx::FromRow)]

@@ -135,6 +135,18 @@ async fn fetch(
     }
 }
 
+/// Column arrays for the batch's one `UPDATE … FROM unnest(…)`.
+#[derive(Default)]
+struct StoredColumns {
+    id: Vec<i64>,
+    photo_ref: Vec<Option<String>>,
+    hash: Vec<String>,
+    content_type: Vec<String>,
+    width: Vec<i32>,
+    height: Vec<i32>,
+    thumbs: Vec<String>,
+}
+
 /// Writes one batch of outcomes and the run's counters in one transaction.
 async fn save(
     pool: &PgPool,
@@ -145,37 +157,26 @@ async fn save(
     let batch = &batch;
     let result = db::write(pool, tenant_id, |mut tx| Box::pin(async move {
         let (mut fetched, mut failed) = (0u32, 0u32);
+        // One UPDATE for the batch's stored photos (one statement, one run of the
+        // contractors' statement triggers, instead of one per photo).
+        let mut stored = StoredColumns::default();
+        let mut cleared: Vec<i64> = Vec::new();
         for outcome in batch {
             match outcome {
                 Fetched::Stored { contractor_id, photo_ref, hash, content_type, width, height, thumbs, new_bytes } => {
-                    sqlx::query(
-                        "UPDATE contractors SET photo_ref = $2, photo_hash = $3, photo_type = $4,
-                             photo_width = $5, photo_height = $6, photo_thumbs = $7
-                         WHERE id = $1",
-                    )
-                    .bind(contractor_id)
-                    .bind(photo_ref)
-                    .bind(hash)
-                    .bind(*content_type)
-                    .bind(width)
-                    .bind(height)
-                    .bind(thumbs)
-                    .execute(&mut *tx)
-                    .await?;
+                    stored.id.push(*contractor_id);
+                    stored.photo_ref.push(photo_ref.clone());
+                    stored.hash.push(hash.clone());
+                    stored.content_type.push(content_type.to_string());
+                    stored.width.push(*width);
+                    stored.height.push(*height);
+                    // Arrays of arrays cannot be bound: the widths as text, split in SQL.
+                    stored.thumbs.push(thumbs.iter().map(i32::to_string).collect::<Vec<_>>().join(","));
                     if *new_bytes {
                         fetched += 1;
                     }
                 }
-                Fetched::None { contractor_id } => {
-                    sqlx::query(
-                        "UPDATE contractors SET photo_ref = NULL, photo_hash = NULL, photo_type = NULL,
-                             photo_width = NULL, photo_height = NULL, photo_thumbs = '{}'
-                         WHERE id = $1",
-                    )
-                    .bind(contractor_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                Fetched::None { contractor_id } => cleared.push(*contractor_id),
                 Fetched::Failed { zoho_id, message } => {
                     let Some(run_id) = run_id else {
                         tracing::warn!(zoho_id, message, "webhook: a photo could not be saved");
@@ -194,6 +195,37 @@ async fn save(
                     failed += inserted.rows_affected() as u32;
                 }
             }
+        }
+        if !stored.id.is_empty() {
+            sqlx::query(
+                "UPDATE contractors c SET photo_ref = t.photo_ref, photo_hash = t.hash,
+                     photo_type = t.content_type, photo_width = t.width, photo_height = t.height,
+                     photo_thumbs = CASE WHEN t.thumbs = '' THEN '{}'::integer[]
+                                         ELSE string_to_array(t.thumbs, ',')::integer[] END
+                 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::integer[],
+                             $6::integer[], $7::text[])
+                      AS t(id, photo_ref, hash, content_type, width, height, thumbs)
+                 WHERE c.id = t.id",
+            )
+            .bind(&stored.id)
+            .bind(&stored.photo_ref)
+            .bind(&stored.hash)
+            .bind(&stored.content_type)
+            .bind(&stored.width)
+            .bind(&stored.height)
+            .bind(&stored.thumbs)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !cleared.is_empty() {
+            sqlx::query(
+                "UPDATE contractors SET photo_ref = NULL, photo_hash = NULL, photo_type = NULL,
+                     photo_width = NULL, photo_height = NULL, photo_thumbs = '{}'
+                 WHERE id = ANY($1)",
+            )
+            .bind(&cleared)
+            .execute(&mut *tx)
+            .await?;
         }
         let Some(run_id) = run_id else {
             return Ok((fetched, failed));

@@ -30,6 +30,9 @@ pub const PAGED_LIMIT: u32 = 2000;
 pub const IDS_PER_CALL: usize = 100;
 /// The largest photo taken (Zoho's own limit on a record image is 10 MB).
 pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+/// The largest JSON answer read: a page of 200 records is a few hundred KB; a server
+/// that sends more is refused rather than buffered without end.
+const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// Where and as whom to call Zoho.
 #[derive(Clone)]
@@ -171,9 +174,12 @@ impl Client {
     pub async fn test(&self) -> Result<(), Error> {
         let url = |api: &Url| self.module_url(api, &[]);
         self.retrying(|| async {
-            self.send(Method::GET, url, |r| {
-                r.query(&[("fields", "Modified_Time"), ("per_page", "1")])
-            })
+            self.send(
+                Method::GET,
+                url,
+                |r| r.query(&[("fields", "Modified_Time"), ("per_page", "1")]),
+                MAX_ANSWER_BYTES,
+            )
             .await
             .map(drop)
         })
@@ -190,13 +196,18 @@ impl Client {
         let query = self.list_query(at);
         let response = self
             .retrying(|| async {
-                self.send(Method::GET, url, |r| {
-                    let r = r.query(&query);
-                    match since {
-                        Some(since) => r.header("If-Modified-Since", format_time(since)),
-                        None => r,
-                    }
-                })
+                self.send(
+                    Method::GET,
+                    url,
+                    |r| {
+                        let r = r.query(&query);
+                        match since {
+                            Some(since) => r.header("If-Modified-Since", format_time(since)),
+                            None => r,
+                        }
+                    },
+                    MAX_ANSWER_BYTES,
+                )
                 .await
             })
             .await?;
@@ -238,13 +249,18 @@ impl Client {
         query.push(("type", "all".into()));
         let answer = self
             .retrying(|| async {
-                self.send(Method::GET, url, |r| {
-                    let r = r.query(&query);
-                    match since {
-                        Some(since) => r.header("If-Modified-Since", format_time(since)),
-                        None => r,
-                    }
-                })
+                self.send(
+                    Method::GET,
+                    url,
+                    |r| {
+                        let r = r.query(&query);
+                        match since {
+                            Some(since) => r.header("If-Modified-Since", format_time(since)),
+                            None => r,
+                        }
+                    },
+                    MAX_ANSWER_BYTES,
+                )
                 .await
             })
             .await?;
@@ -277,7 +293,10 @@ impl Client {
             ];
             let url = |api: &Url| self.module_url(api, &[]);
             let answer = self
-                .retrying(|| async { self.send(Method::GET, url, |r| r.query(&query)).await })
+                .retrying(|| async {
+                    self.send(Method::GET, url, |r| r.query(&query), MAX_ANSWER_BYTES)
+                        .await
+                })
                 .await?;
             if let Answer::Body(bytes) = answer {
                 let body: ListBody = parse(&bytes)?;
@@ -328,7 +347,7 @@ impl Client {
         });
         let url = |api: &Url| Self::api_url(api, &["actions", "watch"]);
         self.retrying(|| async {
-            self.send(Method::POST, url, |r| r.json(&body))
+            self.send(Method::POST, url, |r| r.json(&body), MAX_ANSWER_BYTES)
                 .await
                 .map(drop)
         })
@@ -382,44 +401,30 @@ impl Client {
     }
 
     /// One call with the cached token; when Zoho calls the token invalid, one more with
-    /// a fresh one.
+    /// a fresh one. The answer's body is read up to `limit` bytes.
     async fn send(
         &self,
         method: Method,
         url: impl Fn(&Url) -> Url,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
+        limit: usize,
     ) -> Result<Answer, Error> {
         let token = self.tokens.get(&self.http, &self.settings).await?;
-        match self.once(&method, &url, &build, &token, usize::MAX).await {
+        match self.once(&method, &url, &build, &token, limit).await {
             Err(Error::Unauthorized) => {
                 let fresh = self
                     .tokens
                     .refused(&token, &self.http, &self.settings)
                     .await?;
-                self.once(&method, &url, &build, &fresh, usize::MAX).await
+                self.once(&method, &url, &build, &fresh, limit).await
             }
             other => other,
         }
     }
 
+    /// A photo: 404 (like 204) means the record has none.
     async fn send_photo(&self, url: impl Fn(&Url) -> Url) -> Result<Answer, Error> {
-        let token = self.tokens.get(&self.http, &self.settings).await?;
-        let build = |r: RequestBuilder| r;
-        let answer = match self
-            .once(&Method::GET, &url, &build, &token, MAX_PHOTO_BYTES)
-            .await
-        {
-            Err(Error::Unauthorized) => {
-                let fresh = self
-                    .tokens
-                    .refused(&token, &self.http, &self.settings)
-                    .await?;
-                self.once(&Method::GET, &url, &build, &fresh, MAX_PHOTO_BYTES)
-                    .await
-            }
-            other => other,
-        };
-        match answer {
+        match self.send(Method::GET, url, |r| r, MAX_PHOTO_BYTES).await {
             Err(Error::Api { status: 404, .. }) => Ok(Answer::Empty),
             other => other,
         }

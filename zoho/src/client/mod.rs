@@ -194,23 +194,7 @@ impl Client {
     ) -> Result<ListAnswer, Error> {
         let url = |api: &Url| self.module_url(api, &[]);
         let query = self.list_query(at);
-        let response = self
-            .retrying(|| async {
-                self.send(
-                    Method::GET,
-                    url,
-                    |r| {
-                        let r = r.query(&query);
-                        match since {
-                            Some(since) => r.header("If-Modified-Since", format_time(since)),
-                            None => r,
-                        }
-                    },
-                    MAX_ANSWER_BYTES,
-                )
-                .await
-            })
-            .await?;
+        let response = self.get_since(url, &query, since).await?;
         match response {
             Answer::NotModified => Ok(ListAnswer::NotModified),
             Answer::Empty => Ok(ListAnswer::Page {
@@ -247,23 +231,7 @@ impl Client {
         let url = |api: &Url| self.module_url(api, &["deleted"]);
         let mut query = self.page_query(at);
         query.push(("type", "all".into()));
-        let answer = self
-            .retrying(|| async {
-                self.send(
-                    Method::GET,
-                    url,
-                    |r| {
-                        let r = r.query(&query);
-                        match since {
-                            Some(since) => r.header("If-Modified-Since", format_time(since)),
-                            None => r,
-                        }
-                    },
-                    MAX_ANSWER_BYTES,
-                )
-                .await
-            })
-            .await?;
+        let answer = self.get_since(url, &query, since).await?;
         match answer {
             Answer::NotModified | Answer::Empty => Ok((Vec::new(), None)),
             Answer::Body(bytes) => {
@@ -398,6 +366,32 @@ impl Client {
                 tracing::debug!(%error, wait_ms = wait.as_millis() as u64, "zoho call retried");
             })
             .await
+    }
+
+    /// A GET with `query`, changes after `since` only when given (`If-Modified-Since`:
+    /// Zoho answers 304 when there are none), retried like every call.
+    async fn get_since(
+        &self,
+        url: impl Fn(&Url) -> Url,
+        query: &[(&'static str, String)],
+        since: Option<OffsetDateTime>,
+    ) -> Result<Answer, Error> {
+        self.retrying(|| async {
+            self.send(
+                Method::GET,
+                &url,
+                |r| {
+                    let r = r.query(query);
+                    match since {
+                        Some(since) => r.header("If-Modified-Since", format_time(since)),
+                        None => r,
+                    }
+                },
+                MAX_ANSWER_BYTES,
+            )
+            .await
+        })
+        .await
     }
 
     /// One call with the cached token; when Zoho calls the token invalid, one more with

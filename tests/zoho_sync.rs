@@ -208,6 +208,34 @@ async fn assert_facets_match_recount(pool: &PgPool) {
     assert_eq!(kept, recounted, "the counters drifted from a recount");
 }
 
+/// Every card of a directory listing, following its "Next page" links from `path`:
+/// the contractors' ids in page order.
+async fn every_card(state: &AppState, path: &str, cookie: &str) -> Vec<String> {
+    let (cards, next) = (
+        scraper::Selector::parse("[data-testid=contractor-card] a").unwrap(),
+        scraper::Selector::parse("nav[aria-label=Pages] a").unwrap(),
+    );
+    let mut ids = Vec::new();
+    let mut path = Some(path.to_string());
+    while let Some(at) = path.take() {
+        let page = common::get_with_cookie(state.clone(), &at, cookie).await;
+        assert_eq!(page.status, StatusCode::OK, "{at}");
+        let html = scraper::Html::parse_document(&page.body);
+        ids.extend(
+            html.select(&cards)
+                .filter_map(|a| a.value().attr("href"))
+                .map(|href| href.trim_start_matches("/contractors/").to_string()),
+        );
+        path = html
+            .select(&next)
+            .find(|a| a.text().collect::<String>().contains("Next page"))
+            .and_then(|a| a.value().attr("href"))
+            .map(str::to_string);
+        assert!(ids.len() < 10_000, "the pages never end");
+    }
+    ids
+}
+
 fn files_in(dir: &std::path::Path) -> usize {
     let mut n = 0;
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -466,6 +494,34 @@ async fn incremental_runs_take_only_what_changed_and_archive_what_zoho_deleted(p
             expected.min(48),
             "{query}"
         );
+    }
+    // Paging through every page of a listing, with and without a text search, shows
+    // each match once (the search picks its page from the matches in one statement).
+    // "plumber or electrician or …": websearch syntax, matching more than a page.
+    let trades: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT lower(split_part(trade, ' ', 1)) FROM contractors WHERE trade IS NOT NULL",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let any_trade = trades.join(" or ");
+    for (path, sql) in [
+        (
+            "/contractors".to_string(),
+            "SELECT count(*) FROM contractors WHERE NOT archived".to_string(),
+        ),
+        (
+            format!("/contractors?q={}", any_trade.replace(' ', "+")),
+            format!(
+                "SELECT count(*) FROM contractors WHERE NOT archived AND search @@ websearch_to_tsquery('simple', '{any_trade}')"
+            ),
+        ),
+    ] {
+        let ids = every_card(&world.state, &path, &emil).await;
+        let unique: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{path}: a card shown twice");
+        assert_eq!(ids.len() as i64, count(&pool, &sql).await, "{path}");
+        assert!(ids.len() > 48, "{path}: more than one page");
     }
     let by_trade = count(
         &pool,

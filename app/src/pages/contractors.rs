@@ -39,8 +39,10 @@ pub fn Contractors() -> impl IntoView {
     }
 }
 
+/// The search box and the three menus (their values and counts from the page).
 #[component]
-fn Filters(filter: ContractorFilter, page: DirectoryPage) -> impl IntoView {
+fn Filters(filter: ContractorFilter, menus: [Vec<FacetValue>; 3]) -> impl IntoView {
+    let [trades, cities, statuses] = menus;
     let menu =
         |name: &'static str, label: &'static str, values: Vec<FacetValue>, chosen: String| {
             view! {
@@ -63,9 +65,9 @@ fn Filters(filter: ContractorFilter, page: DirectoryPage) -> impl IntoView {
                 <span class=LABEL>"Search"</span>
                 <input type="search" name="q" maxlength="200" value=filter.q.clone() placeholder="Name, trade, skill, city" class=format!("{FIELD} w-full")/>
             </label>
-            {menu("trade", "Trade", page.trades.clone(), filter.trade.clone())}
-            {menu("city", "City", page.cities.clone(), filter.city.clone())}
-            {menu("status", "Status", page.statuses.clone(), filter.status.clone())}
+            {menu("trade", "Trade", trades, filter.trade.clone())}
+            {menu("city", "City", cities, filter.city.clone())}
+            {menu("status", "Status", statuses, filter.status.clone())}
             <label class="flex items-center gap-2 text-sm">
                 <input type="checkbox" name="archived" value="1" checked=filter.archived class="h-4 w-4"/>
                 "Removed from Zoho"
@@ -96,7 +98,7 @@ fn Directory(page: DirectoryPage, filter: ContractorFilter) -> impl IntoView {
     let connected = page.connected;
     let filtered = filter.is_filtered();
     view! {
-        <Filters filter=filter.clone() page=page.clone()/>
+        <Filters filter=filter.clone() menus=[page.trades, page.cities, page.statuses]/>
         <div class="mt-6 flex items-center justify-between text-sm">
             <p data-testid="match-count" class="font-medium">{count}</p>
             <nav aria-label="Pages" class="flex gap-3">

@@ -55,17 +55,21 @@ pub async fn directory(
     filter: &ContractorFilter,
 ) -> Result<DirectoryPage, AppError> {
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let matched = if filter.q.is_empty() {
+        None
+    } else {
+        Some(search(&mut tx, viewer, filter).await?)
+    };
     let mut query = QueryBuilder::<Postgres>::new("SELECT ");
     query.push(CARD_COLUMNS).push(" FROM contractors c WHERE ");
     push_conditions(&mut query, viewer, filter);
-    if let Some(after) = &filter.after {
+    if let Some(matched) = &matched {
         query
-            .push(" AND (c.name_key, c.id) > (")
-            .push_bind(after.name_key.clone())
-            .push(", ")
-            .push_bind(after.id)
+            .push(" AND c.id = ANY(")
+            .push_bind(matched.page.clone())
             .push(")");
     }
+    push_after(&mut query, filter);
     query
         .push(" ORDER BY c.name_key, c.id LIMIT ")
         .push_bind((PAGE_SIZE + 1) as i64);
@@ -76,9 +80,10 @@ pub async fn directory(
         .map_err(internal)?;
 
     let facets = facets::Facets::load(&mut tx, viewer.tenant_id, filter.archived).await?;
-    let count = match facets.exact_count(filter) {
-        Some(n) => MatchCount::Exact(n),
-        None => capped_count(&mut tx, viewer, filter).await?,
+    let count = match (&matched, facets.exact_count(filter)) {
+        (Some(matched), _) => capped(matched.count),
+        (None, Some(n)) => MatchCount::Exact(n),
+        (None, None) => capped_count(&mut tx, viewer, filter).await?,
     };
     // Only an empty page says whether Zoho is connected (its empty state differs).
     let connected = rows.is_empty()
@@ -111,8 +116,8 @@ pub async fn directory(
     })
 }
 
-/// How many contractors match a filter the counters cannot answer (text search, or
-/// two menus at once), counted up to the cap.
+/// How many contractors match a filter the counters cannot answer (two menus at
+/// once; a text search counts in [`search`]), counted up to the cap.
 async fn capped_count(
     conn: &mut PgConnection,
     viewer: &Viewer,
@@ -130,6 +135,7 @@ async fn capped_count(
     Ok(capped(counted))
 }
 
+/// The menus' conditions (a text search is [`search`]'s).
 fn push_conditions(
     query: &mut QueryBuilder<'_, Postgres>,
     viewer: &Viewer,
@@ -140,9 +146,55 @@ fn push_conditions(
         .and("c.archived = {}", filter.archived)
         .and_text("c.trade = {}", &filter.trade)
         .and_text("c.city = {}", &filter.city)
-        .and_text("c.status = {}", &filter.status)
-        // Through the index, by a function that may use it (migrations/20261207000001).
-        .and_text("c.id IN (SELECT contractor_matches({}))", &filter.q);
+        .and_text("c.status = {}", &filter.status);
+}
+
+/// Past the page marker, when there is one (rows aliased `c`, ordered by name_key, id).
+fn push_after(query: &mut QueryBuilder<'_, Postgres>, filter: &ContractorFilter) {
+    if let Some(after) = &filter.after {
+        query
+            .push(" AND (c.name_key, c.id) > (")
+            .push_bind(after.name_key.clone())
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+}
+
+/// What a text search matches: how many, and the ids of the page's cards.
+struct Search {
+    count: i64,
+    page: Vec<i64>,
+}
+
+/// One statement over `contractor_matches` (the GIN index, past the policy, with the
+/// columns the menus and the order need: migrations/20261207000002): the count and the
+/// page's ids, so only the page's cards are then read under the policy.
+async fn search(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    filter: &ContractorFilter,
+) -> Result<Search, AppError> {
+    let mut query = QueryBuilder::<Postgres>::new(
+        "WITH m AS MATERIALIZED (SELECT c.id, c.name_key FROM contractor_matches(",
+    );
+    query.push_bind(filter.q.clone()).push(") c WHERE ");
+    push_conditions(&mut query, viewer, filter);
+    query.push(
+        ") SELECT (SELECT count(*) FROM m),
+           coalesce((SELECT array_agg(id) FROM (SELECT c.id FROM m c WHERE true",
+    );
+    push_after(&mut query, filter);
+    query
+        .push(" ORDER BY c.name_key, c.id LIMIT ")
+        .push_bind((PAGE_SIZE + 1) as i64)
+        .push(") page), '{}')");
+    let (count, page): (i64, Vec<i64>) = query
+        .build_query_as()
+        .fetch_one(conn)
+        .await
+        .map_err(internal)?;
+    Ok(Search { count, page })
 }
 
 #[derive(sqlx::FromRow)]

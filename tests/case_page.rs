@@ -9,14 +9,12 @@
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use app::model::{AppError, CaseFields, CasePriority, CaseStatus, ConflictState, Role, Viewer};
 use app::server::{AppState, case_detail, case_edit, comments};
 use app::server::{db, retry};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use futures::StreamExt;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -771,53 +769,6 @@ async fn the_page_and_its_forms_work_without_javascript(pool: PgPool) {
     assert_ne!(title, "Typed without scripts");
 }
 
-/// Reads server-sent events from a streaming response until `want` events arrived.
-async fn events(body: Body, want: usize) -> Vec<(String, String, String)> {
-    let mut stream = body.into_data_stream();
-    let mut text = String::new();
-    let mut found = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while found.len() < want {
-        let chunk = tokio::time::timeout_at(deadline, stream.next())
-            .await
-            .expect("timed out waiting for events")
-            .expect("stream ended")
-            .unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = text.find("\n\n") {
-            let block: String = text.drain(..end + 2).collect();
-            let field = |name: &str| {
-                block
-                    .lines()
-                    .find_map(|l| l.strip_prefix(&format!("{name}:")))
-                    .map(|v| v.trim().to_string())
-                    .unwrap_or_default()
-            };
-            if !field("event").is_empty() {
-                found.push((field("id"), field("event"), field("data")));
-            }
-        }
-    }
-    found
-}
-
-async fn open_stream(
-    state: &AppState,
-    cookie: &str,
-    path: &str,
-    last: Option<i64>,
-) -> axum::response::Response {
-    use tower::ServiceExt;
-    let mut request = Request::get(path).header("cookie", cookie);
-    if let Some(last) = last {
-        request = request.header("last-event-id", last.to_string());
-    }
-    casework::startup::router(state.clone())
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap()
-}
-
 #[sqlx::test]
 async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
     let world = setup(&pool).await;
@@ -829,7 +780,7 @@ async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
         .unwrap();
 
     // Another tenant's or another case's changes never reach this stream; this case's do.
-    let stream = open_stream(
+    let stream = common::open_stream(
         &world.state,
         &emil,
         &format!("{path}?after={}", detail.last_event_id),
@@ -865,7 +816,7 @@ async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
     )
     .await
     .unwrap();
-    let got = events(stream.into_body(), 2).await;
+    let got = common::sse_events(stream.into_body(), 2).await;
     assert_eq!(got[0].1, "change");
     assert!(got[0].2.contains(r#""kind":"comment""#), "{got:?}");
     assert!(got[1].2.contains(r#""kind":"status""#), "{got:?}");
@@ -887,11 +838,11 @@ async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
 
     // Dropped after the first event: reconnecting with Last-Event-ID replays the rest
     // from the audit table, then carries on live.
-    let stream = open_stream(&world.state, &emil, &path, Some(first_id)).await;
+    let stream = common::open_stream(&world.state, &emil, &path, Some(first_id)).await;
     comments::post(&world.state.pool, &world.emil, world.emils_case, "three")
         .await
         .unwrap();
-    let got = events(stream.into_body(), 2).await;
+    let got = common::sse_events(stream.into_body(), 2).await;
     assert_eq!(got[0].0, second_id.to_string(), "replayed");
     assert!(got[1].2.contains(r#""kind":"comment""#));
 
@@ -901,7 +852,7 @@ async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
         (emil.as_str(), world.globex_case, StatusCode::NOT_FOUND),
         ("", world.emils_case, StatusCode::UNAUTHORIZED),
     ] {
-        let reply = open_stream(
+        let reply = common::open_stream(
             &world.state,
             cookie,
             &format!("/api/cases/{number}/events"),
@@ -913,7 +864,7 @@ async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
 
     // The queue stream: emil hears of his cases only.
     // Subscribed before it answered, and the listener is still up.
-    let queue = open_stream(&world.state, &emil, "/api/events", None).await;
+    let queue = common::open_stream(&world.state, &emil, "/api/events", None).await;
     assert!(world.state.viewers.is_listening());
     comments::post(
         &world.state.pool,
@@ -931,7 +882,7 @@ async fn changes_stream_live_and_resume_after_a_drop(pool: PgPool) {
     )
     .await
     .unwrap();
-    let got = events(queue.into_body(), 1).await;
+    let got = common::sse_events(queue.into_body(), 1).await;
     assert!(
         got[0]
             .2

@@ -212,6 +212,16 @@ async fn generates_a_realistic_tenant_of_exactly_the_asked_size(pool: PgPool) {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already has cases"));
     assert_eq!(scalar(&pool, "SELECT count(*) FROM cases").await, 3000);
+    // The dashboards' counters came with the generated cases.
+    common::tallies::assert_case_tallies_match_recount(&pool).await;
+    assert_eq!(
+        scalar(
+            &pool,
+            "SELECT sum(n) FROM case_tallies WHERE NOT per_assignee"
+        )
+        .await,
+        3000
+    );
 }
 
 #[sqlx::test(migrations = false)]

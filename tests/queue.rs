@@ -163,6 +163,7 @@ fn filter(
         q: q.into(),
         sort,
         after: None,
+        ..CaseFilter::default()
     }
 }
 

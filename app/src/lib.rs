@@ -25,7 +25,8 @@ use leptos_router::{
 use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
 use crate::pages::{
     AdminSyncRun, AdminSystem, AdminUsage, AdminUsers, AdminZoho, CasePage, Companies, CompanyPage,
-    Contractor, Contractors, Dashboard, ListPage, Lists, Login, NotFound, Section, Team, Work,
+    Contractor, Contractors, Dashboard, ListPage, Lists, Login, NewCasePage, NotFound, Section,
+    Team, Work,
 };
 
 /// The document around the app. It is rendered only on the server; the browser
@@ -76,9 +77,10 @@ pub fn App() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                     <Routes fallback=NotFound>
                         <Route path=path!("/login") view=Login/>
-                        <Route path=path!("/") view=|| view! { <SignedIn><Dashboard/></SignedIn> }/>
+                        <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <SignedIn><Dashboard/></SignedIn> }/>
                         <Route path=path!("/work") ssr=SsrMode::Async view=|| view! { <SignedIn><Work/></SignedIn> }/>
                         <Route path=path!("/cases") ssr=SsrMode::Async view=|| view! { <SignedIn><Team/></SignedIn> }/>
+                        <Route path=path!("/cases/new") view=|| view! { <SignedIn><NewCasePage/></SignedIn> }/>
                         <Route path=path!("/cases/:number") ssr=SsrMode::Async view=|| view! { <SignedIn><CasePage/></SignedIn> }/>
                         <Route path=path!("/companies") ssr=SsrMode::Async view=|| view! { <SignedIn><Companies/></SignedIn> }/>
                         <Route path=path!("/companies/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><CompanyPage/></SignedIn> }/>

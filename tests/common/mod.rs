@@ -6,6 +6,7 @@
 pub mod redis;
 pub mod site;
 pub mod sources;
+pub mod tallies;
 pub mod world;
 
 use app::server::{AppState, Config};
@@ -98,6 +99,8 @@ pub const READ_FNS: &[&str] = &[
     "/api/companies/list",
     "/api/contractors/get",
     "/api/contractors/list",
+    "/api/dashboard/mine",
+    "/api/dashboard/team",
     "/api/company/detail",
     "/api/company/enrichment",
     "/api/lists/all",
@@ -453,4 +456,51 @@ pub async fn session_cookie(state: &AppState, email: &str, password: &str) -> St
         .await
         .session_cookie()
         .expect("sign-in failed")
+}
+
+/// Reads server-sent events from a streaming response until `want` events arrived.
+pub async fn sse_events(body: Body, want: usize) -> Vec<(String, String, String)> {
+    let mut stream = body.into_data_stream();
+    let mut text = String::new();
+    let mut found = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while found.len() < want {
+        let chunk = tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut stream))
+            .await
+            .expect("timed out waiting for events")
+            .expect("stream ended")
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                    .map(|v| v.trim().to_string())
+                    .unwrap_or_default()
+            };
+            if !field("event").is_empty() {
+                found.push((field("id"), field("event"), field("data")));
+            }
+        }
+    }
+    found
+}
+
+/// Opens a server-sent event stream of the real router (`Last-Event-ID` when given).
+pub async fn open_stream(
+    state: &AppState,
+    cookie: &str,
+    path: &str,
+    last: Option<i64>,
+) -> axum::response::Response {
+    let mut request = Request::get(path).header("cookie", cookie);
+    if let Some(last) = last {
+        request = request.header("last-event-id", last.to_string());
+    }
+    casework::startup::router(state.clone())
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
 }

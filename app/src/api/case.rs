@@ -17,9 +17,9 @@ use crate::model::{AppError, Assignee, CaseDetail, CaseRecord, Comment};
 #[cfg(feature = "ssr")]
 use super::send_form_back;
 #[cfg(feature = "ssr")]
-use crate::model::{CaseFields, CasePriority, CaseStatus};
+use crate::model::{CaseFields, CasePriority, CaseStatus, NewCase};
 #[cfg(feature = "ssr")]
-use crate::server::{authz::Capability, case_detail, case_edit, comments, request};
+use crate::server::{authz::Capability, case_create, case_detail, case_edit, comments, request};
 
 #[server(endpoint = "case/detail", input = GetUrl)]
 pub async fn load_case(number: i32) -> Result<CaseDetail, AppError> {
@@ -102,6 +102,65 @@ pub async fn save_case(
         (case_page(number), back)
     });
     outcome
+}
+
+/// Creates a case (the New case form): employees for themselves or the pool, admins
+/// for anyone who works cases. Answers the new case's number; without JavaScript the
+/// browser goes to the case, or back to the form with the error and what was typed.
+#[server(endpoint = "case/create")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_case(
+    title: String,
+    customer_name: String,
+    customer_email: String,
+    customer_phone: String,
+    customer_company: String,
+    priority: String,
+    assignee: String,
+    comment: String,
+) -> Result<i32, AppError> {
+    let outcome = async {
+        let viewer = request::require(Capability::WorkOwnCases)?;
+        let new = NewCase::parse(
+            &title,
+            &customer_name,
+            &customer_email,
+            &customer_phone,
+            &customer_company,
+            &priority,
+            &assignee,
+            &comment,
+        )?;
+        let pool = &request::state()?.pool;
+        let created =
+            case_create::create(pool, case_create::Channel::Person(&viewer), &new).await?;
+        let page = NewCase::page_after(&viewer, new.assignee_id, created.number);
+        Ok::<_, AppError>((created.number, page))
+    }
+    .await;
+    send_form_back(|| match &outcome {
+        Ok((_, page)) => (page.clone(), vec![]),
+        Err(error) => {
+            let mut back = vec![("error", error.to_string())];
+            if let AppError::Invalid { field, .. } = error {
+                back.push(("field", field.clone()));
+            }
+            for (key, value, keep) in [
+                ("title", &title, 400),
+                ("customer_name", &customer_name, 400),
+                ("customer_email", &customer_email, 400),
+                ("customer_phone", &customer_phone, 400),
+                ("customer_company", &customer_company, 400),
+                ("priority", &priority, 20),
+                ("assignee", &assignee, 40),
+                ("comment", &comment, 4_000),
+            ] {
+                back.push((key, value.chars().take(keep).collect()));
+            }
+            ("/cases/new".to_string(), back)
+        }
+    });
+    outcome.map(|(number, _)| number)
 }
 
 #[server(endpoint = "case/comment")]

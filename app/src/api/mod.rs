@@ -7,6 +7,7 @@ pub mod cases;
 pub mod companies;
 pub mod company;
 pub mod contractors;
+pub mod dashboard;
 pub mod integrations;
 pub mod lists;
 pub mod saved_searches;

@@ -26,6 +26,8 @@ const NAV: [NavEntry; 7] = [
 #[component]
 pub fn AppFrame(children: Children) -> impl IntoView {
     let viewer = use_viewer();
+    let works_cases = viewer.as_ref().is_some_and(|v| v.role != Role::Analyst);
+    super::shortcuts::install(works_cases);
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:shadow dark:focus:bg-slate-800">
             "Skip to content"
@@ -38,6 +40,12 @@ pub fn AppFrame(children: Children) -> impl IntoView {
                 </a>
                 {viewer.as_ref().map(|viewer| view! { <MainNav role=viewer.role/> })}
                 <div class="ml-auto flex shrink-0 items-center gap-2">
+                    {works_cases.then(|| view! {
+                        <a href="/cases/new" data-testid="new-case-button" aria-keyshortcuts="c" title="New case (c)"
+                            class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
+                            "New case"
+                        </a>
+                    })}
                     <ThemeToggle/>
                     {viewer.map(|viewer| view! { <UserMenu viewer/> })}
                 </div>

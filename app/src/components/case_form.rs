@@ -198,7 +198,18 @@ pub fn CaseForm(
                     </select>
                 </label>
             </div>
-            {can_search.then(|| view! { <PersonSearch form options/> })}
+            {can_search.then(|| view! { <PersonSearch on_pick=move |person: Assignee| {
+                let id = person.id;
+                options.update(|people| {
+                    if !people.iter().any(|p| p.id == id) {
+                        people.push(person);
+                    }
+                });
+                form.update(|f| {
+                    f.values.assignee_id = Some(id);
+                    f.dirty = f.values != f.base.fields;
+                });
+            }/> })}
             <fieldset class="grid gap-3 sm:grid-cols-2">
                 <legend class="mb-1 text-sm font-semibold">"Customer"</legend>
                 {text("customer_name", "Name", "text")}
@@ -218,9 +229,9 @@ pub fn CaseForm(
 }
 
 /// The assignee picker's search (admins): type part of a name or email, pick a person,
-/// and they become the selected assignee.
+/// and `on_pick` gets them (the case page and the New case form make them the assignee).
 #[component]
-fn PersonSearch(form: RwSignal<FormState>, options: RwSignal<Vec<Assignee>>) -> impl IntoView {
+pub fn PersonSearch(#[prop(into)] on_pick: Callback<Assignee>) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let found = LocalResource::new(move || {
         let query = query.get();
@@ -233,16 +244,7 @@ fn PersonSearch(form: RwSignal<FormState>, options: RwSignal<Vec<Assignee>>) -> 
         }
     });
     let pick = move |person: Assignee| {
-        let id = person.id;
-        options.update(|people| {
-            if !people.iter().any(|p| p.id == id) {
-                people.push(person);
-            }
-        });
-        form.update(|f| {
-            f.values.assignee_id = Some(id);
-            f.dirty = f.values != f.base.fields;
-        });
+        on_pick.run(person);
         query.set(String::new());
     };
     view! {

@@ -211,6 +211,7 @@ mod keyboard {
     #[cfg(feature = "hydrate")]
     pub fn install(ids: Vec<i64>, numbers: Vec<i32>, selection: Selection) {
         use super::dom;
+        use crate::components::shortcuts::typing;
         use leptos::ev;
         use leptos::prelude::*;
         use leptos_router::hooks::use_navigate;
@@ -265,29 +266,6 @@ mod keyboard {
             }
         });
         on_cleanup(move || handle.remove());
-    }
-
-    /// Keys typed into a field are text, not commands.
-    #[cfg(feature = "hydrate")]
-    fn typing(event: &web_sys::KeyboardEvent) -> bool {
-        use wasm_bindgen::JsCast;
-        let Some(element) = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::HtmlElement>().ok())
-        else {
-            return false;
-        };
-        if element.is_content_editable() {
-            return true;
-        }
-        match element.tag_name().as_str() {
-            "TEXTAREA" | "SELECT" => true,
-            "INPUT" => element
-                .dyn_into::<web_sys::HtmlInputElement>()
-                .map(|input| input.type_() != "checkbox")
-                .unwrap_or(true),
-            _ => false,
-        }
     }
 }
 

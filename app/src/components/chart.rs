@@ -135,7 +135,7 @@ pub fn BarLineChart(
 }
 
 /// A round number at or above `max` for the top of a scale (1, 2, 5 × 10ⁿ).
-fn nice_max(max: f64) -> f64 {
+pub fn nice_max(max: f64) -> f64 {
     if max <= 0.0 {
         return 1.0;
     }

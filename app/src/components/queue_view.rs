@@ -11,7 +11,9 @@ use super::{
     status_label, use_event_stream, use_viewer,
 };
 use crate::api::cases::BulkUpdateCases;
-use crate::model::{AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseStatus, Cursor};
+use crate::model::{
+    AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseSource, CaseStatus, Cursor,
+};
 
 /// The team view's assignee filter: who is selected, and who can be.
 pub type AssigneeChoice = Option<(String, Vec<Assignee>)>;
@@ -39,6 +41,15 @@ pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            <label class="text-sm">
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Source"</span>
+                <select name="source" class=field data-testid="source-filter">
+                    <option value="" selected=filter.source.is_none()>"Any"</option>
+                    {CaseSource::ALL.into_iter().map(|source| view! {
+                        <option value=source.as_str() selected=filter.source == Some(source)>{source.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
             {assignees.map(|(selected, people)| view! {
                 <label class="text-sm">
                     <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Assignee"</span>
@@ -61,14 +72,35 @@ pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
                     <option value="priority" selected=filter.sort.as_str() == "priority">"Most urgent"</option>
                 </select>
             </label>
-            <label class="inline-flex items-center gap-1.5 text-sm">
-                <input type="checkbox" name="archived" value="true" checked=filter.archived/>
-                "Archived"
-            </label>
+            {if filter.any_archived {
+                // Set by a dashboard's link: archived or not, kept while ticked.
+                view! {
+                    <label class="inline-flex items-center gap-1.5 rounded-full border border-indigo-200 bg-indigo-50 px-2.5 py-1 text-sm dark:border-indigo-800 dark:bg-indigo-950">
+                        <input type="checkbox" name="archived" value="any" checked=true/>
+                        "Archived or not"
+                    </label>
+                }.into_any()
+            } else {
+                view! {
+                    <label class="inline-flex items-center gap-1.5 text-sm">
+                        <input type="checkbox" name="archived" value="true" checked=filter.archived/>
+                        "Archived"
+                    </label>
+                }.into_any()
+            }}
             <label class="min-w-48 flex-1 text-sm">
                 <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Search"</span>
                 <input type="search" name="q" maxlength="200" value=filter.q.clone() placeholder="Title, customer, email, company" class=format!("{field} w-full")/>
             </label>
+            // Days set by a dashboard's link: kept while ticked, dropped by unticking.
+            {[("opened", "Opened", filter.opened), ("closed", "Closed", filter.closed)].into_iter().filter_map(|(name, label, range)| {
+                range.map(|range| view! {
+                    <label class="inline-flex items-center gap-1.5 rounded-full border border-indigo-200 bg-indigo-50 px-2.5 py-1 text-sm dark:border-indigo-800 dark:bg-indigo-950" data-testid=format!("{name}-filter")>
+                        <input type="checkbox" name=name value=range.to_param() checked=true/>
+                        {format!("{label} {}", range.to_param().replace("..", " to "))}
+                    </label>
+                })
+            }).collect_view()}
             <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Apply"</button>
         </Form>
     }
@@ -116,12 +148,23 @@ pub fn Results(
     let changed = RwSignal::new(Vec::<i64>::new());
     let shown: Vec<i64> = page.rows.iter().map(|row| row.id).collect();
     let me = use_viewer().map(|viewer| viewer.user_id);
+    // Cases created since the page loaded (by hand, or through the public form) that
+    // this queue may show: counted, and offered with a link that loads them.
+    let arrived = RwSignal::new(Vec::<i64>::new());
     use_event_stream("/api/events".to_string(), move |event| {
+        let StreamEvent::Changed(change) = event else {
+            return;
+        };
+        if change.kind == "create" && !shown.contains(&change.case_id) {
+            arrived.update(|ids| {
+                if !ids.contains(&change.case_id) {
+                    ids.push(change.case_id);
+                }
+            });
+            return;
+        }
         // One's own changes (a bulk action just now) reload the table anyway.
-        if let StreamEvent::Changed(change) = event
-            && shown.contains(&change.case_id)
-            && change.actor_id != me
-        {
+        if shown.contains(&change.case_id) && change.actor_id != me {
             changed.update(|ids| {
                 if !ids.contains(&change.case_id) {
                     ids.push(change.case_id);
@@ -135,7 +178,20 @@ pub fn Results(
         move |_, _, _| selection.0.set(Vec::new()),
         false,
     );
+    let reload_href = href(None);
     view! {
+        <p role="status" aria-live="polite" class="text-sm">
+            {move || {
+                let n = arrived.with(Vec::len);
+                (n > 0).then(|| view! {
+                    <span data-testid="cases-arrived" class="mt-4 flex items-center justify-between rounded-md border border-indigo-200 bg-indigo-50 px-3 py-2 text-indigo-900 dark:border-indigo-800 dark:bg-indigo-950 dark:text-indigo-100">
+                        {if n == 1 { "1 new case arrived.".to_string() } else { format!("{n} new cases arrived.") }}
+                        // A full load: the router would see the same URL and keep the page.
+                        <a href=reload_href.clone() rel="external" class="font-medium underline">"Show them"</a>
+                    </span>
+                })
+            }}
+        </p>
         <div class="mt-6 flex items-center justify-between text-sm">
             <p data-testid="match-count" class="font-medium">{page.count.label()}</p>
             <nav aria-label="Pages" class="flex gap-3">

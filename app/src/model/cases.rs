@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::AppError;
+use super::{AppError, CaseSource, DayRange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
@@ -154,7 +154,15 @@ pub struct CaseFilter {
     /// Empty: every status.
     pub statuses: Vec<CaseStatus>,
     pub priority: Option<CasePriority>,
+    /// Where the cases came from (the manual form, the web form, an import, the API).
+    pub source: Option<CaseSource>,
+    /// The days (UTC) the cases were opened, and closed (a dashboard's bar links here).
+    pub opened: Option<DayRange>,
+    pub closed: Option<DayRange>,
     pub archived: bool,
+    /// `archived=any`: archived or not (a dashboard's count of closed cases includes
+    /// those archived since, and its link must show them too).
+    pub any_archived: bool,
     pub q: String,
     pub sort: CaseSort,
     pub after: Option<Cursor>,
@@ -194,11 +202,30 @@ impl CaseFilter {
                         )
                     })?);
                 }
+                "source" if value.is_empty() => {}
+                "source" => {
+                    filter.source = Some(CaseSource::parse(value).ok_or_else(|| {
+                        AppError::invalid(
+                            "source",
+                            format!("`{value}` is not a source (manual, web_form, import, api)"),
+                        )
+                    })?);
+                }
+                "opened" if value.is_empty() => {}
+                "opened" => filter.opened = Some(DayRange::parse("opened", value)?),
+                "closed" if value.is_empty() => {}
+                "closed" => filter.closed = Some(DayRange::parse("closed", value)?),
                 "archived" => {
-                    filter.archived = match value {
-                        "true" | "yes" | "1" => true,
-                        "false" | "no" | "0" | "" => false,
-                        _ => return Err(AppError::invalid("archived", "must be true or false")),
+                    (filter.archived, filter.any_archived) = match value {
+                        "true" | "yes" | "1" => (true, false),
+                        "false" | "no" | "0" | "" => (false, false),
+                        "any" => (false, true),
+                        _ => {
+                            return Err(AppError::invalid(
+                                "archived",
+                                "must be true, false or any",
+                            ));
+                        }
                     }
                 }
                 "q" => {
@@ -248,7 +275,18 @@ impl CaseFilter {
         if let Some(priority) = self.priority {
             pairs.push(("priority", priority.as_str().to_string()));
         }
-        if self.archived {
+        if let Some(source) = self.source {
+            pairs.push(("source", source.as_str().to_string()));
+        }
+        if let Some(opened) = self.opened {
+            pairs.push(("opened", opened.to_param()));
+        }
+        if let Some(closed) = self.closed {
+            pairs.push(("closed", closed.to_param()));
+        }
+        if self.any_archived {
+            pairs.push(("archived", "any".to_string()));
+        } else if self.archived {
             pairs.push(("archived", "true".to_string()));
         }
         if !self.q.is_empty() {
@@ -415,12 +453,13 @@ mod tests {
     #[test]
     fn round_trips_through_the_url() {
         let filter = CaseFilter::from_query(&pairs(
-            "status=pending&status=open&status=open&priority=high&archived=true&q=refund&sort=priority&after=high.1700000000000000.42",
+            "status=pending&status=open&status=open&priority=high&source=web_form&opened=2026-11-01..2026-11-07&closed=2026-12-03&archived=true&q=refund&sort=priority&after=high.1700000000000000.42",
         ));
         let Ok(filter) = filter else {
             panic!("{filter:?}")
         };
         assert_eq!(filter.statuses, [CaseStatus::Open, CaseStatus::Pending]);
+        assert_eq!(filter.source, Some(CaseSource::WebForm));
         assert_eq!(
             filter.after,
             Some(Cursor {
@@ -438,10 +477,26 @@ mod tests {
     }
 
     #[test]
+    fn archived_or_not_round_trips() {
+        let filter = CaseFilter::from_query(&pairs("archived=any&closed=2026-12-01..2026-12-03"))
+            .expect("valid");
+        assert!(filter.any_archived && !filter.archived);
+        let back: Vec<(String, String)> = filter
+            .to_query(None)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        assert_eq!(CaseFilter::from_query(&back), Ok(filter));
+    }
+
+    #[test]
     fn bad_values_name_their_parameter() {
         for (query, field) in [
             ("status=bogus", "status"),
             ("priority=asap", "priority"),
+            ("source=email", "source"),
+            ("opened=last-week", "opened"),
+            ("closed=2026-02-30", "closed"),
             ("archived=maybe", "archived"),
             ("sort=random", "sort"),
             ("after=garbage", "after"),

@@ -18,30 +18,14 @@ pub struct PhotoRef {
 }
 
 impl PhotoRef {
-    /// The URL of the photo of contractor `id` at `width` (None: the original).
-    pub fn url(&self, id: i64, width: Option<i32>) -> String {
-        let short = &self.hash[..self.hash.len().min(16)];
-        match width {
-            Some(w) => format!("/contractors/{id}/photo/{w}?v={short}"),
-            None => format!("/contractors/{id}/photo/original?v={short}"),
-        }
+    /// The first 16 digits of the content hash: in the URL, so a new photo is a new URL.
+    pub fn short_hash(&self) -> &str {
+        self.hash.get(..16).unwrap_or(&self.hash)
     }
 
-    /// `srcset` over the thumbnails and the original.
-    pub fn srcset(&self, id: i64) -> String {
-        let mut parts: Vec<String> = self
-            .thumbs
-            .iter()
-            .map(|w| format!("{} {w}w", self.url(id, Some(*w))))
-            .collect();
-        parts.push(format!("{} {}w", self.url(id, None), self.width));
-        parts.join(", ")
-    }
-
-    /// The smallest stored image at least `css_px` wide.
-    pub fn src_for(&self, id: i64, css_px: i32) -> String {
-        let width = self.thumbs.iter().copied().filter(|w| *w >= css_px).min();
-        self.url(id, width)
+    /// The smallest stored thumbnail at least `px` wide (`None`: only the original is).
+    pub fn fitting(&self, px: i32) -> Option<i32> {
+        self.thumbs.iter().copied().filter(|w| *w >= px).min()
     }
 }
 
@@ -293,14 +277,9 @@ mod tests {
             height: 800,
             thumbs: vec![160, 480],
         };
-        assert_eq!(
-            photo.src_for(7, 150),
-            format!("/contractors/7/photo/160?v={}", "ab".repeat(8))
-        );
-        assert_eq!(
-            photo.src_for(7, 600),
-            format!("/contractors/7/photo/original?v={}", "ab".repeat(8))
-        );
-        assert!(photo.srcset(7).ends_with("800w"));
+        assert_eq!(photo.fitting(150), Some(160));
+        assert_eq!(photo.fitting(161), Some(480));
+        assert_eq!(photo.fitting(600), None);
+        assert_eq!(photo.short_hash(), "ab".repeat(8));
     }
 }

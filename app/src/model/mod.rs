@@ -7,10 +7,13 @@ mod cases;
 mod companies;
 mod company_detail;
 mod contractors;
+mod dashboard;
+mod day_range;
 mod error;
 mod identity;
 mod integrations;
 mod lists;
+mod new_case;
 mod page_data;
 mod system;
 mod text;
@@ -40,6 +43,11 @@ pub use contractors::{
     ContractorCard, ContractorCursor, ContractorDetail, ContractorFilter, DirectoryPage,
     FacetValue, MAX_CONTRACTOR_FILTER_CHARS, PhotoRef, initials,
 };
+pub use dashboard::{
+    AGE_BUCKETS, AdminDashboard, CaseLine, DayFigure, EmployeeDashboard, LOAD_LINES, LoadLine,
+    Window, age_bucket_days,
+};
+pub use day_range::DayRange;
 pub use error::AppError;
 pub use identity::{Email, Plan, Role, TenantSlug};
 pub use integrations::{
@@ -51,6 +59,7 @@ pub use lists::{
     MAX_LIST_NAME_CHARS, MAX_LISTS, MAX_SAVED_QUERY_CHARS, MAX_SAVED_SEARCHES, SavedSearch,
     list_error_text, parse_checkbox, parse_id, parse_name, require_confirm,
 };
+pub use new_case::{CaseSource, NewCase};
 pub use page_data::QueuePageData;
 pub use system::{
     BUCKETS_MS, InstanceFigures, MinutePoint, QueueRow, RouteFigures, SlowRow, SystemReport,

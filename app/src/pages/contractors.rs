@@ -2,6 +2,8 @@
 //! (photo thumbnails lazy-loaded with `srcset`, initials when there is no photo),
 //! search and filters in the URL (a plain GET form without JavaScript), keyset pages.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
@@ -9,8 +11,10 @@ use leptos_router::hooks::use_location;
 
 use crate::api::contractors::list_contractors;
 use crate::components::form_style::{FIELD, LABEL};
-use crate::components::{LoadError, NextPage, Portrait, set_response_status, use_viewer};
-use crate::model::{AppError, ContractorCard, ContractorFilter, DirectoryPage, FacetValue, Role};
+use crate::components::{
+    LoadError, NextPage, cards_html, set_response_status, spliced, use_viewer,
+};
+use crate::model::{AppError, ContractorFilter, DirectoryPage, FacetValue, Role};
 
 #[component]
 pub fn Contractors() -> impl IntoView {
@@ -109,34 +113,14 @@ fn Directory(page: DirectoryPage, filter: ContractorFilter) -> impl IntoView {
         {if empty {
             view! { <Empty connected filtered/> }.into_any()
         } else {
+            let cards = Arc::new(page.cards);
+            let cards_markup = spliced(&cards, || cards_html(&cards));
             view! {
-                <ul role="list" data-testid="contractor-grid" class="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-6">
-                    {page.cards.into_iter().map(|card| view! { <Card card/> }).collect_view()}
-                </ul>
+                <ul role="list" data-testid="contractor-grid" inner_html=cards_markup
+                    class="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-6"></ul>
             }.into_any()
         }}
         <NextPage href=next_href/>
-    }
-}
-
-#[component]
-fn Card(card: ContractorCard) -> impl IntoView {
-    let href = format!("/contractors/{}", card.id);
-    let place = [card.city.clone(), card.region.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
-    view! {
-        <li data-testid="contractor-card" class="rounded-lg border border-slate-200 bg-white p-4 text-center shadow-sm focus-within:ring-2 focus-within:ring-indigo-500 dark:border-slate-800 dark:bg-slate-900">
-            <a href=href class="block focus:outline-none">
-                <Portrait card=card.clone() size=80/>
-                <p class="mt-3 truncate font-medium text-slate-900 dark:text-slate-100">{card.name.clone()}</p>
-                <p class="truncate text-sm text-slate-600 dark:text-slate-400">{card.trade.clone().unwrap_or_default()}</p>
-                <p class="truncate text-xs text-slate-500 dark:text-slate-400">{place}</p>
-                {card.archived.then(|| view! { <p class="mt-1 text-xs font-medium text-amber-800 dark:text-amber-300">"Removed from Zoho"</p> })}
-            </a>
-        </li>
     }
 }
 

@@ -34,6 +34,16 @@ pub fn Work() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">"My work"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"The cases assigned to you."</p>
         </header>
+        // A case just created into the team's pool (New case): it is not on this queue.
+        {move || {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(location.search.get().trim_start_matches('?')).unwrap_or_default();
+            pairs.into_iter().find(|(key, _)| key == "created").and_then(|(_, n)| n.parse::<i32>().ok()).map(|number| view! {
+                <p role="status" data-testid="created-in-pool" class="mt-4 rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100">
+                    {format!("Case #{number} was created in the team's pool: an admin will assign it.")}
+                </p>
+            })
+        }}
         {move || view! { <Filters filter=filter() assignees=None/> }}
         <BulkOutcome action=bulk/>
         // Transition, not Suspense: after a bulk action the old table stays until the new

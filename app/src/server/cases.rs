@@ -188,10 +188,17 @@ pub(super) fn push_conditions(
         Scope::Unassigned => conditions.and_sql("c.assignee_id IS NULL"),
         Scope::Everyone => &mut conditions,
     };
+    if !filter.any_archived {
+        conditions.and("c.archived = {}", filter.archived);
+    }
     conditions
-        .and("c.archived = {}", filter.archived)
         .and_any("c.status", &filter.statuses)
         .and_some("c.priority = {}", filter.priority)
+        .and_some("c.source = {}", filter.source)
+        .and_some("c.created_at >= {}", filter.opened.map(|r| r.bounds().0))
+        .and_some("c.created_at < {}", filter.opened.map(|r| r.bounds().1))
+        .and_some("c.closed_at >= {}", filter.closed.map(|r| r.bounds().0))
+        .and_some("c.closed_at < {}", filter.closed.map(|r| r.bounds().1))
         .and_text("c.search @@ websearch_to_tsquery('english', {})", &filter.q);
 }
 

@@ -1,0 +1,145 @@
+//! Creating a case: the one door every channel goes through (the New case form now,
+//! the public inquiry form, the API and CSV import later), so a case is numbered,
+//! audited, counted on the dashboards and announced the same way whoever makes it.
+//! One transaction: take the tenant's next number, insert the case, its first comment
+//! and their audit rows, announce it; the dashboards' counters follow by trigger.
+
+use serde_json::json;
+use sqlx::PgConnection;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::audit::{self, Actor, Subject};
+use super::case_edit::may_assign;
+use super::db;
+use super::live::{self, Announced};
+use crate::model::{AppError, CaseSource, NewCase, Viewer};
+
+/// Who is creating the case, which decides its source and who may be its assignee.
+#[derive(Debug, Clone, Copy)]
+pub enum Channel<'a> {
+    /// A signed-in employee or admin, with the New case form.
+    Person(&'a Viewer),
+}
+
+impl Channel<'_> {
+    fn tenant_id(&self) -> Uuid {
+        match self {
+            Channel::Person(viewer) => viewer.tenant_id,
+        }
+    }
+
+    fn source(&self) -> CaseSource {
+        match self {
+            Channel::Person(_) => CaseSource::Manual,
+        }
+    }
+
+    fn actor(&self) -> Actor {
+        match self {
+            Channel::Person(viewer) => Actor::from(*viewer),
+        }
+    }
+}
+
+/// What a created case is known by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Created {
+    pub id: i64,
+    pub number: i32,
+}
+
+/// Creates `new` (already parsed, see [`NewCase::parse`]) through `channel`.
+pub async fn create(
+    pool: &PgPool,
+    channel: Channel<'_>,
+    new: &NewCase,
+) -> Result<Created, AppError> {
+    db::write(pool, channel.tenant_id(), |mut tx| {
+        Box::pin(async move {
+            match channel {
+                Channel::Person(viewer) => may_assign(&mut tx, viewer, new.assignee_id).await?,
+            }
+            Ok(insert(&mut tx, channel, new).await?)
+        })
+    })
+    .await
+}
+
+/// The writes, in the caller's transaction.
+async fn insert(
+    tx: &mut PgConnection,
+    channel: Channel<'_>,
+    new: &NewCase,
+) -> Result<Created, sqlx::Error> {
+    let tenant_id = channel.tenant_id();
+    let actor = channel.actor();
+    let source = channel.source();
+    // The counter row is the tenant's lock on numbering: two cases created at once get
+    // consecutive numbers, never the same one.
+    let number: i32 = sqlx::query_scalar(
+        "INSERT INTO tenant_case_counters AS t (tenant_id, last_number) VALUES ($1, 1)
+         ON CONFLICT (tenant_id) DO UPDATE SET last_number = t.last_number + 1
+         RETURNING last_number",
+    )
+    .bind(tenant_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (tenant_id, number, title, customer_name, customer_email,
+                            customer_phone, customer_company, priority, assignee_id, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(tenant_id)
+    .bind(number)
+    .bind(&new.title)
+    .bind(&new.customer_name)
+    .bind(&new.customer_email)
+    .bind(&new.customer_phone)
+    .bind(&new.customer_company)
+    .bind(new.priority)
+    .bind(new.assignee_id)
+    .bind(source)
+    .fetch_one(&mut *tx)
+    .await?;
+
+    let mut after = json!(new.fields());
+    after["source"] = json!(source);
+    let action_id =
+        audit::record(tx, actor, Subject::Case(id), "create", None, Some(after)).await?;
+    if !new.comment.is_empty() {
+        let comment_id: i64 = sqlx::query_scalar(
+            "INSERT INTO case_comments (tenant_id, case_id, author_id, body)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(actor.user_id)
+        .bind(&new.comment)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::record(
+            tx,
+            actor,
+            Subject::Case(id),
+            "comment",
+            None,
+            Some(json!({ "comment_id": comment_id, "event": "posted" })),
+        )
+        .await?;
+    }
+    live::announce(
+        tx,
+        tenant_id,
+        actor.user_id,
+        "create",
+        &[Announced {
+            case_id: id,
+            action_id,
+            assignee_before: None,
+            assignee_after: new.assignee_id,
+        }],
+    )
+    .await?;
+    Ok(Created { id, number })
+}

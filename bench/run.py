@@ -429,6 +429,10 @@ def main():
         print("\n".join(section))
         replace_section(ROOT / "bench/RESULTS.md", "## The protection stack", section)
         return
+    if os.environ.get("BENCH_ONLY") == "dashboards":
+        import dashboards
+        dashboards.main()
+        return
     employee_id, email, queue = bench_employee()
     server = Server()
     server.start()
@@ -474,6 +478,8 @@ def main():
         server.stop()
     protection = protection_costs(email, scenarios(employee_id)[0])
     write_results(rows, writes, peak, statements, floors, protection)
+    import dashboards
+    dashboards.main()
 
 
 # The protection stack (rate limits, security headers, request metrics) side by side on

@@ -33,9 +33,10 @@ pub enum Command {
     /// Run background jobs (enrichment) without serving HTTP, for scale-out beside
     /// `serve` (set WORKERS=0 there to leave all jobs to workers).
     Worker,
-    /// Load data into the database (migrating first): `--demo`, or a generated tenant
-    /// (`--cases 1000000 --employees 2000 --comments 5000000`).
-    #[command(group(clap::ArgGroup::new("what").required(true).args(["demo", "cases"])))]
+    /// Load data into the database (migrating first): `--demo`, a generated tenant
+    /// (`--cases 1000000 --employees 2000 --comments 5000000`), or companies added to a
+    /// generated tenant (`--companies 100000 --tenant load`).
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["demo", "cases", "companies"])))]
     Seed {
         /// A demo tenant with one admin, one employee (with a queue of cases) and one
         /// analyst.
@@ -147,6 +148,28 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 loaded.comments,
                 loaded.companies,
                 loaded.elapsed.as_secs_f64(),
+                seed::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Command::Seed {
+            cases: None,
+            companies,
+            tenant,
+            demo: false,
+            ..
+        } => {
+            if companies == 0 {
+                anyhow::bail!(
+                    "nothing to seed: give --companies a number above 0, or --cases, or --demo"
+                );
+            }
+            startup::migrate(&config).await?;
+            let pool = db::admin_pool(&config).await?;
+            let added =
+                generate::add_companies(&pool, &TenantSlug::parse(&tenant)?, companies).await?;
+            println!(
+                "Tenant `{tenant}`: {added} companies added. Sign in as analyst@{tenant}.test / {}",
                 seed::DEMO_PASSWORD
             );
             Ok(())

@@ -10,7 +10,7 @@ mod common;
 
 use app::model::Role;
 use axum::http::StatusCode;
-use common::tallies::assert_case_tallies_match_recount;
+use common::tallies::{assert_case_tallies_match_recount, case_rows_written};
 use common::world::{ACME_CASE_TEAM, World};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -35,18 +35,6 @@ fn form(title: &str, assignee: &str, comment: &str) -> Vec<(&'static str, String
         ("assignee", assignee.to_string()),
         ("comment", comment.to_string()),
     ]
-}
-
-/// Everything a refused creation must have left alone.
-async fn written(pool: &PgPool) -> (i64, i64, i64, i64) {
-    sqlx::query_as(
-        "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_comments),
-                (SELECT count(*) FROM case_actions),
-                (SELECT coalesce(sum(last_number), 0) FROM tenant_case_counters)",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap()
 }
 
 #[sqlx::test]
@@ -169,7 +157,7 @@ async fn who_may_create_for_whom(pool: PgPool) {
     let ada_cookie = world.cookie("ada@acme.example").await;
     let anna_cookie = world.cookie("anna@acme.example").await;
     let gus_cookie = world.cookie("gus@globex.example").await;
-    let before = written(&pool).await;
+    let before = case_rows_written(&pool).await;
 
     let refused = [
         // An employee may not give a new case to a colleague.
@@ -207,7 +195,11 @@ async fn who_may_create_for_whom(pool: PgPool) {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let reply = common::call_fn(&world.state, "", "/api/case/create", &form("No", "", "")).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(written(&pool).await, before, "a refusal wrote something");
+    assert_eq!(
+        case_rows_written(&pool).await,
+        before,
+        "a refusal wrote something"
+    );
 
     // An admin gives it to anyone who works cases; globex numbers its own cases.
     let number = common::call_ok(
@@ -275,7 +267,7 @@ async fn who_may_create_for_whom(pool: PgPool) {
 async fn every_bad_field_is_refused_by_name_and_nothing_is_written(pool: PgPool) {
     let world = setup(&pool).await;
     let emil = world.cookie("emil@acme.example").await;
-    let before = written(&pool).await;
+    let before = case_rows_written(&pool).await;
     let long_comment = "y".repeat(app::model::MAX_COMMENT_CHARS + 1);
     let cases: Vec<(&str, &str, String)> = vec![
         ("title", "title", "   ".into()),
@@ -310,7 +302,11 @@ async fn every_bad_field_is_refused_by_name_and_nothing_is_written(pool: PgPool)
     let partial: Vec<(&str, String)> = vec![("title", "Only a title".into())];
     let reply = common::call_fn(&world.state, &emil, "/api/case/create", &partial).await;
     assert!(reply.status.is_client_error(), "{}", reply.body);
-    assert_eq!(written(&pool).await, before, "a refusal wrote something");
+    assert_eq!(
+        case_rows_written(&pool).await,
+        before,
+        "a refusal wrote something"
+    );
 }
 
 #[sqlx::test]

@@ -311,6 +311,40 @@ async fn the_admin_dashboard_counts_the_workspace_and_each_link_opens_those_case
     .await
     .unwrap();
 
+    // The backlog's history began five days ago (a row as the counters would have
+    // written then); the days since hold it until today's writes.
+    sqlx::query(
+        "INSERT INTO case_backlog_days (tenant_id, day, status, priority, n)
+         VALUES ($1, (now() AT TIME ZONE 'UTC')::date - 5, 'new', 'high', 77)",
+    )
+    .bind(acme)
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Enrichment spend: this month's ledger rows (one failed, one whose cost grows
+    // after it is written) and one of last month, which is not this month's spend.
+    for (cost, outcome, months_ago) in
+        [(1_500, "done", 0), (2_500, "failed", 0), (9_000, "done", 1)]
+    {
+        sqlx::query(
+            "INSERT INTO enrichment_usage (tenant_id, provider, cost_micros, outcome, requested_at)
+             VALUES ($1, 'heuristic', $2, $3::enrichment_status,
+                     now() - make_interval(months => $4))",
+        )
+        .bind(acme)
+        .bind(cost as i64)
+        .bind(outcome)
+        .bind(months_ago)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "UPDATE enrichment_usage SET cost_micros = cost_micros + 500 WHERE cost_micros = 1500",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let board = common::call_ok(
         &world.state,
         &ada,
@@ -318,6 +352,26 @@ async fn the_admin_dashboard_counts_the_workspace_and_each_link_opens_those_case
         &[("query", String::new())],
     )
     .await;
+    let spend = &board["spend"];
+    let (cost, count, failed): (i64, i64, i64) = sqlx::query_as(
+        "SELECT sum(cost_micros)::bigint, count(*), count(*) FILTER (WHERE outcome = 'failed')
+         FROM enrichment_usage
+         WHERE tenant_id = $1 AND requested_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+    )
+    .bind(acme)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (cost, count, failed),
+        (4_500, 2, 1),
+        "the ledger as written"
+    );
+    assert_eq!(spend["cost_micros"], cost);
+    assert_eq!(spend["enrichments"], count);
+    assert_eq!(spend["failed"], failed);
+    assert_eq!(spend["budget_micros"], 50_000_000);
+    assert_eq!(board["work"]["zoho_connected"], false);
     // The backlog, cell by cell, against a count of acme's cases.
     let backlog = board["backlog"].as_array().unwrap();
     assert!(!backlog.is_empty());
@@ -374,8 +428,9 @@ async fn the_admin_dashboard_counts_the_workspace_and_each_link_opens_those_case
     let mut followed = Vec::new();
     for selector in [
         within("backlog", "[data-testid=backlog-cell]"),
-        within("chart-team-opened", "[data-testid=chart-bar]"),
-        within("chart-team-closed", "[data-testid=chart-bar]"),
+        within("chart-team-flow", "[data-testid=chart-bar]"),
+        within("chart-backlog-status", "[data-testid=chart-bar]"),
+        within("chart-backlog-priority", "[data-testid=chart-bar]"),
         within("load", "[data-testid=load-line]"),
     ] {
         followed.push(0);
@@ -405,12 +460,52 @@ async fn the_admin_dashboard_counts_the_workspace_and_each_link_opens_those_case
             *followed.last_mut().unwrap() += 1;
         }
     }
-    // 12 backlog cells, 30 days (cases were closed today), 2 people; the opened chart
-    // has a bar a day when anything was opened in the window.
-    assert_eq!(followed[0], 12);
-    assert!([0, 30].contains(&followed[1]), "{followed:?}");
-    assert_eq!(followed[2], 30);
-    assert_eq!(followed[3], 2);
+    // 12 backlog cells; a pair of bars (opened, closed) for each of the 30 days (cases
+    // were closed today); today's backlog by status (3) and by priority (4); 2 people.
+    assert_eq!(followed, [12, 60, 3, 4, 2]);
+    // The backlog's history: its last day is today's backlog, and the days before
+    // today are figures without links (their cases have moved on).
+    let history = board["backlog_days"].as_array().unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last["day"], board["today"]);
+    let mut cells: Vec<(String, String, i64)> = last["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c[0].as_str().unwrap().into(),
+                c[1].as_str().unwrap().into(),
+                c[2].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut now: Vec<(String, String, i64)> = backlog
+        .iter()
+        .map(|c| {
+            (
+                c[0].as_str().unwrap().into(),
+                c[1].as_str().unwrap().into(),
+                c[2].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    cells.sort();
+    now.sort();
+    assert_eq!(cells, now);
+    assert_eq!(history.len(), 6, "five days back, and today");
+    for past in &history[..5] {
+        assert_eq!(
+            past["cells"],
+            serde_json::json!([["new", "high", 77]]),
+            "{past}"
+        );
+    }
+    let segments =
+        scraper::Selector::parse("[data-testid=chart-backlog-status] [data-testid=chart-segment]")
+            .unwrap();
+    assert_eq!(html.select(&segments).count(), 3 * 5);
+    assert!(page.body.contains("The history starts on"));
     let unassigned_link = html
         .select(&scraper::Selector::parse("[data-testid=unassigned-count]").unwrap())
         .next()

@@ -96,6 +96,17 @@ async fn generates_a_realistic_tenant_of_exactly_the_asked_size(pool: PgPool) {
         scalar(&pool, "SELECT count(*) FROM users WHERE role = 'admin'").await,
         1
     );
+    // The analyst the companies are added by (the analyst's dashboard's sign-in).
+    assert_eq!(
+        scalar(
+            &pool,
+            "SELECT count(*) FROM companies c JOIN users u ON u.id = c.added_by
+             WHERE u.email = 'analyst@bench.test' AND u.role = 'analyst'"
+        )
+        .await,
+        2000
+    );
+    common::tallies::assert_company_tallies_match_recount(&pool).await;
     assert_eq!(scalar(&pool, "SELECT count(*) FROM cases").await, 3000);
     assert_eq!(
         scalar(&pool, "SELECT count(*) FROM case_comments").await,
@@ -336,4 +347,48 @@ fn bad_generator_arguments_are_refused_before_anything_runs() {
             "{args:?} reached the database: {stderr}"
         );
     }
+}
+
+#[sqlx::test(migrations = false)]
+async fn companies_are_added_to_a_tenant_loaded_without_them(pool: PgPool) {
+    let url = common::database_url(&pool);
+    let out = seed(
+        &url,
+        &["--cases", "200", "--employees", "4", "--tenant", "bench"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(scalar(&pool, "SELECT count(*) FROM companies").await, 0);
+    let out = seed(&url, &["--companies", "300", "--tenant", "bench"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("300 companies added"));
+    assert_eq!(scalar(&pool, "SELECT count(*) FROM companies").await, 300);
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM cases").await,
+        200,
+        "the cases untouched"
+    );
+    assert_eq!(
+        scalar(&pool, "SELECT count(*) FROM users WHERE role = 'analyst'").await,
+        1
+    );
+    common::tallies::assert_company_tallies_match_recount(&pool).await;
+    // Again: 300 more, the same analyst; a tenant that does not exist is refused.
+    let out = seed(&url, &["--companies", "300", "--tenant", "bench"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(scalar(&pool, "SELECT count(*) FROM companies").await, 600);
+    let out = seed(&url, &["--companies", "10", "--tenant", "nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no tenant `nobody`"));
 }

@@ -217,8 +217,8 @@ async fn post(state: &app::server::AppState, path: &str, headers: &[(&str, &str)
     common::send_body(state.clone(), request, axum::body::Body::from("name=x")).await
 }
 
-/// The public form's class (its page arrives with the inquiry issue; the limit is on
-/// its address already) and API keys' (per key, whoever holds it).
+/// The public form's class (per address: tests/inquiry_form.rs sends real inquiries
+/// through it) and API keys' (per key, whoever holds it).
 #[sqlx::test]
 async fn the_public_form_and_api_keys_have_budgets_of_their_own(pool: PgPool) {
     let world = World::build(&pool)
@@ -233,7 +233,7 @@ async fn the_public_form_and_api_keys_have_budgets_of_their_own(pool: PgPool) {
         .done()
         .await;
     for _ in 0..2 {
-        let reply = post(&world.state, "/inquiry", &[]).await;
+        let reply = post(&world.state, "/api/contact/send", &[]).await;
         assert_ne!(reply.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(
             reply
@@ -241,7 +241,7 @@ async fn the_public_form_and_api_keys_have_budgets_of_their_own(pool: PgPool) {
                 .starts_with("\"form\";q=2;w=1")
         );
     }
-    let refused = post(&world.state, "/inquiry", &[]).await;
+    let refused = post(&world.state, "/api/contact/send", &[]).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     // Other anonymous pages are not held back by the form's budget.
     assert_eq!(

@@ -115,6 +115,16 @@ fn every_inner_html_is_one_that_was_checked() {
             "escaped",
         ),
         (
+            "contact.rs",
+            "inner_html=textarea_html(&typed(\"message\"))>",
+            "escaped",
+        ),
+        (
+            "admin_inquiry.rs",
+            "inner_html=textarea_html(&intro)>",
+            "escaped",
+        ),
+        (
             "contractors.rs",
             "inner_html=cards_markup",
             "directory cards built with escape_into for every text (tested in portrait.rs)",

@@ -264,6 +264,24 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
         ],
     )
     .await;
+    // The inquiry form, switched on, giving inquiries in turn to the employee.
+    let emil_id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(format!("emil@{slug}.example"))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    call(
+        &ada,
+        "/api/admin/inquiry-form/save",
+        vec![
+            ("enabled", "on".into()),
+            ("intro", format!("Write to {slug}")),
+            ("daily_cap", "50".into()),
+            ("assignment", "round_robin".into()),
+            ("people[]", emil_id.to_string()),
+        ],
+    )
+    .await;
     // A slow request of this workspace, as the request metrics record it and the
     // instance writes it at the end of its minute.
     state.rollup.record(

@@ -24,9 +24,9 @@ use leptos_router::{
 
 use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
 use crate::pages::{
-    AdminSyncRun, AdminSystem, AdminUsage, AdminUsers, AdminZoho, CasePage, Companies, CompanyPage,
-    Contractor, Contractors, Dashboard, ListPage, Lists, Login, NewCasePage, NotFound, Section,
-    Team, Work,
+    AdminInquiry, AdminSyncRun, AdminSystem, AdminUsage, AdminUsers, AdminZoho, CasePage,
+    Companies, CompanyPage, ContactPage, ContactSent, Contractor, Contractors, Dashboard, ListPage,
+    Lists, Login, NewCasePage, NotFound, Section, Team, Work,
 };
 
 /// The document around the app. It is rendered only on the server; the browser
@@ -77,6 +77,9 @@ pub fn App() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                     <Routes fallback=NotFound>
                         <Route path=path!("/login") view=Login/>
+                        // The public inquiry forms: no sign-in (src/http/guard.rs).
+                        <Route path=path!("/contact/:slug") ssr=SsrMode::Async view=ContactPage/>
+                        <Route path=path!("/contact/:slug/sent") view=ContactSent/>
                         <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <SignedIn><Dashboard/></SignedIn> }/>
                         <Route path=path!("/work") ssr=SsrMode::Async view=|| view! { <SignedIn><Work/></SignedIn> }/>
                         <Route path=path!("/cases") ssr=SsrMode::Async view=|| view! { <SignedIn><Team/></SignedIn> }/>
@@ -93,6 +96,7 @@ pub fn App() -> impl IntoView {
                         // the first byte, so it needs no streaming script to show.
                         <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsers/></SignedIn> }/>
                         <Route path=path!("/admin/usage") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsage/></SignedIn> }/>
+                        <Route path=path!("/admin/inquiry-form") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminInquiry/></SignedIn> }/>
                         <Route path=path!("/admin/system") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminSystem/></SignedIn> }/>
                         <Route path=path!("/admin/integrations/zoho") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminZoho/></SignedIn> }/>
                         <Route path=path!("/admin/integrations/zoho/runs/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminSyncRun/></SignedIn> }/>

@@ -70,7 +70,10 @@ test("an admin's dashboard: the backlog opens its cases, the WIP limit marks who
   await page.goto('/');
   await hydrated(page);
   await expect(page.getByTestId('team-dashboard')).toBeVisible();
-  await expect(page.getByTestId('chart-team-opened')).toBeVisible();
+  await expect(page.getByTestId('chart-team-flow')).toBeVisible();
+  await expect(page.getByTestId('chart-backlog-status').locator('svg')).toBeVisible();
+  await expect(page.getByTestId('spend')).toContainText('Enrichment spend');
+  await expect(page.getByTestId('work-health')).toContainText('Background work');
 
   await expect(page.getByTestId('backlog-cell')).toHaveCount(12);
 
@@ -88,5 +91,34 @@ test("an admin's dashboard: the backlog opens its cases, the WIP limit marks who
   await expect(page.getByTestId('load-summary')).toContainText('No limit set');
 
   await biggestOpensItsCases(page, '[data-testid="backlog-cell"]', /\/cases\?status=.*&priority=/);
+  expect(errors).toEqual([]);
+});
+
+test("an analyst's dashboard: the score histogram and the sector table open their companies", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, ANALYST);
+  await page.goto('/');
+  await hydrated(page);
+  const dashboard = page.getByTestId('companies-dashboard');
+  await expect(dashboard).toBeVisible();
+  await expect(page.getByTestId('chart-scores').locator('svg')).toBeVisible();
+  await expect(page.getByTestId('sector-stage')).toBeVisible();
+  await expect(page.getByTestId('own-lists')).toBeVisible();
+
+  // The tallest score band opens the companies in that band, as many as it counts.
+  const bars = page.locator('[data-testid="chart-scores"] [data-testid="chart-bar"]');
+  const values = await bars.evaluateAll((nodes) => nodes.map((n) => Number(n.getAttribute('data-value'))));
+  const biggest = values.indexOf(Math.max(...values));
+  expect(values[biggest]).toBeGreaterThan(0);
+  await bars.nth(biggest).click();
+  await expect(page).toHaveURL(/\/companies\?min_score=\d+&max_score=\d+$/);
+  const n = values[biggest];
+  await expect(page.getByTestId('match-count')).toHaveText(n === 1 ? '1 company' : `${n.toLocaleString('en-US')} companies`);
+
+  // A sector × stage cell opens that sector at that stage.
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByTestId('sector-cell').first().click();
+  await expect(page).toHaveURL(/\/companies\?sector=.+&stage=[a-z_]+$/);
   expect(errors).toEqual([]);
 });

@@ -1,7 +1,8 @@
 //! Pages need a signed-in viewer: an anonymous request for a page is sent to
 //! `/login?next=<where it was going>`, and a signed-in one for `/login` goes home.
 //! Applied to the Leptos page routes only, so static files and the 404 page stay
-//! public; server functions check capabilities themselves (401/403).
+//! public; server functions check capabilities themselves (401/403). The public
+//! inquiry forms (`/contact/…`) are for people without an account.
 
 use app::model::Viewer;
 use axum::extract::Request;
@@ -11,10 +12,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 pub const LOGIN_PATH: &str = "/login";
 
+/// Pages for people who are not members: the workspaces' public inquiry forms.
+const PUBLIC_PAGES: &str = "/contact/";
+
 pub async fn require_sign_in(request: Request, next: Next) -> Response {
     // Server functions (reads are GETs too) answer 401/403 themselves.
     if !matches!(*request.method(), Method::GET | Method::HEAD)
         || request.uri().path().starts_with("/api/")
+        || request.uri().path().starts_with(PUBLIC_PAGES)
     {
         return next.run(request).await;
     }

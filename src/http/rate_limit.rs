@@ -19,8 +19,8 @@ use axum::response::Response;
 
 use super::client_ip::{self, ClientIp};
 
-/// Where the public inquiry form posts (its issue builds the form on this class).
-pub const FORM_PATHS: &[&str] = &["/inquiry"];
+/// Where the public inquiry form posts (the `contact/send` server function).
+pub const FORM_PATHS: &[&str] = &["/api/contact/send"];
 
 /// What a request is, for choosing its limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,8 +283,9 @@ mod tests {
             Class::Static
         );
         assert_eq!(class(Method::GET, "/favicon.ico", true), Class::Static);
-        assert_eq!(class(Method::POST, "/inquiry", false), Class::Form);
-        assert_eq!(class(Method::POST, "/inquiry", true), Class::Form);
+        assert_eq!(class(Method::POST, "/api/contact/send", false), Class::Form);
+        assert_eq!(class(Method::POST, "/api/contact/send", true), Class::Form);
+        assert_eq!(class(Method::GET, "/contact/acme", false), Class::Anonymous);
         assert_eq!(
             class(Method::POST, "/webhooks/zoho/1234", false),
             Class::Webhook

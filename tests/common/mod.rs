@@ -84,6 +84,7 @@ pub async fn send(state: AppState, request: axum::http::request::Builder) -> Rep
 /// query string. `tests/layering.rs` checks this list against the source.
 pub const READ_FNS: &[&str] = &[
     "/api/admin/access",
+    "/api/admin/inquiry-form",
     "/api/admin/system",
     "/api/admin/usage",
     "/api/admin/users",
@@ -97,8 +98,10 @@ pub const READ_FNS: &[&str] = &[
     "/api/cases/team",
     "/api/companies/check-website",
     "/api/companies/list",
+    "/api/contact/form",
     "/api/contractors/get",
     "/api/contractors/list",
+    "/api/dashboard/companies",
     "/api/dashboard/mine",
     "/api/dashboard/team",
     "/api/company/detail",

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-use crate::model::{AdminDashboard, AppError, EmployeeDashboard};
+use crate::model::{AdminDashboard, AnalystDashboard, AppError, EmployeeDashboard};
 
 #[cfg(feature = "ssr")]
 use super::send_form_back;
@@ -43,6 +43,14 @@ pub async fn team_dashboard(query: String) -> Result<AdminDashboard, AppError> {
     let viewer = request::require(Capability::ManageAllCases)?;
     let window = Window::from_query_string(&query)?;
     dashboard::admin(&request::state()?.pool, &viewer, window).await
+}
+
+/// The workspace's companies: scores, sectors and stages, recent enrichments, the
+/// viewer's own lists (analysts, and whoever may use companies).
+#[server(endpoint = "dashboard/companies", input = GetUrl)]
+pub async fn companies_dashboard() -> Result<AnalystDashboard, AppError> {
+    let viewer = request::require(Capability::UseCompanies)?;
+    dashboard::analyst(&request::state()?.pool, &viewer).await
 }
 
 /// Sets the work-in-progress limit per person (empty: no limit).

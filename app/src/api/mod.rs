@@ -8,6 +8,7 @@ pub mod companies;
 pub mod company;
 pub mod contractors;
 pub mod dashboard;
+pub mod inquiry;
 pub mod integrations;
 pub mod lists;
 pub mod saved_searches;

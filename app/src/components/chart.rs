@@ -147,6 +147,23 @@ pub fn nice_max(max: f64) -> f64 {
         .unwrap_or(max)
 }
 
+/// The width class of a horizontal bar filled to `fraction` (0–1), in twelfths: the
+/// CSP allows no inline style, so a width is one of Tailwind's fractions.
+pub fn bar_width(fraction: f64) -> &'static str {
+    const WIDTHS: [&str; 13] = [
+        "w-0", "w-1/12", "w-2/12", "w-3/12", "w-4/12", "w-5/12", "w-6/12", "w-7/12", "w-8/12",
+        "w-9/12", "w-10/12", "w-11/12", "w-full",
+    ];
+    let twelfths = (fraction.clamp(0.0, 1.0) * 12.0).round() as usize;
+    // Something, however small, shows as a sliver rather than nothing.
+    let twelfths = if fraction > 0.0 {
+        twelfths.max(1)
+    } else {
+        twelfths
+    };
+    WIDTHS[twelfths.min(12)]
+}
+
 /// A figure as people read it: whole numbers whole, small ones with a decimal.
 pub fn format_figure(value: f64) -> String {
     if value >= 100.0 || value.fract() == 0.0 {

@@ -240,6 +240,8 @@ pub struct CompanyFilter {
     /// Matched case-insensitively anywhere in the location ("berlin" finds "Berlin, DE").
     pub location: String,
     pub min_score: Option<u8>,
+    /// Scores up to this (a dashboard histogram's bar opens its band of scores).
+    pub max_score: Option<u8>,
     pub q: String,
     /// Only the companies on this list.
     pub list: Option<i64>,
@@ -250,7 +252,7 @@ pub struct CompanyFilter {
 pub const MAX_FILTER_CHARS: usize = 200;
 
 impl CompanyFilter {
-    /// Parses `sector=…&stage=…&location=…&min_score=…&q=…&list=…&sort=…&after=…`.
+    /// Parses `sector=…&stage=…&location=…&min_score=…&max_score=…&q=…&list=…&sort=…&after=…`.
     /// Anything unrecognised in a known parameter is a clear error naming it.
     pub fn from_query(pairs: &[(String, String)]) -> Result<Self, AppError> {
         let mut filter = Self::default();
@@ -282,16 +284,20 @@ impl CompanyFilter {
                         AppError::invalid("stage", format!("`{value}` is not a stage"))
                     })?);
                 }
-                "min_score" if value.is_empty() => {}
-                "min_score" => {
+                "min_score" | "max_score" if value.is_empty() => {}
+                "min_score" | "max_score" => {
                     let score: u8 = value
                         .parse()
                         .ok()
                         .filter(|score| *score <= 100)
                         .ok_or_else(|| {
-                            AppError::invalid("min_score", "must be a whole number from 0 to 100")
+                            AppError::invalid(key, "must be a whole number from 0 to 100")
                         })?;
-                    filter.min_score = Some(score);
+                    if key == "min_score" {
+                        filter.min_score = Some(score);
+                    } else {
+                        filter.max_score = Some(score);
+                    }
                 }
                 "list" if value.is_empty() => {}
                 "list" => {
@@ -350,6 +356,9 @@ impl CompanyFilter {
         if let Some(score) = self.min_score {
             pairs.push(("min_score", score.to_string()));
         }
+        if let Some(score) = self.max_score {
+            pairs.push(("max_score", score.to_string()));
+        }
         if let Some(list) = self.list {
             pairs.push(("list", list.to_string()));
         }
@@ -372,6 +381,7 @@ impl CompanyFilter {
             && self.stage.is_none()
             && self.location.is_empty()
             && self.min_score.is_none()
+            && self.max_score.is_none()
             && self.q.is_empty()
             && self.list.is_none()
     }
@@ -514,16 +524,19 @@ mod tests {
 
     #[test]
     fn filters_round_trip_through_the_url_and_refuse_bad_values() {
-        let query = "q=robots&sector=Fintech&stage=series_a&location=Berlin&min_score=70&sort=name";
+        let query = "q=robots&sector=Fintech&stage=series_a&location=Berlin&min_score=70&max_score=79&sort=name";
         let filter = CompanyFilter::from_query_string(query).unwrap();
         assert_eq!(filter.stage, Some(CompanyStage::SeriesA));
         assert_eq!(filter.min_score, Some(70));
+        assert_eq!(filter.max_score, Some(79));
         assert_eq!(filter.query_string(None), query);
         for bad in [
             "stage=series_z",
             "min_score=101",
             "min_score=-1",
             "min_score=abc",
+            "max_score=101",
+            "max_score=x",
             "sort=size",
             "list=0",
             "after=zzz",

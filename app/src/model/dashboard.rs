@@ -159,7 +159,75 @@ pub struct AdminDashboard {
     pub at_or_over_limit: i64,
     /// The workspace's work-in-progress limit per person, if set.
     pub wip_limit: Option<i32>,
+    /// The backlog as each day of the window ended, oldest first; days before the
+    /// history began are left out.
+    pub backlog_days: Vec<BacklogDay>,
+    pub spend: SpendFigures,
+    pub work: WorkHealth,
 }
 
 /// How many people the load panel lists.
 pub const LOAD_LINES: i64 = 12;
+
+/// One day of the backlog's history: open cases (not archived) per status × priority
+/// as the day ended (today: now).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BacklogDay {
+    pub day: Date,
+    pub cells: Vec<(CaseStatus, CasePriority, i64)>,
+}
+
+impl BacklogDay {
+    pub fn status_total(&self, status: CaseStatus) -> i64 {
+        self.cells
+            .iter()
+            .filter(|(s, _, _)| *s == status)
+            .map(|(_, _, n)| n)
+            .sum()
+    }
+
+    pub fn priority_total(&self, priority: CasePriority) -> i64 {
+        self.cells
+            .iter()
+            .filter(|(_, p, _)| *p == priority)
+            .map(|(_, _, n)| n)
+            .sum()
+    }
+}
+
+/// This month's enrichment spend against the workspace's monthly budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendFigures {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    pub enrichments: i64,
+    pub failed: i64,
+    pub cost_micros: i64,
+    pub budget_micros: i64,
+}
+
+/// The workspace's background work: enrichments waiting, running and failing, and
+/// the contractor directory's last sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkHealth {
+    pub enrichments_queued: i64,
+    pub enrichments_running: i64,
+    /// Asked for in the last 24 hours and failed.
+    pub enrichments_failed_day: i64,
+    /// When the longest-waiting enrichment was asked for.
+    pub oldest_queued: Option<OffsetDateTime>,
+    pub zoho_connected: bool,
+    pub last_sync: Option<SyncLine>,
+}
+
+/// A sync run as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncLine {
+    pub id: i64,
+    pub status: super::SyncStatus,
+    pub requested_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+    /// Records that failed in it.
+    pub failed: i32,
+    pub error: Option<String>,
+}

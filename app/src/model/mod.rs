@@ -5,12 +5,14 @@ mod bulk;
 mod case_detail;
 mod cases;
 mod companies;
+mod company_dashboard;
 mod company_detail;
 mod contractors;
 mod dashboard;
 mod day_range;
 mod error;
 mod identity;
+mod inquiry;
 mod integrations;
 mod lists;
 mod new_case;
@@ -35,6 +37,9 @@ pub use companies::{
     CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, CompanyStage, Confidence,
     EnrichmentStatus, NewCompany, Website, bounded_text,
 };
+pub use company_dashboard::{
+    AnalystDashboard, CompanyLine, OwnList, SECTOR_ROWS, SectorCell, SectorRow, score_band_range,
+};
 pub use company_detail::{
     CompanyDetail, CompanyNote, CompanyRecord, Enrichment, EnrichmentResult, EnrichmentView,
     ListRef, Quota, Step, format_usd,
@@ -44,12 +49,17 @@ pub use contractors::{
     FacetValue, MAX_CONTRACTOR_FILTER_CHARS, PhotoRef, initials,
 };
 pub use dashboard::{
-    AGE_BUCKETS, AdminDashboard, CaseLine, DayFigure, EmployeeDashboard, LOAD_LINES, LoadLine,
-    Window, age_bucket_days,
+    AGE_BUCKETS, AdminDashboard, BacklogDay, CaseLine, DayFigure, EmployeeDashboard, LOAD_LINES,
+    LoadLine, SpendFigures, SyncLine, Window, WorkHealth, age_bucket_days,
 };
 pub use day_range::DayRange;
 pub use error::AppError;
 pub use identity::{Email, Plan, Role, TenantSlug};
+pub use inquiry::{
+    Inquiry, InquiryAssignment, InquiryPerson, InquirySettings, InquirySettingsChange,
+    MAX_INQUIRY_DAILY_CAP, MAX_INQUIRY_INTRO_CHARS, MAX_INQUIRY_MESSAGE_CHARS, PublicInquiryForm,
+    inquiry_error_text,
+};
 pub use integrations::{
     MappingPreview, SyncRequested, SyncRunDetail, SyncRunError, SyncRunView, SyncStatus,
     ZohoSettingsView,

@@ -113,6 +113,10 @@ fn Filters(filter: CompanyFilter) -> impl IntoView {
                 <input type="number" name="min_score" min="0" max="100" value=filter.min_score.map(|s| s.to_string()) class=format!("{FIELD} w-20")/>
             </label>
             <label class="text-sm">
+                <span class=LABEL>"Max score"</span>
+                <input type="number" name="max_score" min="0" max="100" value=filter.max_score.map(|s| s.to_string()) class=format!("{FIELD} w-20")/>
+            </label>
+            <label class="text-sm">
                 <span class=LABEL>"Sort"</span>
                 <select name="sort" class=FIELD>
                     <option value="score" selected=filter.sort.as_str() == "score">"Best score"</option>

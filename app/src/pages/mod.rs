@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod admin_inquiry;
 mod admin_sync_run;
 mod admin_system;
 mod admin_usage;
@@ -8,6 +9,7 @@ mod admin_zoho;
 mod case;
 mod companies;
 mod company;
+mod contact;
 mod contractor;
 mod contractors;
 mod dashboard;
@@ -19,6 +21,7 @@ mod section;
 mod team;
 mod work;
 
+pub use admin_inquiry::AdminInquiry;
 pub use admin_sync_run::AdminSyncRun;
 pub use admin_system::AdminSystem;
 pub use admin_usage::AdminUsage;
@@ -27,6 +30,7 @@ pub use admin_zoho::AdminZoho;
 pub use case::CasePage;
 pub use companies::Companies;
 pub use company::CompanyPage;
+pub use contact::{ContactPage, ContactSent};
 pub use contractor::Contractor;
 pub use contractors::Contractors;
 pub use dashboard::Dashboard;

@@ -97,6 +97,12 @@ fn AdminHome() -> impl IntoView {
                             </a>
                         </li>
                         <li>
+                            <a href="/admin/inquiry-form" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
+                                <h2 class="font-medium">"Inquiry form"</h2>
+                                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"The public contact form: on or off, its introduction, daily cap, and who its inquiries go to."</p>
+                            </a>
+                        </li>
+                        <li>
                             <a href="/admin/system" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
                                 <h2 class="font-medium">"System"</h2>
                                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Request rate, latency and errors per route across every instance; slow requests, rate limits, queues."</p>

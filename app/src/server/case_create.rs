@@ -20,24 +20,38 @@ use crate::model::{AppError, CaseSource, NewCase, Viewer};
 pub enum Channel<'a> {
     /// A signed-in employee or admin, with the New case form.
     Person(&'a Viewer),
+    /// A stranger, through the workspace's public inquiry form (`sender`: the name
+    /// they gave). Its assignee was chosen by the form's own rules, under its lock.
+    WebForm { tenant_id: Uuid, sender: &'a str },
 }
 
 impl Channel<'_> {
     fn tenant_id(&self) -> Uuid {
         match self {
             Channel::Person(viewer) => viewer.tenant_id,
+            Channel::WebForm { tenant_id, .. } => *tenant_id,
         }
     }
 
     fn source(&self) -> CaseSource {
         match self {
             Channel::Person(_) => CaseSource::Manual,
+            Channel::WebForm { .. } => CaseSource::WebForm,
         }
     }
 
     fn actor(&self) -> Actor {
         match self {
             Channel::Person(viewer) => Actor::from(*viewer),
+            Channel::WebForm { tenant_id, .. } => Actor::system(*tenant_id),
+        }
+    }
+
+    /// Who the thread and the audit trail name when the author is not a member.
+    fn outside_author(&self) -> Option<String> {
+        match self {
+            Channel::Person(_) => None,
+            Channel::WebForm { sender, .. } => Some(format!("{sender} (web form)")),
         }
     }
 }
@@ -59,6 +73,8 @@ pub async fn create(
         Box::pin(async move {
             match channel {
                 Channel::Person(viewer) => may_assign(&mut tx, viewer, new.assignee_id).await?,
+                // The form's assignee comes from its own choice (server/inquiry.rs).
+                Channel::WebForm { .. } => {}
             }
             Ok(insert(&mut tx, channel, new).await?)
         })
@@ -66,8 +82,9 @@ pub async fn create(
     .await
 }
 
-/// The writes, in the caller's transaction.
-async fn insert(
+/// The writes, in the caller's transaction (the inquiry form's, which holds its lock
+/// while it chooses the assignee).
+pub(super) async fn insert(
     tx: &mut PgConnection,
     channel: Channel<'_>,
     new: &NewCase,
@@ -103,30 +120,31 @@ async fn insert(
     .fetch_one(&mut *tx)
     .await?;
 
+    let outside_author = channel.outside_author();
     let mut after = json!(new.fields());
     after["source"] = json!(source);
+    if let Some(label) = &outside_author {
+        after["actor_label"] = json!(label);
+    }
     let action_id =
         audit::record(tx, actor, Subject::Case(id), "create", None, Some(after)).await?;
     if !new.comment.is_empty() {
         let comment_id: i64 = sqlx::query_scalar(
-            "INSERT INTO case_comments (tenant_id, case_id, author_id, body)
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO case_comments (tenant_id, case_id, author_id, author_label, body)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(tenant_id)
         .bind(id)
         .bind(actor.user_id)
+        .bind(&outside_author)
         .bind(&new.comment)
         .fetch_one(&mut *tx)
         .await?;
-        audit::record(
-            tx,
-            actor,
-            Subject::Case(id),
-            "comment",
-            None,
-            Some(json!({ "comment_id": comment_id, "event": "posted" })),
-        )
-        .await?;
+        let mut posted = json!({ "comment_id": comment_id, "event": "posted" });
+        if let Some(label) = &outside_author {
+            posted["actor_label"] = json!(label);
+        }
+        audit::record(tx, actor, Subject::Case(id), "comment", None, Some(posted)).await?;
     }
     live::announce(
         tx,

@@ -186,7 +186,8 @@ pub async fn load(pool: &PgPool, viewer: &Viewer, number: i32) -> Result<CaseDet
         .ok_or(AppError::NotFound)?;
     let comments: Vec<CommentRow> = sqlx::query_as(
         "SELECT * FROM (
-             SELECT m.id, m.author_id, u.display_name AS author_name, m.body, m.created_at,
+             SELECT m.id, m.author_id, coalesce(u.display_name, m.author_label) AS author_name,
+                    m.body, m.created_at,
                     m.edited_at, m.deleted_at IS NOT NULL AS deleted
              FROM case_comments m LEFT JOIN users u ON u.id = m.author_id
              WHERE m.case_id = $1
@@ -199,7 +200,8 @@ pub async fn load(pool: &PgPool, viewer: &Viewer, number: i32) -> Result<CaseDet
     .await
     .map_err(internal)?;
     let actions: Vec<ActionRow> = sqlx::query_as(
-        "SELECT a.id, u.display_name AS actor_name, a.kind::text AS kind, a.before, a.after, a.at
+        "SELECT a.id, coalesce(u.display_name, a.after->>'actor_label') AS actor_name,
+                a.kind::text AS kind, a.before, a.after, a.at
          FROM case_actions a LEFT JOIN users u ON u.id = a.actor_id
          WHERE a.case_id = $1
          ORDER BY a.id DESC LIMIT $2",

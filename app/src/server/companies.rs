@@ -118,6 +118,9 @@ fn push_conditions(
             (!filter.location.is_empty()).then(|| super::db::contains_pattern(&filter.location)),
         )
         .and_some("c.score_rank >= {}", filter.min_score.map(i16::from))
+        // Unscored companies rank -1: a maximum alone would take them in, so it keeps
+        // to scored ones.
+        .and_some("c.score_rank BETWEEN 0 AND {}", filter.max_score.map(i16::from))
         // Names and websites are indexed as written ('simple'), sector, location and
         // the enrichment's words stemmed ('english'): match the text either way.
         .and_text(

@@ -151,15 +151,8 @@ pub async fn load(pool: &PgPool, spec: &LoadSpec) -> Result<Loaded, AppError> {
     .map_err(internal)?;
     let (cases, comments) =
         generate_cases(&mut tx, tenant_id, &employees, spec.cases, spec.comments).await?;
-    let admins: Vec<Uuid> =
-        sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin'")
-            .bind(tenant_id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(internal)?;
     let companies =
-        super::generate_companies::generate_companies(&mut tx, tenant_id, &admins, spec.companies)
-            .await?;
+        add_analyst_and_companies(&mut tx, tenant_id, slug, &hash, spec.companies).await?;
     tx.commit().await.map_err(internal)?;
     analyze(pool).await?;
     Ok(Loaded {
@@ -170,6 +163,55 @@ pub async fn load(pool: &PgPool, spec: &LoadSpec) -> Result<Loaded, AppError> {
         companies,
         elapsed: started.elapsed(),
     })
+}
+
+/// The tenant's analyst (`analyst@<slug>.test`, made if missing), and `count`
+/// generated companies added by them.
+async fn add_analyst_and_companies(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    slug: &str,
+    hash: &str,
+    count: u32,
+) -> Result<u64, AppError> {
+    sqlx::query(
+        "INSERT INTO users (tenant_id, email, display_name, role, password_hash)
+         VALUES ($1, 'analyst@' || $2 || '.test', 'Load Analyst', 'analyst', $3)
+         ON CONFLICT (email) DO NOTHING",
+    )
+    .bind(tenant_id)
+    .bind(slug)
+    .bind(hash)
+    .execute(&mut *conn)
+    .await
+    .map_err(internal)?;
+    let analysts: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND role = 'analyst'")
+            .bind(tenant_id)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(internal)?;
+    super::generate_companies::generate_companies(conn, tenant_id, &analysts, count).await
+}
+
+/// Adds `count` generated companies (and the analyst) to an existing generated
+/// tenant: a data set loaded before companies were part of it gets them without
+/// loading its million cases again.
+pub async fn add_companies(pool: &PgPool, slug: &TenantSlug, count: u32) -> Result<u64, AppError> {
+    let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
+    let mut tx = pool.begin().await.map_err(internal)?;
+    let tenant_id: Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            AppError::invalid("tenant", format!("there is no tenant `{}`", slug.as_str()))
+        })?;
+    let added = add_analyst_and_companies(&mut tx, tenant_id, slug.as_str(), &hash, count).await?;
+    tx.commit().await.map_err(internal)?;
+    analyze(pool).await?;
+    Ok(added)
 }
 
 async fn refuse_if_loaded(

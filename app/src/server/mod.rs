@@ -20,6 +20,7 @@ pub mod db;
 pub mod enrichment;
 pub mod generate;
 pub mod generate_companies;
+pub mod inquiry;
 pub mod jobs;
 pub mod list_items;
 pub mod lists;

@@ -65,6 +65,17 @@ pub async fn demo(pool: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
             role,
         });
     }
+    // The public inquiry form, on, at /contact/demo (re-seeding keeps what an admin
+    // changed since).
+    sqlx::query(
+        "INSERT INTO inquiry_forms (tenant_id, enabled, intro) VALUES ($1, true, $2)
+         ON CONFLICT (tenant_id) DO NOTHING",
+    )
+    .bind(tenant)
+    .bind("Questions about an order, a delivery or an invoice? Write to us here and the team will answer by email.")
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
     // A queue to work: only on the first run, so re-seeding never doubles it.
     let has_cases: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cases WHERE tenant_id = $1)")

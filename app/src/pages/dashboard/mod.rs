@@ -2,6 +2,7 @@
 //! the page is rendered, and every bar a link to the table of exactly what it counts.
 //! The window of the day charts (7 / 30 / 90 days) is in the URL (`range=`).
 
+mod companies;
 mod mine;
 mod workspace;
 
@@ -12,6 +13,7 @@ use leptos_router::hooks::use_location;
 use super::Area;
 use crate::components::use_viewer;
 use crate::model::{Role, Window};
+use companies::CompanyPanels;
 use mine::MyCases;
 use workspace::TeamCases;
 
@@ -34,6 +36,7 @@ pub fn Dashboard() -> impl IntoView {
             </header>
             {(role == Some(Role::Admin)).then(|| view! { <TeamCases/> })}
             {matches!(role, Some(Role::Employee) | Some(Role::Admin)).then(|| view! { <MyCases/> })}
+            {(role == Some(Role::Analyst)).then(|| view! { <CompanyPanels/> })}
             <Areas is_admin=role == Some(Role::Admin)/>
         </div>
     }

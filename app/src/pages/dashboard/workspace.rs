@@ -1,16 +1,18 @@
-//! The workspace's cases, for admins: the backlog by status and priority, cases
-//! opened and closed per day, the unassigned pool, and each person's load against
-//! the work-in-progress limit (which the admin sets here).
+//! The workspace's cases, for admins: the backlog by status and priority (now, and per
+//! day), cases opened and closed per day, the unassigned pool, each person's load
+//! against the work-in-progress limit (which the admin sets here), the enrichment
+//! spend and the background work.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::api::dashboard::{SetWipLimit, team_dashboard};
+use crate::components::chart::bar_width;
 use crate::components::form_style::FIELD;
 use crate::components::{
-    CaseLines, LinkedBars, LoadError, When, day_bars, priority_label, set_response_status,
-    status_label,
+    BacklogHistory, CaseLines, Column, Layout, LoadError, SeriesBars, SpendPanel, When, WorkPanel,
+    priority_label, series, set_response_status, status_label,
 };
 use crate::model::{AdminDashboard, CasePriority, LoadLine};
 
@@ -55,16 +57,30 @@ fn TeamPanels(dashboard: AdminDashboard, wip: ServerAction<SetWipLimit>) -> impl
         people_with_cases,
         at_or_over_limit,
         wip_limit,
+        backlog_days,
+        spend,
+        work,
         ..
     } = dashboard;
     let backlog_total: i64 = backlog.iter().map(|(_, _, n)| n).sum();
     let opened_total: i64 = opened_per_day.iter().map(|d| d.n).sum();
     let closed_total: i64 = closed_per_day.iter().map(|d| d.n).sum();
-    let opened = day_bars(&opened_per_day, "/cases?archived=any&opened=");
-    let closed = day_bars(
-        &closed_per_day,
-        "/cases?status=resolved&status=closed&archived=any&closed=",
-    );
+    // Opened against closed, a pair of bars a day, each opening the cases it counts.
+    let flow: Vec<Column> = opened_per_day
+        .iter()
+        .zip(&closed_per_day)
+        .map(|(opened, closed)| Column {
+            label: opened.day.to_string(),
+            values: vec![opened.n as f64, closed.n as f64],
+            hrefs: vec![
+                Some(format!("/cases?archived=any&opened={}", opened.day)),
+                Some(format!(
+                    "/cases?status=resolved&status=closed&archived=any&closed={}",
+                    closed.day
+                )),
+            ],
+        })
+        .collect();
     view! {
         <section aria-labelledby="team-cases" class="space-y-4" data-testid="team-dashboard">
             <h2 id="team-cases" class="text-lg font-semibold">
@@ -82,15 +98,15 @@ fn TeamPanels(dashboard: AdminDashboard, wip: ServerAction<SetWipLimit>) -> impl
                     <CaseLines testid="unassigned-oldest" lines=unassigned_oldest empty="None: every open case has someone." verb="opened"/>
                 </div>
             </div>
-            <div class="grid gap-4 lg:grid-cols-2">
-                <LinkedBars title=format!("Opened per day, last {} ({opened_total} in all)", window.label())
-                    bars=opened unit="cases opened" label_name="Day" testid="chart-team-opened"
-                    empty="No case opened in this window."/>
-                <LinkedBars title=format!("Closed per day, last {} ({closed_total} in all)", window.label())
-                    bars=closed unit="cases closed" label_name="Day" testid="chart-team-closed"
-                    empty="No case closed in this window."/>
-            </div>
+            <SeriesBars title=format!("Opened and closed per day, last {} ({opened_total} opened, {closed_total} closed)", window.label())
+                series=series(&["Opened", "Closed"]) columns=flow layout=Layout::Grouped unit="cases"
+                label_name="Day" testid="chart-team-flow" empty="No case opened or closed in this window."/>
+            <BacklogHistory days=backlog_days window/>
             <LoadPanel load people_with_cases at_or_over_limit wip_limit wip/>
+            <div class="grid gap-4 lg:grid-cols-2">
+                <SpendPanel spend/>
+                <WorkPanel work/>
+            </div>
         </section>
     }
 }
@@ -195,9 +211,7 @@ fn LoadPanel(
                         <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
                             {load.into_iter().map(|line| {
                                 let over = wip_limit.is_some_and(|limit| line.open >= i64::from(limit));
-                                // Bar widths in tenths, as classes: the CSP allows no inline style.
-                                let tenth = ((line.open as f64 / scale) * 10.0).round() as usize;
-                                let width = ["w-0", "w-1/12", "w-2/12", "w-3/12", "w-4/12", "w-5/12", "w-6/12", "w-7/12", "w-8/12", "w-9/12", "w-full"][tenth.min(10)];
+                                let width = bar_width(line.open as f64 / scale);
                                 let colour = if over { "bg-amber-500" } else { "bg-indigo-500 dark:bg-indigo-400" };
                                 view! {
                                     <tr data-testid="load-line" data-open=line.open.to_string() data-over=over.to_string()>

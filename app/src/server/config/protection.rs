@@ -50,6 +50,11 @@ pub struct Protection {
     #[arg(long, env = "RATE_LIMIT_FORM", default_value = "5/min", value_parser = parse_rate)]
     pub rate_limit_form: Rate,
 
+    /// The public inquiry form refuses a submission sent back sooner than this many
+    /// seconds after its page was opened (people type; programs post at once).
+    #[arg(long, env = "INQUIRY_MIN_FILL_SECONDS", default_value_t = 3, value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub inquiry_min_fill_seconds: u64,
+
     /// Webhook calls (Zoho's notifications) per workspace they are for.
     #[arg(long, env = "RATE_LIMIT_WEBHOOK", default_value = "600/min", value_parser = parse_rate)]
     pub rate_limit_webhook: Rate,
@@ -163,6 +168,7 @@ impl Protection {
             format!("RATE_LIMIT_STATIC={}", self.rate_limit_static),
             format!("RATE_LIMIT_FORM={}", self.rate_limit_form),
             format!("RATE_LIMIT_WEBHOOK={}", self.rate_limit_webhook),
+            format!("INQUIRY_MIN_FILL_SECONDS={}", self.inquiry_min_fill_seconds),
             format!("REDIS_URL={redis}"),
             format!("REDIS_TIMEOUT_MS={}", self.redis_timeout_ms),
             format!("TRUSTED_PROXIES={}", proxies.collect::<Vec<_>>().join(",")),

@@ -3,7 +3,12 @@
 //! scan of a million cases; the short lists ("the oldest", "changed by others") read
 //! a few rows through indexes made for them. One read transaction per dashboard.
 
+mod background;
+mod companies;
+
 use std::collections::HashMap;
+
+pub use companies::analyst;
 
 use sqlx::PgConnection;
 use time::{Date, Duration, OffsetDateTime};
@@ -124,6 +129,9 @@ pub async fn admin(
     .fetch_all(&mut *tx)
     .await
     .map_err(internal)?;
+    let backlog_days = background::backlog_days(&mut tx, tenant, window, today).await?;
+    let spend = background::spend(&mut tx, tenant).await?;
+    let work = background::work(&mut tx, tenant).await?;
     db::end_read(tx);
     Ok(AdminDashboard {
         window,
@@ -145,6 +153,9 @@ pub async fn admin(
         people_with_cases,
         at_or_over_limit,
         wip_limit,
+        backlog_days,
+        spend,
+        work,
     })
 }
 

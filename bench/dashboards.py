@@ -136,9 +136,16 @@ def section(rows, sent):
     for row in rows:
         verdicts.append(f"- the {row['role']}'s dashboard: p99 {row['p99']:.1f} ms "
                         f"({'meets' if row['p99'] <= 25 else 'misses'} ≤ 25 ms)")
+    # wrk stops counting at the end of the run with one request in flight per
+    # connection; the server still stores those. So stored may exceed accepted by at
+    # most the clients, never fall short of it.
+    late = sent["stored"] - sent["accepted"]
+    whole = 0 <= late <= CLIENTS
     verdicts.append(f"- the form: {accepted_rate:.0f} accepted/s "
-                    f"({'meets' if accepted_rate >= 500 else 'misses'} ≥ 500), "
-                    f"{'every accepted inquiry stored once' if sent['stored'] == sent['accepted'] else 'STORED ≠ ACCEPTED'}")
+                    f"({'meets' if accepted_rate >= 500 else 'misses'} ≥ 500); "
+                    + (f"every accepted inquiry stored once ({late} more stored whose answers came "
+                       f"after wrk stopped counting: the requests in flight, one per client at most)"
+                       if whole else f"STORED {sent['stored']} AGAINST ACCEPTED {sent['accepted']}"))
     return out + verdicts + [""]
 
 

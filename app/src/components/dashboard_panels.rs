@@ -209,3 +209,18 @@ pub fn WorkPanel(work: WorkHealth) -> impl IntoView {
         </div>
     }
 }
+
+/// When a section's figures were read: they may be a few seconds old (the server
+/// keeps them briefly, dropping them as soon as anything they count changes).
+#[component]
+pub fn FiguresAsOf(at: time::OffsetDateTime) -> impl IntoView {
+    let machine = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let clock = format!("{:02}:{:02}:{:02} UTC", at.hour(), at.minute(), at.second());
+    view! {
+        <p class="text-xs text-slate-500 dark:text-slate-400" data-testid="figures-read-at">
+            "Figures as of " <time datetime=machine>{clock}</time>
+        </p>
+    }
+}

@@ -41,7 +41,7 @@ pub use case_lines::{CaseLines, day_bars};
 pub use case_table::{CaseTable, Selection, StatusBadge, priority_label, status_label};
 pub use comment_thread::{CommentThread, Composer};
 pub use company_table::{CompanyTable, RowAction};
-pub use dashboard_panels::{BacklogHistory, SpendPanel, WorkPanel};
+pub use dashboard_panels::{BacklogHistory, FiguresAsOf, SpendPanel, WorkPanel};
 pub use enrichment_view::EnrichmentPanel;
 pub use error_panel::ErrorPanel;
 #[cfg(feature = "ssr")]

@@ -55,6 +55,9 @@ pub struct OwnList {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalystDashboard {
+    /// When these figures were read (a dashboard may be a few seconds old: the
+    /// figures cache, server/dashboard/cache.rs).
+    pub read_at: OffsetDateTime,
     pub companies: i64,
     /// Scored companies per band, 0–9 … 90–100.
     pub bands: Vec<i64>,

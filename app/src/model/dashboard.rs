@@ -7,7 +7,7 @@ use time::{Date, OffsetDateTime};
 use super::{AppError, CasePriority, CaseStatus, DayRange};
 
 /// The window of the dashboard's day charts, in the URL as `range=7|30|90`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum Window {
     Week,
     #[default]
@@ -117,6 +117,9 @@ pub struct CaseLine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeDashboard {
     pub window: Window,
+    /// When these figures were read (a dashboard may be a few seconds old: the
+    /// figures cache, server/dashboard/cache.rs).
+    pub read_at: OffsetDateTime,
     pub today: Date,
     /// My open cases (not archived) per status: new, open, pending.
     pub open_by_status: Vec<(CaseStatus, i64)>,
@@ -143,6 +146,9 @@ pub struct LoadLine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdminDashboard {
     pub window: Window,
+    /// When these figures were read (a dashboard may be a few seconds old: the
+    /// figures cache, server/dashboard/cache.rs).
+    pub read_at: OffsetDateTime,
     pub today: Date,
     /// Open cases (not archived) now, per status × priority.
     pub backlog: Vec<(CaseStatus, CasePriority, i64)>,

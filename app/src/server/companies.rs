@@ -257,6 +257,7 @@ pub async fn create(pool: &PgPool, viewer: &Viewer, new: &NewCompany) -> Result<
             "location": new.location,
         });
         audit::record(&mut tx, viewer, Subject::Company(id), "create", None, Some(after)).await?;
+        crate::server::dashboard::cache::announce(&mut tx, viewer.tenant_id).await?;
         Ok(id)
     }))
     .await

@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 use super::auth::ViewerCache;
 use super::auth::viewer_cache::CHANNEL as AUTH_CHANNEL;
+use super::dashboard::FiguresCache;
+use super::dashboard::cache::CHANNEL as DASHBOARD_CHANNEL;
 
 /// The channel every case change is announced on.
 pub const CHANNEL: &str = "case_changes";
@@ -164,26 +166,39 @@ pub fn channel() -> broadcast::Sender<LiveEvent> {
 ///
 /// It also hears the announcements that keep the viewer cache honest, and tells the
 /// cache whether it can be trusted (only while this listener is connected).
-pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>, viewers: ViewerCache) {
+pub async fn listen(
+    pool: PgPool,
+    sender: broadcast::Sender<LiveEvent>,
+    viewers: ViewerCache,
+    figures: FiguresCache,
+) {
     let mut backoff = std::time::Duration::from_millis(250);
     loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
                 if let Err(error) = listener
-                    .listen_all([CHANNEL, COMPANY_CHANNEL, SYNC_CHANNEL, AUTH_CHANNEL])
+                    .listen_all([
+                        CHANNEL,
+                        COMPANY_CHANNEL,
+                        SYNC_CHANNEL,
+                        AUTH_CHANNEL,
+                        DASHBOARD_CHANNEL,
+                    ])
                     .await
                 {
                     tracing::warn!(%error, "could not LISTEN for case changes");
                 } else {
                     backoff = std::time::Duration::from_millis(250);
                     viewers.set_listening(true);
+                    figures.set_listening(true);
                     let _ = sender.send(LiveEvent::Resync);
-                    receive(&mut listener, &sender, &viewers).await;
+                    receive(&mut listener, &sender, &viewers, &figures).await;
                 }
             }
             Err(error) => tracing::warn!(%error, "live updates: cannot reach the database"),
         }
         viewers.set_listening(false);
+        figures.set_listening(false);
         let _ = sender.send(LiveEvent::Resync);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
@@ -194,36 +209,50 @@ async fn receive(
     listener: &mut PgListener,
     sender: &broadcast::Sender<LiveEvent>,
     viewers: &ViewerCache,
+    figures: &FiguresCache,
 ) {
     loop {
         match listener.try_recv().await {
             Ok(Some(notification)) if notification.channel() == AUTH_CHANNEL => {
                 viewers.apply(notification.payload());
             }
+            Ok(Some(notification)) if notification.channel() == DASHBOARD_CHANNEL => {
+                figures.apply(notification.payload());
+            }
             Ok(Some(notification)) if notification.channel() == SYNC_CHANNEL => {
-                if let Ok(change) = serde_json::from_str::<SyncChange>(notification.payload()) {
-                    let _ = sender.send(LiveEvent::Sync(change));
+                match serde_json::from_str::<SyncChange>(notification.payload()) {
+                    Ok(change) => {
+                        figures.forget_tenant(change.tenant_id);
+                        let _ = sender.send(LiveEvent::Sync(change));
+                    }
+                    Err(_) => figures.forget_all(),
                 }
             }
             Ok(Some(notification)) if notification.channel() == COMPANY_CHANNEL => {
                 match serde_json::from_str::<CompanyChange>(notification.payload()) {
                     Ok(change) => {
+                        figures.forget_tenant(change.tenant_id);
                         let _ = sender.send(LiveEvent::Company(change));
                     }
-                    Err(_) => tracing::warn!(
-                        payload = notification.payload(),
-                        "unreadable company notification"
-                    ),
+                    Err(_) => {
+                        figures.forget_all();
+                        tracing::warn!(
+                            payload = notification.payload(),
+                            "unreadable company notification"
+                        )
+                    }
                 }
             }
             Ok(Some(notification)) => {
                 let Ok(payload) = serde_json::from_str::<Payload>(notification.payload()) else {
+                    figures.forget_all();
                     tracing::warn!(
                         payload = notification.payload(),
                         "unreadable case notification"
                     );
                     continue;
                 };
+                figures.forget_tenant(payload.tenant_id);
                 for (case_id, action_id, before, after) in payload.changes {
                     // No receivers is fine: nobody is looking.
                     let _ = sender.send(LiveEvent::Changed(CaseChange {

@@ -41,6 +41,8 @@ pub struct Shared {
     pub storage: super::storage::Storage,
     /// Signed-in viewers by session id, for `AUTH_CACHE_TTL_S`.
     pub viewers: super::auth::ViewerCache,
+    /// The dashboards' figures, for `DASHBOARD_CACHE_SECONDS`.
+    pub figures: super::dashboard::FiguresCache,
     /// What this instance served, minute by minute, for the admin System page.
     pub rollup: Arc<super::system::rollup::Rollup>,
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::dashboard::companies_dashboard;
-use crate::components::{Bar, LinkedBars, LoadError, When, set_response_status};
+use crate::components::{Bar, FiguresAsOf, LinkedBars, LoadError, When, set_response_status};
 use crate::model::{
     AnalystDashboard, CompanyLine, CompanyStage, OwnList, SectorRow, score_band_range,
 };
@@ -32,6 +32,7 @@ pub fn CompanyPanels() -> impl IntoView {
 #[component]
 fn Panels(dashboard: AnalystDashboard) -> impl IntoView {
     let AnalystDashboard {
+        read_at,
         companies,
         bands,
         unscored,
@@ -60,6 +61,7 @@ fn Panels(dashboard: AnalystDashboard) -> impl IntoView {
             <h2 id="companies-figures" class="text-lg font-semibold">
                 <a href="/companies" class=LINK>"The workspace's companies: " <span data-testid="companies-total">{companies}</span></a>
             </h2>
+            <FiguresAsOf at=read_at/>
             <div class="grid gap-4 lg:grid-cols-2">
                 <div class="space-y-1">
                     <LinkedBars title=format!("Scores ({scored} scored)") bars=histogram unit="companies"

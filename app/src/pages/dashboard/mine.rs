@@ -7,7 +7,8 @@ use leptos_router::hooks::use_location;
 
 use crate::api::dashboard::{MarkCasesSeen, my_dashboard};
 use crate::components::{
-    Bar, CaseLines, LinkedBars, LoadError, When, day_bars, set_response_status, status_label,
+    Bar, CaseLines, FiguresAsOf, LinkedBars, LoadError, When, day_bars, set_response_status,
+    status_label,
 };
 use crate::model::{AGE_BUCKETS, EmployeeDashboard, age_bucket_days};
 
@@ -39,6 +40,7 @@ const OPEN_QUERY: &str = "status=new&status=open&status=pending";
 fn MyPanels(dashboard: EmployeeDashboard, seen: ServerAction<MarkCasesSeen>) -> impl IntoView {
     let EmployeeDashboard {
         window,
+        read_at,
         today,
         open_by_status,
         by_age,
@@ -78,6 +80,7 @@ fn MyPanels(dashboard: EmployeeDashboard, seen: ServerAction<MarkCasesSeen>) -> 
             <h2 id="my-cases" class="text-lg font-semibold">
                 "My open cases: " <span data-testid="my-open-total">{open_total}</span>
             </h2>
+            <FiguresAsOf at=read_at/>
             <div class="grid gap-4 lg:grid-cols-2">
                 <LinkedBars title="By status".into() bars=by_status unit="cases" label_name="Status"
                     testid="chart-my-status" empty="No open cases: nothing waits on you."/>

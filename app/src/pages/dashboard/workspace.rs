@@ -11,8 +11,8 @@ use crate::api::dashboard::{SetWipLimit, team_dashboard};
 use crate::components::chart::bar_width;
 use crate::components::form_style::FIELD;
 use crate::components::{
-    BacklogHistory, CaseLines, Column, Layout, LoadError, SeriesBars, SpendPanel, When, WorkPanel,
-    priority_label, series, set_response_status, status_label,
+    BacklogHistory, CaseLines, Column, FiguresAsOf, Layout, LoadError, SeriesBars, SpendPanel,
+    When, WorkPanel, priority_label, series, set_response_status, status_label,
 };
 use crate::model::{AdminDashboard, CasePriority, LoadLine};
 
@@ -48,6 +48,7 @@ pub fn TeamCases() -> impl IntoView {
 fn TeamPanels(dashboard: AdminDashboard, wip: ServerAction<SetWipLimit>) -> impl IntoView {
     let AdminDashboard {
         window,
+        read_at,
         backlog,
         opened_per_day,
         closed_per_day,
@@ -86,6 +87,7 @@ fn TeamPanels(dashboard: AdminDashboard, wip: ServerAction<SetWipLimit>) -> impl
             <h2 id="team-cases" class="text-lg font-semibold">
                 "The workspace's open cases: " <span data-testid="team-open-total">{backlog_total}</span>
             </h2>
+            <FiguresAsOf at=read_at/>
             <div class="grid gap-4 lg:grid-cols-2">
                 <BacklogTable backlog/>
                 <div class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">

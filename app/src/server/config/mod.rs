@@ -86,6 +86,13 @@ pub struct Config {
     #[arg(long, env = "AUTH_CACHE_TTL_S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
     pub auth_cache_ttl_s: u64,
 
+    /// How long (seconds) a process may show a dashboard's figures again instead of
+    /// reading them anew. Changes to what they count are announced to every process,
+    /// which forget at once; this bounds what is not announced (the job queue's health,
+    /// the spend between enrichments). 0 turns the cache off.
+    #[arg(long, env = "DASHBOARD_CACHE_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub dashboard_cache_seconds: u64,
+
     /// Force the session cookie's `Secure` flag on or off (default: on when PUBLIC_URL
     /// is https).
     #[arg(long, env = "SESSION_COOKIE_SECURE")]

@@ -207,6 +207,7 @@ fn summarise(tallies: Vec<TallyRow>) -> AnalystDashboard {
     let other_sectors = rows.len().saturating_sub(SECTOR_ROWS) as i64;
     rows.truncate(SECTOR_ROWS);
     AnalystDashboard {
+        read_at: OffsetDateTime::now_utc(),
         companies,
         bands,
         unscored,

@@ -4,10 +4,12 @@
 //! a few rows through indexes made for them. One read transaction per dashboard.
 
 mod background;
+pub mod cache;
 mod companies;
 
 use std::collections::HashMap;
 
+pub use cache::FiguresCache;
 pub use companies::analyst;
 
 use sqlx::PgConnection;
@@ -66,6 +68,7 @@ pub async fn employee(
     db::end_read(tx);
     Ok(EmployeeDashboard {
         window,
+        read_at: OffsetDateTime::now_utc(),
         today,
         open_by_status,
         by_age,
@@ -135,6 +138,7 @@ pub async fn admin(
     db::end_read(tx);
     Ok(AdminDashboard {
         window,
+        read_at: OffsetDateTime::now_utc(),
         today,
         backlog,
         opened_per_day,
@@ -180,6 +184,7 @@ pub async fn set_wip_limit(
                 .bind(limit)
                 .execute(&mut *tx)
                 .await?;
+            cache::announce(&mut tx, viewer.tenant_id).await?;
             Ok(())
         })
     })
@@ -194,6 +199,7 @@ pub async fn mark_seen(pool: &sqlx::PgPool, viewer: &Viewer) -> Result<(), AppEr
                 .bind(viewer.user_id)
                 .execute(&mut *tx)
                 .await?;
+            cache::announce(&mut tx, viewer.tenant_id).await?;
             Ok(())
         })
     })

@@ -1,0 +1,381 @@
+//! Each dashboard's figures, remembered for a few seconds per workspace (and person).
+//!
+//! Why: the counters make a dashboard a dozen index reads, yet at 32 clients those
+//! reads were more than half of a dashboard's cost (3.4 ms of PostgreSQL a request for
+//! the admin's: bench/RESULTS.md), for figures that change far less often than they
+//! are looked at. So each process keeps what it read, and drops it as soon as
+//! anything it counts changes:
+//! - every change to a case, a company or a sync run is announced already (the live
+//!   updates); the changes only a dashboard shows (the WIP limit, "mark as seen", lists,
+//!   new companies) are announced on [`CHANNEL`] by their write, in its transaction.
+//!   Each process's listener (`server::live`) hears them and forgets the workspace's
+//!   figures, whichever instance wrote;
+//! - nothing is remembered while that listener is disconnected (announcements may be
+//!   lost), and everything is forgotten when it reconnects;
+//! - a load overtaken by a change is not kept (the stamps below);
+//! - what is not announced (the job queue's health, the monthly spend between
+//!   enrichments) is at most `DASHBOARD_CACHE_SECONDS` old, and the page says when its
+//!   figures were read.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use moka::sync::Cache;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::model::{AdminDashboard, AnalystDashboard, AppError, EmployeeDashboard, Window};
+
+/// The channel the dashboard-only changes are announced on (payload: the workspace id).
+pub const CHANNEL: &str = "dashboard_changes";
+
+/// Figures remembered at most, per kind of dashboard.
+const CAPACITY: u64 = 20_000;
+
+/// Queues the announcement that workspace `tenant`'s dashboards changed, in the
+/// caller's transaction (heard when, and if, it commits).
+pub async fn announce(conn: &mut PgConnection, tenant: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(tenant.to_string())
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// When what was read may be trusted: a load takes a stamp before it reads; what it
+/// read is good while nothing in its workspace changed after that stamp.
+#[derive(Default)]
+struct Stamps {
+    /// Ticks on every change heard.
+    clock: AtomicU64,
+    /// Loads stamped before this are void (the listener reconnected).
+    floor: AtomicU64,
+    /// The tick of each workspace's last change.
+    changed: Mutex<HashMap<Uuid, u64>>,
+    listening: AtomicBool,
+}
+
+impl Stamps {
+    fn now(&self) -> u64 {
+        self.clock.load(Ordering::Acquire)
+    }
+
+    fn tick(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    fn still_good(&self, tenant: Uuid, stamp: u64) -> bool {
+        let changed = self
+            .changed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&tenant)
+            .copied()
+            .unwrap_or(0);
+        self.listening.load(Ordering::Acquire)
+            && stamp >= self.floor.load(Ordering::Acquire)
+            && stamp >= changed
+    }
+}
+
+/// The key of one dashboard's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    tenant: Uuid,
+    /// The person, for the figures that are someone's own.
+    person: Option<Uuid>,
+    window: Option<Window>,
+}
+
+/// One kind of dashboard's remembered figures.
+struct Figures<T> {
+    entries: Option<Cache<Key, (u64, Arc<T>)>>,
+}
+
+impl<T: Send + Sync + 'static> Figures<T> {
+    fn new(ttl: Duration) -> Self {
+        Self {
+            entries: (!ttl.is_zero()).then(|| {
+                Cache::builder()
+                    .max_capacity(CAPACITY)
+                    .time_to_live(ttl)
+                    .build()
+            }),
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(entries) = &self.entries {
+            entries.invalidate_all();
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.entries.as_ref().map_or(0, Cache::entry_count)
+    }
+}
+
+/// How often the dashboards' figures came from memory, since the process started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FiguresStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub entries: u64,
+}
+
+#[derive(Clone)]
+pub struct FiguresCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    stamps: Stamps,
+    team: Figures<AdminDashboard>,
+    mine: Figures<EmployeeDashboard>,
+    companies: Figures<AnalystDashboard>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl FiguresCache {
+    /// Figures kept at most `ttl` (zero: never kept).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                stamps: Stamps::default(),
+                team: Figures::new(ttl),
+                mine: Figures::new(ttl),
+                companies: Figures::new(ttl),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The admin's figures for `window`, remembered or read by `load`.
+    pub async fn team<F>(
+        &self,
+        tenant: Uuid,
+        window: Window,
+        load: F,
+    ) -> Result<AdminDashboard, AppError>
+    where
+        F: Future<Output = Result<AdminDashboard, AppError>>,
+    {
+        let key = Key {
+            tenant,
+            person: None,
+            window: Some(window),
+        };
+        self.through(&self.inner.team, key, load).await
+    }
+
+    /// Person `person`'s own figures for `window`.
+    pub async fn mine<F>(
+        &self,
+        tenant: Uuid,
+        person: Uuid,
+        window: Window,
+        load: F,
+    ) -> Result<EmployeeDashboard, AppError>
+    where
+        F: Future<Output = Result<EmployeeDashboard, AppError>>,
+    {
+        let key = Key {
+            tenant,
+            person: Some(person),
+            window: Some(window),
+        };
+        self.through(&self.inner.mine, key, load).await
+    }
+
+    /// The companies' figures as person `person` sees them (their own lists).
+    pub async fn companies<F>(
+        &self,
+        tenant: Uuid,
+        person: Uuid,
+        load: F,
+    ) -> Result<AnalystDashboard, AppError>
+    where
+        F: Future<Output = Result<AnalystDashboard, AppError>>,
+    {
+        let key = Key {
+            tenant,
+            person: Some(person),
+            window: None,
+        };
+        self.through(&self.inner.companies, key, load).await
+    }
+
+    async fn through<T, F>(&self, figures: &Figures<T>, key: Key, load: F) -> Result<T, AppError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<T, AppError>>,
+    {
+        let stamps = &self.inner.stamps;
+        let Some(entries) = &figures.entries else {
+            self.inner.misses.fetch_add(1, Ordering::Relaxed);
+            return load.await;
+        };
+        if let Some((stamp, found)) = entries.get(&key)
+            && stamps.still_good(key.tenant, stamp)
+        {
+            self.inner.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(T::clone(&found));
+        }
+        self.inner.misses.fetch_add(1, Ordering::Relaxed);
+        let stamp = stamps.now();
+        let read = load.await?;
+        if stamps.still_good(key.tenant, stamp) {
+            entries.insert(key, (stamp, Arc::new(read.clone())));
+        }
+        Ok(read)
+    }
+
+    /// Something in workspace `tenant` changed: its figures read before are void.
+    pub fn forget_tenant(&self, tenant: Uuid) {
+        let stamps = &self.inner.stamps;
+        let mut changed = stamps
+            .changed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Ticked under the lock, so a load stamped after this sees it.
+        changed.insert(tenant, stamps.tick());
+    }
+
+    /// Applies one announcement from [`CHANNEL`] (an unreadable one voids everything).
+    pub fn apply(&self, payload: &str) {
+        match Uuid::parse_str(payload.trim()) {
+            Ok(tenant) => self.forget_tenant(tenant),
+            Err(_) => self.forget_all(),
+        }
+    }
+
+    pub fn forget_all(&self) {
+        let stamps = &self.inner.stamps;
+        stamps.floor.store(stamps.tick(), Ordering::Release);
+        self.inner.team.clear();
+        self.inner.mine.clear();
+        self.inner.companies.clear();
+    }
+
+    /// Called by the listener: figures are kept only while it hears announcements, and
+    /// none read before a (re)connection are trusted.
+    pub fn set_listening(&self, listening: bool) {
+        self.inner
+            .stamps
+            .listening
+            .store(listening, Ordering::Release);
+        self.forget_all();
+    }
+
+    pub fn stats(&self) -> FiguresStats {
+        FiguresStats {
+            hits: self.inner.hits.load(Ordering::Relaxed),
+            misses: self.inner.misses.load(Ordering::Relaxed),
+            entries: self.inner.team.count()
+                + self.inner.mine.count()
+                + self.inner.companies.count(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures() -> AnalystDashboard {
+        AnalystDashboard {
+            read_at: time::OffsetDateTime::UNIX_EPOCH,
+            companies: 0,
+            bands: Vec::new(),
+            unscored: 0,
+            stages: Vec::new(),
+            sectors: Vec::new(),
+            other_sectors: 0,
+            recently_enriched: Vec::new(),
+            biggest_changes: Vec::new(),
+            own_lists: Vec::new(),
+        }
+    }
+
+    fn cache() -> FiguresCache {
+        let cache = FiguresCache::new(Duration::from_secs(60));
+        cache.set_listening(true);
+        cache
+    }
+
+    /// Reads `tenant`'s figures through the cache; `true` when they were read anew.
+    async fn read(cache: &FiguresCache, tenant: Uuid) -> bool {
+        let before = cache.stats().misses;
+        let load = async { Ok(figures()) };
+        assert!(cache.companies(tenant, tenant, load).await.is_ok());
+        cache.stats().misses > before
+    }
+
+    #[tokio::test]
+    async fn kept_until_its_workspace_changes_and_only_its_own() {
+        let cache = cache();
+        let (acme, globex) = (Uuid::new_v4(), Uuid::new_v4());
+        assert!(read(&cache, acme).await);
+        assert!(read(&cache, globex).await);
+        assert!(!read(&cache, acme).await, "kept");
+        cache.apply(&acme.to_string());
+        assert!(read(&cache, acme).await, "acme changed");
+        assert!(!read(&cache, globex).await, "globex did not");
+        cache.apply("not a workspace");
+        assert!(read(&cache, globex).await, "unreadable: everything goes");
+    }
+
+    #[tokio::test]
+    async fn a_load_overtaken_by_a_change_is_not_kept() {
+        let cache = cache();
+        let tenant = Uuid::new_v4();
+        let load = async {
+            // The change lands while the figures are being read.
+            cache.forget_tenant(tenant);
+            Ok(figures())
+        };
+        assert!(cache.companies(tenant, tenant, load).await.is_ok());
+        assert!(
+            read(&cache, tenant).await,
+            "what raced a change was not kept"
+        );
+        assert!(!read(&cache, tenant).await);
+    }
+
+    #[tokio::test]
+    async fn nothing_is_trusted_unless_announcements_are_heard() {
+        let cache = FiguresCache::new(Duration::from_secs(60));
+        let tenant = Uuid::new_v4();
+        assert!(read(&cache, tenant).await);
+        assert!(read(&cache, tenant).await, "not listening: nothing kept");
+        cache.set_listening(true);
+        assert!(read(&cache, tenant).await);
+        assert!(!read(&cache, tenant).await);
+        cache.set_listening(false);
+        assert!(read(&cache, tenant).await);
+        cache.set_listening(true);
+        assert!(read(&cache, tenant).await, "a reconnect starts empty");
+    }
+
+    #[tokio::test]
+    async fn errors_are_not_kept_and_a_zero_ttl_keeps_nothing() {
+        let cache = cache();
+        let tenant = Uuid::new_v4();
+        let failed = cache
+            .companies(tenant, tenant, async { Err(AppError::Unavailable) })
+            .await;
+        assert!(failed.is_err());
+        assert!(read(&cache, tenant).await);
+        let off = FiguresCache::new(Duration::ZERO);
+        off.set_listening(true);
+        assert!(read(&off, tenant).await);
+        assert!(read(&off, tenant).await);
+        assert_eq!(off.stats().entries, 0);
+    }
+}

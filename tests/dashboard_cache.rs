@@ -1,0 +1,214 @@
+#![cfg(feature = "ssr")]
+// Tests may unwrap: a panic here is a failed test, not a crashed request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The dashboards' figures cache (server/dashboard/cache.rs): a dashboard read again is
+//! answered from memory, and every change to what it counts — a case, the WIP limit,
+//! "mark as seen", a list, a company — made through this process or another drops it
+//! at once in both; other workspaces' figures stay; what nobody announces is bounded by
+//! `DASHBOARD_CACHE_SECONDS`; nothing is kept while the listener is not running.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use app::model::Role;
+use app::server::AppState;
+use common::world::{ACME_CASE_TEAM, World};
+use serde_json::Value;
+use sqlx::PgPool;
+
+/// Polls `$check` (an expression that may `.await`) until it holds: announcements
+/// travel through Postgres, so "at once" means within moments.
+macro_rules! eventually {
+    ($what:expr, $check:expr) => {{
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !$check {
+            assert!(Instant::now() < deadline, "never happened: {}", $what);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }};
+}
+
+async fn world(pool: &PgPool) -> World {
+    World::build(pool)
+        .tenant("acme", ACME_CASE_TEAM)
+        .cases("acme", 60, 10)
+        .tenant("globex", &[("gus@globex.example", Role::Admin)])
+        .cases("globex", 10, 0)
+        .done()
+        .await
+}
+
+/// A process of its own on the test database, listening, figures kept `seconds`.
+async fn instance(pool: &PgPool, seconds: &str) -> AppState {
+    let state = common::state(common::config(
+        &common::database_url(pool),
+        &["--dashboard-cache-seconds", seconds],
+    ));
+    casework::startup::start_live_updates(&state);
+    common::eventually_listening(&state).await;
+    state
+}
+
+async fn team(state: &AppState, cookie: &str) -> Value {
+    let query = [("query", String::new())];
+    common::call_ok(state, cookie, "/api/dashboard/team", &query).await
+}
+
+async fn mine(state: &AppState, cookie: &str) -> Value {
+    let query = [("query", String::new())];
+    common::call_ok(state, cookie, "/api/dashboard/mine", &query).await
+}
+
+async fn companies(state: &AppState, cookie: &str) -> Value {
+    common::call_ok(state, cookie, "/api/dashboard/companies", &[]).await
+}
+
+fn hits(state: &AppState) -> u64 {
+    state.figures.stats().hits
+}
+
+#[sqlx::test]
+async fn figures_are_kept_until_what_they_count_changes_in_any_process(pool: PgPool) {
+    let world = world(&pool).await;
+    // Two processes; a TTL far beyond the test, so only announcements drop figures.
+    let here = instance(&pool, "300").await;
+    let there = instance(&pool, "300").await;
+    let ada = world.cookie("ada@acme.example").await;
+    let emil = world.cookie("emil@acme.example").await;
+    let anna = world.cookie("anna@acme.example").await;
+    let gus = world.cookie("gus@globex.example").await;
+
+    // Read again: from memory, the very same figures (and the same "as of").
+    let first = team(&here, &ada).await;
+    let before = hits(&here);
+    assert_eq!(team(&here, &ada).await, first);
+    assert_eq!(hits(&here), before + 1);
+    let globex = team(&here, &gus).await;
+
+    // A new unassigned case, made through the other process: heard here.
+    let form = [
+        ("title", "Printer on fire".to_string()),
+        ("customer_name", "Grace Hopper".to_string()),
+        ("customer_email", "grace@navy.example".to_string()),
+        ("customer_phone", String::new()),
+        ("customer_company", String::new()),
+        ("priority", "high".to_string()),
+        ("assignee", String::new()),
+        ("comment", "Smoke from tray 2.".to_string()),
+    ];
+    common::call_ok(&there, &ada, "/api/case/create", &form).await;
+    let unassigned = first["unassigned"].as_i64().unwrap();
+    eventually!("the new case is counted here", {
+        team(&here, &ada).await["unassigned"].as_i64() == Some(unassigned + 1)
+    });
+    // Another workspace's figures are not touched by acme's change.
+    let before = hits(&here);
+    assert_eq!(team(&here, &gus).await, globex);
+    assert_eq!(hits(&here), before + 1);
+
+    // The WIP limit, set through the other process.
+    common::call_ok(
+        &there,
+        &ada,
+        "/api/dashboard/wip-limit",
+        &[("wip_limit", "3".into())],
+    )
+    .await;
+    eventually!("the WIP limit is shown here", {
+        team(&here, &ada).await["wip_limit"] == 3
+    });
+
+    // "Mark as seen", through the other process: the list starts again here too.
+    let seen = mine(&here, &emil).await["seen_at"].clone();
+    assert!(seen.is_null(), "{seen}");
+    common::call_ok(&there, &emil, "/api/dashboard/seen", &[]).await;
+    eventually!("marked seen here", {
+        !mine(&here, &emil).await["seen_at"].is_null()
+    });
+
+    // The analyst's own lists, and a new company.
+    let board = companies(&here, &anna).await;
+    assert_eq!(board["own_lists"], serde_json::json!([]));
+    let companies_before = board["companies"].as_i64().unwrap();
+    let list = common::call_ok(
+        &there,
+        &anna,
+        "/api/lists/create",
+        &[("name", "Shortlist".into())],
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    eventually!("the new list is shown here", {
+        companies(&here, &anna).await["own_lists"]
+            == serde_json::json!([{ "id": list, "name": "Shortlist", "companies": 0 }])
+    });
+    let company = common::call_ok(
+        &there,
+        &anna,
+        "/api/companies/create",
+        &[
+            ("name", "Initech".into()),
+            ("website", "initech.example".into()),
+            ("sector", "Software".into()),
+            ("stage", String::new()),
+            ("location", String::new()),
+        ],
+    )
+    .await;
+    assert!(company.as_i64().is_some(), "{company}");
+    eventually!("the new company is counted here", {
+        companies(&here, &anna).await["companies"].as_i64() == Some(companies_before + 1)
+    });
+    common::call_ok(
+        &there,
+        &anna,
+        "/api/lists/add",
+        &[
+            ("list_id", list.to_string()),
+            ("company", company.to_string()),
+        ],
+    )
+    .await;
+    eventually!("the list's size follows", {
+        companies(&here, &anna).await["own_lists"][0]["companies"] == 1
+    });
+}
+
+#[sqlx::test]
+async fn what_nobody_announces_lasts_at_most_the_configured_seconds(pool: PgPool) {
+    let world = world(&pool).await;
+    let here = instance(&pool, "1").await;
+    let ada = world.cookie("ada@acme.example").await;
+    let first = team(&here, &ada).await;
+    assert!(first["wip_limit"].is_null());
+    // Straight in the database: no announcement, so only the TTL ends the old figures.
+    sqlx::query("UPDATE tenants SET wip_limit = 7 WHERE slug = 'acme'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let changed = Instant::now();
+    eventually!("the figures expire", {
+        team(&here, &ada).await["wip_limit"] == 7
+    });
+    assert!(changed.elapsed() < Duration::from_secs(5));
+}
+
+#[sqlx::test]
+async fn nothing_is_kept_without_the_listener_or_with_no_ttl(pool: PgPool) {
+    let world = world(&pool).await;
+    let ada = world.cookie("ada@acme.example").await;
+    // The world's own process has no listener running: every read is a read.
+    for _ in 0..3 {
+        team(&world.state, &ada).await;
+    }
+    assert_eq!(hits(&world.state), 0);
+    assert_eq!(world.state.figures.stats().entries, 0);
+    // A listening process with the cache turned off.
+    let off = instance(&pool, "0").await;
+    let first = team(&off, &ada).await;
+    let second = team(&off, &ada).await;
+    assert_eq!(hits(&off), 0);
+    assert_ne!(first["read_at"], second["read_at"], "read again");
+}

@@ -130,6 +130,16 @@ fn every_inner_html_is_one_that_was_checked() {
             "directory cards built with escape_into for every text (tested in portrait.rs)",
         ),
         (
+            "series_bars.rs",
+            "inner_html=plot>",
+            "chart marks built with escape_into for every text (tested in series_bars.rs)",
+        ),
+        (
+            "series_bars.rs",
+            "inner_html=rows>",
+            "table rows built with escape_into for every text (tested in series_bars.rs)",
+        ),
+        (
             "portrait.rs",
             "inner_html=portrait_markup>",
             "the photo's URLs are digits and hex, the name escaped (tested in portrait.rs)",

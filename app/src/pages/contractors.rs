@@ -14,14 +14,17 @@ use crate::components::form_style::{FIELD, LABEL};
 use crate::components::{
     LoadError, NextPage, cards_html, set_response_status, spliced, use_viewer,
 };
-use crate::model::{AppError, ContractorFilter, DirectoryPage, FacetValue, Role};
+use crate::model::{AppError, ContractorFilter, DirectoryPage, FacetValue, QueuePageData, Role};
 
 #[component]
 pub fn Contractors() -> impl IntoView {
     let location = use_location();
-    let page = Resource::new(
+    // In the page itself it carries the cards' ids only: their HTML is already there
+    // (`QueuePageData`).
+    let page = Resource::<_, QueuePageData>::new_with_options(
         move || location.search.get(),
         |search| list_contractors(search.trim_start_matches('?').to_string()),
+        false,
     );
     let filter =
         move || ContractorFilter::from_query_string(&location.search.get()).unwrap_or_default();

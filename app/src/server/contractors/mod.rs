@@ -22,15 +22,39 @@ pub const PAGE_SIZE: usize = 48;
 const CARD_COLUMNS: &str = "c.id, c.name, c.trade, c.city, c.region, c.status, c.archived,
     c.photo_hash, c.photo_width, c.photo_height, c.photo_thumbs, c.name_key";
 
-#[derive(sqlx::FromRow)]
 struct CardRow {
-    #[sqlx(flatten)]
     card: ContractorCard,
     photo_hash: Option<String>,
     photo_width: Option<i32>,
     photo_height: Option<i32>,
     photo_thumbs: Vec<i32>,
     name_key: String,
+}
+
+/// Read by position in [`CARD_COLUMNS`] (every query selecting cards starts with
+/// them), not by name: a name is a look-up per column per row, and decoding a page's
+/// rows by name was 8 % of a directory page's server time (perf).
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for CardRow {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(Self {
+            card: ContractorCard {
+                id: row.try_get(0)?,
+                name: row.try_get(1)?,
+                trade: row.try_get(2)?,
+                city: row.try_get(3)?,
+                region: row.try_get(4)?,
+                status: row.try_get(5)?,
+                archived: row.try_get(6)?,
+                photo: None,
+            },
+            photo_hash: row.try_get(7)?,
+            photo_width: row.try_get(8)?,
+            photo_height: row.try_get(9)?,
+            photo_thumbs: row.try_get(10)?,
+            name_key: row.try_get(11)?,
+        })
+    }
 }
 
 impl CardRow {

@@ -33,6 +33,17 @@ where
     render()
 }
 
+/// `html`, set aside like [`spliced`]'s blocks when a middleware is listening. For
+/// HTML made afresh each time Leptos builds the view (no `Arc` to know it by): the same
+/// text set aside again is the block it already is, so building twice makes one block.
+pub fn spliced_text(html: String) -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(splices) = ssr::current() {
+        return splices.set_aside_text(html);
+    }
+    html
+}
+
 #[cfg(feature = "ssr")]
 pub use ssr::HtmlSplices;
 
@@ -84,6 +95,25 @@ mod ssr {
             marker
         }
 
+        /// Keeps `html` for the response and returns the marker to render instead: the
+        /// one given before, if the same text was set aside already.
+        pub fn set_aside_text(&self, html: String) -> String {
+            let mut blocks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let seen = blocks.iter().find(|block| {
+                block.source.is::<TextBlock>() && block.html.as_ref() == html.as_bytes()
+            });
+            if let Some(block) = seen {
+                return block.marker.clone();
+            }
+            let marker = format!("<!--splice:{}-->", uuid::Uuid::new_v4().simple());
+            blocks.push(Block {
+                source: Box::new(TextBlock),
+                marker: marker.clone(),
+                html: Bytes::from(html),
+            });
+            marker
+        }
+
         /// Every block set aside so far, with its marker, leaving none.
         pub fn take(&self) -> Vec<(String, Bytes)> {
             let mut blocks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -93,6 +123,9 @@ mod ssr {
                 .collect()
         }
     }
+
+    /// What a block set aside by its text is known by: the text itself.
+    struct TextBlock;
 
     /// The splices of the request being rendered, if its response will be spliced.
     pub(super) fn current() -> Option<HtmlSplices> {
@@ -131,6 +164,20 @@ mod ssr {
                 ]
             );
             assert!(splices.take().is_empty());
+        }
+
+        #[test]
+        fn the_same_text_is_one_block_and_other_text_another() {
+            let splices = HtmlSplices::default();
+            let first = splices.set_aside_text("<svg>1</svg>".into());
+            assert_eq!(splices.set_aside_text("<svg>1</svg>".into()), first);
+            let other = splices.set_aside_text("<svg>2</svg>".into());
+            assert_ne!(other, first);
+            // An `Arc` source with the same text is its own block.
+            let source: Arc<str> = Arc::from("x");
+            let by_source = splices.set_aside(&source, || "<svg>1</svg>".into());
+            assert_ne!(by_source, first);
+            assert_eq!(splices.take().len(), 3);
         }
 
         #[test]

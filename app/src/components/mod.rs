@@ -46,7 +46,7 @@ pub use enrichment_view::EnrichmentPanel;
 pub use error_panel::ErrorPanel;
 #[cfg(feature = "ssr")]
 pub use html_splice::HtmlSplices;
-pub use html_splice::spliced;
+pub use html_splice::{spliced, spliced_text};
 pub use linked_bars::{Bar, LinkedBars};
 pub use list_picker::{AddOutcome, AddToListBar};
 pub use live::{LiveChange, StreamEvent, use_event_stream};

@@ -13,21 +13,10 @@ use std::time::{Duration, Instant};
 
 use app::model::Role;
 use app::server::AppState;
+use common::eventually;
 use common::world::{ACME_CASE_TEAM, World};
 use serde_json::Value;
 use sqlx::PgPool;
-
-/// Polls `$check` (an expression that may `.await`) until it holds: announcements
-/// travel through Postgres, so "at once" means within moments.
-macro_rules! eventually {
-    ($what:expr, $check:expr) => {{
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !$check {
-            assert!(Instant::now() < deadline, "never happened: {}", $what);
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }};
-}
 
 async fn world(pool: &PgPool) -> World {
     World::build(pool)

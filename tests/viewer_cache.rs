@@ -7,27 +7,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use app::model::Role;
 use app::server::AppState;
 use axum::http::StatusCode;
+use common::eventually;
 use sqlx::PgPool;
 
 const PASSWORD: &str = "correct horse battery";
-
-/// Polls `$check` (an expression that may `.await`) until it holds; announcements
-/// travel through Postgres, so "at once" means within moments, not within the
-/// statement.
-macro_rules! eventually {
-    ($what:expr, $check:expr) => {{
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !$check {
-            assert!(Instant::now() < deadline, "never happened: {}", $what);
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }};
-}
 
 /// The app with its listener running (as `serve` has), once the cache is in use.
 async fn app(pool: &PgPool, extra: &[&str]) -> (AppState, String) {

@@ -3,6 +3,26 @@
 //! database, and a way to call the real router.
 #![allow(dead_code)] // each test binary uses a different subset
 
+/// Polls `$check` (an expression that may `.await`) until it holds, failing after 10 s:
+/// announcements travel through Postgres, so "at once" means within moments, not
+/// within the statement.
+#[allow(unused_macros)]
+macro_rules! eventually {
+    ($what:expr, $check:expr) => {{
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !$check {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never happened: {}",
+                $what
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use eventually;
+
 pub mod redis;
 pub mod site;
 pub mod sources;

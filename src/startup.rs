@@ -69,6 +69,9 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     let figures = app::server::dashboard::FiguresCache::new(std::time::Duration::from_secs(
         config.dashboard_cache_seconds,
     ));
+    let directory = app::server::contractors::cache::DirectoryCache::new(
+        std::time::Duration::from_secs(config.directory_cache_seconds),
+    );
     Ok(app::server::state::Shared {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
@@ -86,6 +89,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         jobs,
         stopping: tokio::sync::watch::channel(false).0,
         figures,
+        directory,
         viewers,
         rollup,
     }
@@ -369,12 +373,12 @@ pub fn start_live_updates(state: &AppState) {
             return;
         }
     };
-    tokio::spawn(app::server::live::listen(
-        pool,
-        state.live.clone(),
-        state.viewers.clone(),
-        state.figures.clone(),
-    ));
+    let caches = app::server::live::Caches {
+        viewers: state.viewers.clone(),
+        figures: state.figures.clone(),
+        directory: state.directory.clone(),
+    };
+    tokio::spawn(app::server::live::listen(pool, state.live.clone(), caches));
 }
 
 /// Expired sessions are deleted every minute (they are refused when read anyway; this

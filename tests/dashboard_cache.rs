@@ -30,13 +30,7 @@ async fn world(pool: &PgPool) -> World {
 
 /// A process of its own on the test database, listening, figures kept `seconds`.
 async fn instance(pool: &PgPool, seconds: &str) -> AppState {
-    let state = common::state(common::config(
-        &common::database_url(pool),
-        &["--dashboard-cache-seconds", seconds],
-    ));
-    casework::startup::start_live_updates(&state);
-    common::eventually_listening(&state).await;
-    state
+    common::listening_instance(pool, &["--dashboard-cache-seconds", seconds]).await
 }
 
 async fn team(state: &AppState, cookie: &str) -> Value {
@@ -200,4 +194,63 @@ async fn nothing_is_kept_without_the_listener_or_with_no_ttl(pool: PgPool) {
     let second = team(&off, &ada).await;
     assert_eq!(hits(&off), 0);
     assert_ne!(first["read_at"], second["read_at"], "read again");
+}
+
+/// Today's "opened" figure in the admin's flow chart, as the page draws it (the first
+/// of the day's two marks: opened, then closed).
+fn opened_today(html: &str) -> String {
+    let chart = html
+        .split(r#"data-testid="chart-team-flow""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</svg>").next())
+        .expect("the flow chart is drawn");
+    let today = time::OffsetDateTime::now_utc().date();
+    let mark = format!(r#"data-label="{today}" data-value=""#);
+    let value = chart.split(&mark).nth(1).expect("today has a mark");
+    value.split('"').next().unwrap_or_default().to_string()
+}
+
+#[sqlx::test]
+async fn charts_drawn_once_per_read_follow_every_change(pool: PgPool) {
+    let world = world(&pool).await;
+    let here = instance(&pool, "300").await;
+    let there = instance(&pool, "300").await;
+    let ada = world.cookie("ada@acme.example").await;
+    let gus = world.cookie("gus@globex.example").await;
+    let page = |state: &AppState, cookie: &str| {
+        let (state, cookie) = (state.clone(), cookie.to_string());
+        async move {
+            let reply = common::get_with_cookie(state, "/", &cookie).await;
+            assert_eq!(reply.status, 200);
+            reply.body
+        }
+    };
+    let first = page(&here, &ada).await;
+    let before = opened_today(&first);
+    // Served again from the same read: the same chart, drawn once.
+    assert_eq!(opened_today(&page(&here, &ada).await), before);
+    // Another workspace's page has its own figures, not acme's drawing.
+    let globex = page(&here, &gus).await;
+    assert!(!globex.contains("ada@acme.example") && globex.contains("chart-team-flow"));
+    assert_ne!(
+        globex.split("chart-team-flow").nth(1),
+        first.split("chart-team-flow").nth(1),
+        "acme has 60 cases, globex 10: their charts differ"
+    );
+
+    let form = [
+        ("title", "Printer on fire".to_string()),
+        ("customer_name", "Grace Hopper".to_string()),
+        ("customer_email", "grace@navy.example".to_string()),
+        ("customer_phone", String::new()),
+        ("customer_company", String::new()),
+        ("priority", "high".to_string()),
+        ("assignee", String::new()),
+        ("comment", String::new()),
+    ];
+    common::call_ok(&there, &ada, "/api/case/create", &form).await;
+    let expected = (before.parse::<i64>().unwrap() + 1).to_string();
+    eventually!("the chart drawn here counts the new case", {
+        opened_today(&page(&here, &ada).await) == expected
+    });
 }

@@ -131,8 +131,8 @@ fn every_inner_html_is_one_that_was_checked() {
         ),
         (
             "series_bars.rs",
-            "inner_html=spliced_text(markup)>",
-            "the chart built with escape_into for every text (tested in series_bars.rs)",
+            "inner_html=markup>",
+            "the chart built with escape_into for every text (tested in series_bars.rs), drawn once per read of the figures (reading_memo.rs)",
         ),
         (
             "portrait.rs",

@@ -228,6 +228,12 @@ pub async fn sample_gauges(state: &AppState) {
         .absolute(dashboards.misses);
     metrics::gauge!("casework_cache_entries", "cache" => "dashboards")
         .set(dashboards.entries as f64);
+    let directory = state.directory.stats();
+    metrics::counter!("casework_cache_requests_total", "cache" => "directory", "outcome" => "hit")
+        .absolute(directory.hits);
+    metrics::counter!("casework_cache_requests_total", "cache" => "directory", "outcome" => "miss")
+        .absolute(directory.misses);
+    metrics::gauge!("casework_cache_entries", "cache" => "directory").set(directory.entries as f64);
 }
 
 /// Writes this instance's minutes to PostgreSQL as each one ends (and sweeps the

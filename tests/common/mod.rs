@@ -242,6 +242,15 @@ pub async fn eventually_listening(state: &AppState) {
     }
 }
 
+/// A process of its own on the test database (settings `extra`), its listener running
+/// as `serve`'s does: the caches that trust announcements are in use.
+pub async fn listening_instance(pool: &PgPool, extra: &[&str]) -> AppState {
+    let state = state(config(&database_url(pool), extra));
+    casework::startup::start_live_updates(&state);
+    eventually_listening(&state).await;
+    state
+}
+
 /// A server function that must succeed; its JSON answer.
 pub async fn call_ok(
     state: &AppState,

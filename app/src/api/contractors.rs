@@ -14,10 +14,11 @@ use crate::server::{authz::Capability, contractors, request};
 /// a bad value is a clear 422).
 #[server(endpoint = "contractors/list", input = GetUrl)]
 pub async fn list_contractors(query: String) -> Result<DirectoryPage, AppError> {
-    let pool = &request::state()?.pool;
+    let state = request::state()?;
     let viewer = request::require(Capability::ViewContractors)?;
     let filter = ContractorFilter::from_query_string(&query)?;
-    contractors::directory(pool, &viewer, &filter).await
+    let load = contractors::directory(&state.pool, &viewer, &filter);
+    state.directory.page(viewer.tenant_id, &filter, load).await
 }
 
 #[server(endpoint = "contractors/get", input = GetUrl)]

@@ -46,6 +46,8 @@ pub fn spliced_text(html: String) -> String {
 
 #[cfg(feature = "ssr")]
 pub use ssr::HtmlSplices;
+#[cfg(feature = "ssr")]
+pub(crate) use ssr::current;
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -114,6 +116,28 @@ mod ssr {
             marker
         }
 
+        /// Keeps `html` (bytes drawn once and shared: see `reading_memo`) for the
+        /// response and returns the marker to render instead: the one given before, if
+        /// these very bytes were set aside already.
+        pub fn set_aside_bytes(&self, html: Bytes) -> String {
+            let mut blocks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let seen = blocks.iter().find(|block| {
+                block.source.is::<SharedBlock>()
+                    && block.html.as_ptr() == html.as_ptr()
+                    && block.html.len() == html.len()
+            });
+            if let Some(block) = seen {
+                return block.marker.clone();
+            }
+            let marker = format!("<!--splice:{}-->", uuid::Uuid::new_v4().simple());
+            blocks.push(Block {
+                source: Box::new(SharedBlock),
+                marker: marker.clone(),
+                html,
+            });
+            marker
+        }
+
         /// Every block set aside so far, with its marker, leaving none.
         pub fn take(&self) -> Vec<(String, Bytes)> {
             let mut blocks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -127,8 +151,11 @@ mod ssr {
     /// What a block set aside by its text is known by: the text itself.
     struct TextBlock;
 
+    /// What a block of shared bytes is known by: where those bytes are.
+    struct SharedBlock;
+
     /// The splices of the request being rendered, if its response will be spliced.
-    pub(super) fn current() -> Option<HtmlSplices> {
+    pub(crate) fn current() -> Option<HtmlSplices> {
         with_context::<Parts, _>(|parts| parts.extensions.get::<HtmlSplices>().cloned()).flatten()
     }
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::chart::{format_figure, nice_max};
 use super::escape::escape_into;
-use super::html_splice::spliced_text;
+use super::reading_memo::once_per_reading;
 
 /// A series: its name, and its colour as SVG fill and legend swatch classes.
 #[derive(Debug, Clone, PartialEq)]
@@ -333,8 +333,11 @@ pub fn SeriesBars(
     // The whole chart is one block of text, set aside past Leptos' render pipeline:
     // as hundreds of small views it was a third of the admin dashboard's server time,
     // and as text copied through the pipeline still a sixth (perf).
-    let markup = figure_markup(&title, &series, &columns, layout, unit, label_name, testid);
-    view! { <div inner_html=spliced_text(markup)></div> }.into_any()
+    // And drawn once per read of the figures, where the panels say which read it is.
+    let markup = once_per_reading(testid, || {
+        figure_markup(&title, &series, &columns, layout, unit, label_name, testid)
+    });
+    view! { <div inner_html=markup></div> }.into_any()
 }
 
 /// The chart as HTML: caption, legend, the drawing, and the figures as a table.

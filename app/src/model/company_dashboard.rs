@@ -58,6 +58,10 @@ pub struct AnalystDashboard {
     /// When these figures were read (a dashboard may be a few seconds old: the
     /// figures cache, server/dashboard/cache.rs).
     pub read_at: OffsetDateTime,
+    /// Which read of the figures these are: unique within the process that read them
+    /// (a dashboard served from the figures cache is the same read). The server draws
+    /// each read's charts once (`components::reading_memo`).
+    pub reading: u64,
     pub companies: i64,
     /// Scored companies per band, 0–9 … 90–100.
     pub bands: Vec<i64>,

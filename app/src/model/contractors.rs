@@ -76,7 +76,7 @@ pub struct ContractorDetail {
 }
 
 /// Where the next page starts: the last card's lower-cased name and id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ContractorCursor {
     pub name_key: String,
     pub id: i64,
@@ -108,7 +108,7 @@ impl ContractorCursor {
 }
 
 /// The directory's filter, as its URL carries it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct ContractorFilter {
     /// Words matched against name, trade, skills, city, region and company.
     pub q: String,

@@ -120,6 +120,10 @@ pub struct EmployeeDashboard {
     /// When these figures were read (a dashboard may be a few seconds old: the
     /// figures cache, server/dashboard/cache.rs).
     pub read_at: OffsetDateTime,
+    /// Which read of the figures these are: unique within the process that read them
+    /// (a dashboard served from the figures cache is the same read). The server draws
+    /// each read's charts once (`components::reading_memo`).
+    pub reading: u64,
     pub today: Date,
     /// My open cases (not archived) per status: new, open, pending.
     pub open_by_status: Vec<(CaseStatus, i64)>,
@@ -149,6 +153,10 @@ pub struct AdminDashboard {
     /// When these figures were read (a dashboard may be a few seconds old: the
     /// figures cache, server/dashboard/cache.rs).
     pub read_at: OffsetDateTime,
+    /// Which read of the figures these are: unique within the process that read them
+    /// (a dashboard served from the figures cache is the same read). The server draws
+    /// each read's charts once (`components::reading_memo`).
+    pub reading: u64,
     pub today: Date,
     /// Open cases (not archived) now, per status × priority.
     pub backlog: Vec<(CaseStatus, CasePriority, i64)>,

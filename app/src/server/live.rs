@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::auth::ViewerCache;
 use super::auth::viewer_cache::CHANNEL as AUTH_CHANNEL;
+use super::contractors::cache::{CHANNEL as CONTRACTOR_CHANNEL, DirectoryCache};
 use super::dashboard::FiguresCache;
 use super::dashboard::cache::CHANNEL as DASHBOARD_CHANNEL;
 
@@ -160,18 +161,30 @@ pub fn channel() -> broadcast::Sender<LiveEvent> {
     broadcast::channel(16_384).0
 }
 
+/// What each process keeps in memory and must forget when told: trusted only while
+/// the listener hears the announcements.
+#[derive(Clone)]
+pub struct Caches {
+    pub viewers: ViewerCache,
+    pub figures: FiguresCache,
+    pub directory: DirectoryCache,
+}
+
+impl Caches {
+    fn set_listening(&self, listening: bool) {
+        self.viewers.set_listening(listening);
+        self.figures.set_listening(listening);
+        self.directory.set_listening(listening);
+    }
+}
+
 /// Listens for case changes until the process ends, reconnecting after a lost
 /// connection (and telling streams to resync, since notifications sent meanwhile are
 /// gone).
 ///
 /// It also hears the announcements that keep the viewer cache honest, and tells the
 /// cache whether it can be trusted (only while this listener is connected).
-pub async fn listen(
-    pool: PgPool,
-    sender: broadcast::Sender<LiveEvent>,
-    viewers: ViewerCache,
-    figures: FiguresCache,
-) {
+pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>, caches: Caches) {
     let mut backoff = std::time::Duration::from_millis(250);
     loop {
         match PgListener::connect_with(&pool).await {
@@ -183,22 +196,21 @@ pub async fn listen(
                         SYNC_CHANNEL,
                         AUTH_CHANNEL,
                         DASHBOARD_CHANNEL,
+                        CONTRACTOR_CHANNEL,
                     ])
                     .await
                 {
                     tracing::warn!(%error, "could not LISTEN for case changes");
                 } else {
                     backoff = std::time::Duration::from_millis(250);
-                    viewers.set_listening(true);
-                    figures.set_listening(true);
+                    caches.set_listening(true);
                     let _ = sender.send(LiveEvent::Resync);
-                    receive(&mut listener, &sender, &viewers, &figures).await;
+                    receive(&mut listener, &sender, &caches).await;
                 }
             }
             Err(error) => tracing::warn!(%error, "live updates: cannot reach the database"),
         }
-        viewers.set_listening(false);
-        figures.set_listening(false);
+        caches.set_listening(false);
         let _ = sender.send(LiveEvent::Resync);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
@@ -208,9 +220,13 @@ pub async fn listen(
 async fn receive(
     listener: &mut PgListener,
     sender: &broadcast::Sender<LiveEvent>,
-    viewers: &ViewerCache,
-    figures: &FiguresCache,
+    caches: &Caches,
 ) {
+    let Caches {
+        viewers,
+        figures,
+        directory,
+    } = caches;
     loop {
         match listener.try_recv().await {
             Ok(Some(notification)) if notification.channel() == AUTH_CHANNEL => {
@@ -218,6 +234,9 @@ async fn receive(
             }
             Ok(Some(notification)) if notification.channel() == DASHBOARD_CHANNEL => {
                 figures.apply(notification.payload());
+            }
+            Ok(Some(notification)) if notification.channel() == CONTRACTOR_CHANNEL => {
+                directory.apply(notification.payload());
             }
             Ok(Some(notification)) if notification.channel() == SYNC_CHANNEL => {
                 match serde_json::from_str::<SyncChange>(notification.payload()) {

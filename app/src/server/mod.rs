@@ -40,6 +40,7 @@ pub mod system;
 pub mod tenants;
 pub mod usage;
 pub mod users;
+pub mod versioned;
 
 pub use config::Config;
 pub use state::AppState;

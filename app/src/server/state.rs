@@ -43,6 +43,8 @@ pub struct Shared {
     pub viewers: super::auth::ViewerCache,
     /// The dashboards' figures, for `DASHBOARD_CACHE_SECONDS`.
     pub figures: super::dashboard::FiguresCache,
+    /// The contractor directory's pages, for `DIRECTORY_CACHE_SECONDS`.
+    pub directory: super::contractors::cache::DirectoryCache,
     /// What this instance served, minute by minute, for the admin System page.
     pub rollup: Arc<super::system::rollup::Rollup>,
 }

@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 
 use crate::api::dashboard::companies_dashboard;
-use crate::components::{Bar, FiguresAsOf, LinkedBars, LoadError, When, set_response_status};
+use crate::components::{
+    Bar, FiguresAsOf, LinkedBars, LoadError, When, provide_reading, set_response_status,
+};
 use crate::model::{
     AnalystDashboard, CompanyLine, CompanyStage, OwnList, SectorRow, score_band_range,
 };
@@ -31,6 +33,8 @@ pub fn CompanyPanels() -> impl IntoView {
 
 #[component]
 fn Panels(dashboard: AnalystDashboard) -> impl IntoView {
+    // Its charts are drawn once per read of these figures (components::reading_memo).
+    provide_reading(dashboard.reading);
     let AnalystDashboard {
         read_at,
         companies,
@@ -42,6 +46,7 @@ fn Panels(dashboard: AnalystDashboard) -> impl IntoView {
         recently_enriched,
         biggest_changes,
         own_lists,
+        ..
     } = dashboard;
     let histogram: Vec<Bar> = bands
         .iter()

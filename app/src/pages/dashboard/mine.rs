@@ -7,8 +7,8 @@ use leptos_router::hooks::use_location;
 
 use crate::api::dashboard::{MarkCasesSeen, my_dashboard};
 use crate::components::{
-    Bar, CaseLines, FiguresAsOf, LinkedBars, LoadError, When, day_bars, set_response_status,
-    status_label,
+    Bar, CaseLines, FiguresAsOf, LinkedBars, LoadError, When, day_bars, provide_reading,
+    set_response_status, status_label,
 };
 use crate::model::{AGE_BUCKETS, EmployeeDashboard, age_bucket_days};
 
@@ -38,6 +38,8 @@ const OPEN_QUERY: &str = "status=new&status=open&status=pending";
 
 #[component]
 fn MyPanels(dashboard: EmployeeDashboard, seen: ServerAction<MarkCasesSeen>) -> impl IntoView {
+    // Its charts are drawn once per read of these figures (components::reading_memo).
+    provide_reading(dashboard.reading);
     let EmployeeDashboard {
         window,
         read_at,
@@ -48,6 +50,7 @@ fn MyPanels(dashboard: EmployeeDashboard, seen: ServerAction<MarkCasesSeen>) -> 
         changed_by_others,
         seen_at,
         closed_per_day,
+        ..
     } = dashboard;
     let by_status: Vec<Bar> = open_by_status
         .iter()

@@ -12,7 +12,7 @@ use crate::components::chart::bar_width;
 use crate::components::form_style::FIELD;
 use crate::components::{
     BacklogHistory, CaseLines, Column, FiguresAsOf, Layout, LoadError, SeriesBars, SpendPanel,
-    When, WorkPanel, priority_label, series, set_response_status, status_label,
+    When, WorkPanel, priority_label, provide_reading, series, set_response_status, status_label,
 };
 use crate::model::{AdminDashboard, CasePriority, LoadLine};
 
@@ -46,6 +46,8 @@ pub fn TeamCases() -> impl IntoView {
 
 #[component]
 fn TeamPanels(dashboard: AdminDashboard, wip: ServerAction<SetWipLimit>) -> impl IntoView {
+    // Its charts are drawn once per read of these figures (components::reading_memo).
+    provide_reading(dashboard.reading);
     let AdminDashboard {
         window,
         read_at,

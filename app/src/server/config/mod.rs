@@ -93,6 +93,13 @@ pub struct Config {
     #[arg(long, env = "DASHBOARD_CACHE_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
     pub dashboard_cache_seconds: u64,
 
+    /// How long (seconds) a process may show a page of the contractor directory again
+    /// instead of reading it anew. Every change to contractors is announced to every
+    /// process (by the database itself), which forget at once; this bounds memory and
+    /// a lost announcement. 0 turns the cache off.
+    #[arg(long, env = "DIRECTORY_CACHE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub directory_cache_seconds: u64,
+
     /// Force the session cookie's `Secure` flag on or off (default: on when PUBLIC_URL
     /// is https).
     #[arg(long, env = "SESSION_COOKIE_SECURE")]

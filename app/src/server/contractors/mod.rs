@@ -2,6 +2,7 @@
 //! the filter menus offer), one contractor, and the photo lookup behind the tenant
 //! check. Writing contractors is the sync's, through [`store`].
 
+pub mod cache;
 pub mod facets;
 pub mod photos;
 pub mod store;

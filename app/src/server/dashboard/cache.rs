@@ -12,7 +12,7 @@
 //!   figures, whichever instance wrote;
 //! - nothing is remembered while that listener is disconnected (announcements may be
 //!   lost), and everything is forgotten when it reconnects;
-//! - figures are filed under the workspace's version (the tick of its last change),
+//! - (the pattern of `server::versioned`) figures are filed under the workspace's version (the tick of its last change),
 //!   so a change simply moves every reader to a new key: nothing read before it is
 //!   found again, however the load and the change interleave;
 //! - the views arriving together after a change wait for one read instead of each
@@ -23,17 +23,14 @@
 //!   enrichments) is at most `DASHBOARD_CACHE_SECONDS` old, and the page says when its
 //!   figures were read.
 
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use moka::future::Cache;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::model::{AdminDashboard, AnalystDashboard, AppError, EmployeeDashboard, Window};
+use crate::server::versioned::{CacheStats, Kept, Versions};
 
 /// The channel the dashboard-only changes are announced on (payload: the workspace id).
 pub const CHANNEL: &str = "dashboard_changes";
@@ -52,82 +49,8 @@ pub async fn announce(conn: &mut PgConnection, tenant: Uuid) -> Result<(), sqlx:
         .map(drop)
 }
 
-/// Each workspace's version: the tick of the last change heard in it, or of the last
-/// (re)connection of the listener if that came later.
-#[derive(Default)]
-struct Versions {
-    /// Ticks on every change heard.
-    clock: AtomicU64,
-    /// Every workspace is at least at this version (the listener reconnected: what it
-    /// may have missed could concern anyone).
-    floor: AtomicU64,
-    changed: Mutex<HashMap<Uuid, u64>>,
-    listening: AtomicBool,
-}
-
-impl Versions {
-    fn tick(&self) -> u64 {
-        self.clock.fetch_add(1, Ordering::AcqRel) + 1
-    }
-
-    fn of(&self, tenant: Uuid) -> u64 {
-        let changed = self
-            .changed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&tenant)
-            .copied()
-            .unwrap_or(0);
-        changed.max(self.floor.load(Ordering::Acquire))
-    }
-}
-
-/// The key of one dashboard's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Key {
-    tenant: Uuid,
-    /// The workspace's version when the figures were asked for.
-    version: u64,
-    /// The person, for the figures that are someone's own.
-    person: Option<Uuid>,
-    window: Option<Window>,
-}
-
-/// One kind of dashboard's remembered figures.
-struct Figures<T> {
-    entries: Option<Cache<Key, Arc<T>>>,
-}
-
-impl<T: Send + Sync + 'static> Figures<T> {
-    fn new(ttl: Duration) -> Self {
-        Self {
-            entries: (!ttl.is_zero()).then(|| {
-                Cache::builder()
-                    .max_capacity(CAPACITY)
-                    .time_to_live(ttl)
-                    .build()
-            }),
-        }
-    }
-
-    fn clear(&self) {
-        if let Some(entries) = &self.entries {
-            entries.invalidate_all();
-        }
-    }
-
-    fn count(&self) -> u64 {
-        self.entries.as_ref().map_or(0, Cache::entry_count)
-    }
-}
-
 /// How often the dashboards' figures came from memory, since the process started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct FiguresStats {
-    pub hits: u64,
-    pub misses: u64,
-    pub entries: u64,
-}
+pub type FiguresStats = CacheStats;
 
 #[derive(Clone)]
 pub struct FiguresCache {
@@ -136,11 +59,11 @@ pub struct FiguresCache {
 
 struct Inner {
     versions: Versions,
-    team: Figures<AdminDashboard>,
-    mine: Figures<EmployeeDashboard>,
-    companies: Figures<AnalystDashboard>,
-    hits: AtomicU64,
-    misses: AtomicU64,
+    team: Kept<Window, AdminDashboard>,
+    /// Per person.
+    mine: Kept<(Uuid, Window), EmployeeDashboard>,
+    /// Per person (their own lists).
+    companies: Kept<Uuid, AnalystDashboard>,
 }
 
 impl FiguresCache {
@@ -149,11 +72,9 @@ impl FiguresCache {
         Self {
             inner: Arc::new(Inner {
                 versions: Versions::default(),
-                team: Figures::new(ttl),
-                mine: Figures::new(ttl),
-                companies: Figures::new(ttl),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
+                team: Kept::new(ttl, CAPACITY),
+                mine: Kept::new(ttl, CAPACITY),
+                companies: Kept::new(ttl, CAPACITY),
             }),
         }
     }
@@ -168,8 +89,9 @@ impl FiguresCache {
     where
         F: Future<Output = Result<AdminDashboard, AppError>>,
     {
-        self.through(&self.inner.team, tenant, None, Some(window), load)
-            .await
+        let inner = &self.inner;
+        let found = inner.team.through(&inner.versions, tenant, window, load);
+        found.await.map(Arc::unwrap_or_clone)
     }
 
     /// Person `person`'s own figures for `window`.
@@ -183,8 +105,9 @@ impl FiguresCache {
     where
         F: Future<Output = Result<EmployeeDashboard, AppError>>,
     {
-        self.through(&self.inner.mine, tenant, Some(person), Some(window), load)
-            .await
+        let inner = &self.inner;
+        let found = (inner.mine).through(&inner.versions, tenant, (person, window), load);
+        found.await.map(Arc::unwrap_or_clone)
     }
 
     /// The companies' figures as person `person` sees them (their own lists).
@@ -197,60 +120,15 @@ impl FiguresCache {
     where
         F: Future<Output = Result<AnalystDashboard, AppError>>,
     {
-        self.through(&self.inner.companies, tenant, Some(person), None, load)
-            .await
-    }
-
-    async fn through<T, F>(
-        &self,
-        figures: &Figures<T>,
-        tenant: Uuid,
-        person: Option<Uuid>,
-        window: Option<Window>,
-        load: F,
-    ) -> Result<T, AppError>
-    where
-        T: Clone + Send + Sync + 'static,
-        F: Future<Output = Result<T, AppError>>,
-    {
-        let versions = &self.inner.versions;
-        let entries = match &figures.entries {
-            Some(entries) if versions.listening.load(Ordering::Acquire) => entries,
-            _ => {
-                self.inner.misses.fetch_add(1, Ordering::Relaxed);
-                return load.await;
-            }
-        };
-        let key = Key {
-            tenant,
-            version: versions.of(tenant),
-            person,
-            window,
-        };
-        if let Some(found) = entries.get(&key).await {
-            self.inner.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(T::clone(&found));
-        }
-        self.inner.misses.fetch_add(1, Ordering::Relaxed);
-        // Those asking for the same key meanwhile wait for this read; an error is
-        // theirs too, and nothing is kept.
-        entries
-            .try_get_with(key, async { load.await.map(Arc::new) })
-            .await
-            .map(|found| T::clone(&found))
-            .map_err(|error| AppError::clone(&error))
+        let inner = &self.inner;
+        let found = (inner.companies).through(&inner.versions, tenant, person, load);
+        found.await.map(Arc::unwrap_or_clone)
     }
 
     /// Something in workspace `tenant` changed: its figures read before are not used
     /// again.
     pub fn forget_tenant(&self, tenant: Uuid) {
-        let versions = &self.inner.versions;
-        let mut changed = versions
-            .changed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Ticked under the lock, so a reader taking the version after this sees it.
-        changed.insert(tenant, versions.tick());
+        self.inner.versions.forget_tenant(tenant);
     }
 
     /// Applies one announcement from [`CHANNEL`] (an unreadable one voids everything).
@@ -262,8 +140,11 @@ impl FiguresCache {
     }
 
     pub fn forget_all(&self) {
-        let versions = &self.inner.versions;
-        versions.floor.store(versions.tick(), Ordering::Release);
+        self.inner.versions.forget_all();
+        self.clear();
+    }
+
+    fn clear(&self) {
         self.inner.team.clear();
         self.inner.mine.clear();
         self.inner.companies.clear();
@@ -272,31 +153,25 @@ impl FiguresCache {
     /// Called by the listener: figures are kept only while it hears announcements, and
     /// none read before a (re)connection are used again.
     pub fn set_listening(&self, listening: bool) {
-        self.inner
-            .versions
-            .listening
-            .store(listening, Ordering::Release);
-        self.forget_all();
+        self.inner.versions.set_listening(listening);
+        self.clear();
     }
 
     pub fn stats(&self) -> FiguresStats {
-        FiguresStats {
-            hits: self.inner.hits.load(Ordering::Relaxed),
-            misses: self.inner.misses.load(Ordering::Relaxed),
-            entries: self.inner.team.count()
-                + self.inner.mine.count()
-                + self.inner.companies.count(),
-        }
+        let inner = &self.inner;
+        inner.team.stats() + inner.mine.stats() + inner.companies.stats()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     fn figures() -> AnalystDashboard {
         AnalystDashboard {
             read_at: time::OffsetDateTime::UNIX_EPOCH,
+            reading: 0,
             companies: 0,
             bands: Vec::new(),
             unscored: 0,

@@ -208,6 +208,7 @@ fn summarise(tallies: Vec<TallyRow>) -> AnalystDashboard {
     rows.truncate(SECTOR_ROWS);
     AnalystDashboard {
         read_at: OffsetDateTime::now_utc(),
+        reading: super::next_reading(),
         companies,
         bands,
         unscored,

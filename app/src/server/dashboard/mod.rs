@@ -39,6 +39,12 @@ fn assignee_is(assignee: Option<Uuid>, n: u8) -> String {
     }
 }
 
+/// A number for a new read of a dashboard's figures, unique within this process.
+pub fn next_reading() -> u64 {
+    static READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
@@ -69,6 +75,7 @@ pub async fn employee(
     Ok(EmployeeDashboard {
         window,
         read_at: OffsetDateTime::now_utc(),
+        reading: next_reading(),
         today,
         open_by_status,
         by_age,
@@ -139,6 +146,7 @@ pub async fn admin(
     Ok(AdminDashboard {
         window,
         read_at: OffsetDateTime::now_utc(),
+        reading: next_reading(),
         today,
         backlog,
         opened_per_day,

@@ -116,24 +116,32 @@ mod ssr {
             marker
         }
 
-        /// Keeps `html` (bytes drawn once and shared: see `reading_memo`) for the
-        /// response and returns the marker to render instead: the one given before, if
-        /// these very bytes were set aside already.
-        pub fn set_aside_bytes(&self, html: Bytes) -> String {
+        /// Keeps the bytes `make` gives for `part` of read `reading` (see
+        /// `reading_memo`) and returns the marker to render instead: the one given
+        /// before, without calling `make`, if this request set that part aside already
+        /// (Leptos building the view a second time) — whether or not the shared memo
+        /// still holds it.
+        pub fn set_aside_part(
+            &self,
+            reading: u64,
+            part: &'static str,
+            make: impl FnOnce() -> Bytes,
+        ) -> String {
             let mut blocks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
             let seen = blocks.iter().find(|block| {
-                block.source.is::<SharedBlock>()
-                    && block.html.as_ptr() == html.as_ptr()
-                    && block.html.len() == html.len()
+                block
+                    .source
+                    .downcast_ref::<ReadingPart>()
+                    .is_some_and(|seen| seen.0 == reading && seen.1 == part)
             });
             if let Some(block) = seen {
                 return block.marker.clone();
             }
             let marker = format!("<!--splice:{}-->", uuid::Uuid::new_v4().simple());
             blocks.push(Block {
-                source: Box::new(SharedBlock),
+                source: Box::new(ReadingPart(reading, part)),
                 marker: marker.clone(),
-                html,
+                html: make(),
             });
             marker
         }
@@ -151,8 +159,8 @@ mod ssr {
     /// What a block set aside by its text is known by: the text itself.
     struct TextBlock;
 
-    /// What a block of shared bytes is known by: where those bytes are.
-    struct SharedBlock;
+    /// What a block drawn for a read of the figures is known by: the read and the part.
+    struct ReadingPart(u64, &'static str);
 
     /// The splices of the request being rendered, if its response will be spliced.
     pub(crate) fn current() -> Option<HtmlSplices> {
@@ -204,6 +212,22 @@ mod ssr {
             let source: Arc<str> = Arc::from("x");
             let by_source = splices.set_aside(&source, || "<svg>1</svg>".into());
             assert_ne!(by_source, first);
+            assert_eq!(splices.take().len(), 3);
+        }
+
+        #[test]
+        fn a_part_of_a_read_is_one_block_per_request_made_once() {
+            let splices = HtmlSplices::default();
+            let first =
+                splices.set_aside_part(7, "chart-a", || Bytes::from_static(b"<svg>a</svg>"));
+            // Built again: the same block, and nothing made (the shared memo may have
+            // dropped the part meanwhile: the request does not depend on it).
+            let again = splices.set_aside_part(7, "chart-a", || panic!("made twice"));
+            assert_eq!(again, first);
+            let other_part = splices.set_aside_part(7, "chart-b", || Bytes::from_static(b"b"));
+            let other_read = splices.set_aside_part(8, "chart-a", || Bytes::from_static(b"8"));
+            assert_ne!(other_part, first);
+            assert_ne!(other_read, first);
             assert_eq!(splices.take().len(), 3);
         }
 

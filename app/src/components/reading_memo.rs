@@ -36,8 +36,9 @@ pub fn once_per_reading(part: &'static str, draw: impl FnOnce() -> String) -> St
         && !part.is_empty()
         && let Some(splices) = super::html_splice::current()
     {
-        let drawn = ssr::DRAWN.get_with((reading, part), || draw().into());
-        return splices.set_aside_bytes(drawn);
+        return splices.set_aside_part(reading, part, || {
+            ssr::DRAWN.get_with((reading, part), || draw().into())
+        });
     }
     let _ = part;
     spliced_text(draw())

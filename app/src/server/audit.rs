@@ -50,6 +50,13 @@ pub enum Subject {
     Integration,
 }
 
+/// A case's audit rows as every writer inserts them, for a statement that writes them
+/// with the change itself (the new case's: server/case_create.rs) followed by its
+/// `SELECT` of (tenant, actor, kind, before, after, case). [`record`] writes the same
+/// columns.
+pub const CASE_ACTIONS_INSERT: &str =
+    "INSERT INTO case_actions (tenant_id, actor_id, kind, before, after, case_id)";
+
 /// Records one change; returns the row's id (live updates carry it for cases, so a
 /// page can tell which changes it has already seen).
 pub async fn record(

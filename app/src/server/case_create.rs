@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::audit::Actor;
+use super::audit::{self, Actor};
 use super::case_edit::may_assign;
 use super::db;
 use super::live::{self, Announced};
@@ -83,6 +83,40 @@ pub async fn create(
     .await
 }
 
+/// The statement [`insert`] runs: number, case, first comment and their audit rows.
+static CREATE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH number AS (
+             INSERT INTO tenant_case_counters AS t (tenant_id, last_number) VALUES ($1, 1)
+             ON CONFLICT (tenant_id) DO UPDATE SET last_number = t.last_number + 1
+             RETURNING last_number
+         ), created AS (
+             INSERT INTO cases (tenant_id, number, title, customer_name, customer_email,
+                                customer_phone, customer_company, priority, assignee_id, source)
+             SELECT $1, last_number, $2, $3, $4, $5, $6, $7, $8, $9 FROM number
+             RETURNING id, number
+         ), comment AS (
+             INSERT INTO case_comments (tenant_id, case_id, author_id, author_label, body)
+             SELECT $1, id, $10, $11, $12 FROM created WHERE $12 <> ''
+             RETURNING id
+         ), actions AS (
+             {}
+             SELECT $1, $10, a.kind::case_action_kind, NULL, a.after, created.id
+             FROM created CROSS JOIN LATERAL (
+                 SELECT 1 AS ord, 'create' AS kind, $13::jsonb AS after
+                 UNION ALL
+                 SELECT 2, 'comment', $14::jsonb || jsonb_build_object('comment_id', comment.id)
+                 FROM comment
+             ) a
+             ORDER BY a.ord
+             RETURNING id, kind
+         )
+         SELECT created.id, created.number, actions.id
+         FROM created JOIN actions ON actions.kind = 'create'",
+        audit::CASE_ACTIONS_INSERT
+    )
+});
+
 /// The writes, in the caller's transaction (the inquiry form's, which holds its lock
 /// while it chooses the assignee).
 pub(super) async fn insert(
@@ -108,51 +142,23 @@ pub(super) async fn insert(
     // so every round trip after it is time nobody else in the workspace can create a
     // case: five round trips made the public form top out near 480 cases a second
     // (bench/RESULTS.md).
-    let (id, number, action_id): (i64, i32, i64) = sqlx::query_as(
-        "WITH number AS (
-             INSERT INTO tenant_case_counters AS t (tenant_id, last_number) VALUES ($1, 1)
-             ON CONFLICT (tenant_id) DO UPDATE SET last_number = t.last_number + 1
-             RETURNING last_number
-         ), created AS (
-             INSERT INTO cases (tenant_id, number, title, customer_name, customer_email,
-                                customer_phone, customer_company, priority, assignee_id, source)
-             SELECT $1, last_number, $2, $3, $4, $5, $6, $7, $8, $9 FROM number
-             RETURNING id, number
-         ), comment AS (
-             INSERT INTO case_comments (tenant_id, case_id, author_id, author_label, body)
-             SELECT $1, id, $10, $11, $12 FROM created WHERE $12 <> ''
-             RETURNING id
-         ), actions AS (
-             INSERT INTO case_actions (tenant_id, actor_id, kind, before, after, case_id)
-             SELECT $1, $10, a.kind::case_action_kind, NULL, a.after, created.id
-             FROM created CROSS JOIN LATERAL (
-                 SELECT 1 AS ord, 'create' AS kind, $13::jsonb AS after
-                 UNION ALL
-                 SELECT 2, 'comment', $14::jsonb || jsonb_build_object('comment_id', comment.id)
-                 FROM comment
-             ) a
-             ORDER BY a.ord
-             RETURNING id, kind
-         )
-         SELECT created.id, created.number, actions.id
-         FROM created JOIN actions ON actions.kind = 'create'",
-    )
-    .bind(tenant_id)
-    .bind(&new.title)
-    .bind(&new.customer_name)
-    .bind(&new.customer_email)
-    .bind(&new.customer_phone)
-    .bind(&new.customer_company)
-    .bind(new.priority)
-    .bind(new.assignee_id)
-    .bind(source)
-    .bind(actor.user_id)
-    .bind(&outside_author)
-    .bind(&new.comment)
-    .bind(after)
-    .bind(posted)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (id, number, action_id): (i64, i32, i64) = sqlx::query_as(CREATE_SQL.as_str())
+        .bind(tenant_id)
+        .bind(&new.title)
+        .bind(&new.customer_name)
+        .bind(&new.customer_email)
+        .bind(&new.customer_phone)
+        .bind(&new.customer_company)
+        .bind(new.priority)
+        .bind(new.assignee_id)
+        .bind(source)
+        .bind(actor.user_id)
+        .bind(&outside_author)
+        .bind(&new.comment)
+        .bind(after)
+        .bind(posted)
+        .fetch_one(&mut *tx)
+        .await?;
     live::announce(
         tx,
         tenant_id,

@@ -207,6 +207,17 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
         ],
     )
     .await;
+    // An API key (its row, its service identity, its audit row).
+    call(
+        &ada,
+        "/api/admin/api-keys/create",
+        vec![
+            ("name", "Zapier".into()),
+            ("scopes[]", "cases:read".into()),
+            ("expires_on", String::new()),
+        ],
+    )
+    .await;
     // The contractor directory: connecting (the connection, its audit row), a run
     // (its row, its contractors, the photo that failed).
     let config = fake.config();

@@ -104,6 +104,7 @@ pub async fn send(state: AppState, request: axum::http::request::Builder) -> Rep
 /// query string. `tests/layering.rs` checks this list against the source.
 pub const READ_FNS: &[&str] = &[
     "/api/admin/access",
+    "/api/admin/api-keys",
     "/api/admin/inquiry-form",
     "/api/admin/system",
     "/api/admin/usage",
@@ -479,6 +480,7 @@ pub async fn viewer(pool: &PgPool, email: &str) -> app::model::Viewer {
         tenant_name: String::new(),
         employees_may_enrich,
         plan,
+        api_scopes: Vec::new(),
     }
 }
 

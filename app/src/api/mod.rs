@@ -2,6 +2,7 @@
 //! call `server/`, map the error to `model::AppError` with its HTTP status.
 
 pub mod admin;
+pub mod api_keys;
 pub mod case;
 pub mod cases;
 pub mod companies;

@@ -16,6 +16,9 @@ pub enum Role {
     Admin,
     Employee,
     Analyst,
+    /// An API key's identity (server/api_keys.rs): never a person, never signs in; what
+    /// it may do is its key's scopes (`Viewer::api_scopes`).
+    Service,
 }
 
 impl Role {
@@ -24,6 +27,7 @@ impl Role {
             Role::Admin => "Admin",
             Role::Employee => "Employee",
             Role::Analyst => "Analyst",
+            Role::Service => "API key",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Plain serde types shared by the server and the browser. Nothing here touches the
 //! database or the DOM, so it compiles into both builds.
 
+mod api_keys;
 mod bulk;
 mod case_detail;
 mod cases;
@@ -25,6 +26,9 @@ mod usage;
 mod users;
 mod viewer;
 
+pub use api_keys::{
+    ApiKeySummary, ApiKeysPage, ApiScope, MAX_API_KEY_NAME_CHARS, MadeApiKey, NewApiKey,
+};
 pub use bulk::{BULK_LIMIT, BulkChange, BulkReport, BulkTarget, SeenCase};
 pub use case_detail::{
     ActivityEntry, CaseDetail, CaseFields, CaseRecord, Comment, ConflictState, MAX_COMMENT_CHARS,

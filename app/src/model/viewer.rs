@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Plan, Role};
+use super::{ApiScope, Plan, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
@@ -19,6 +19,9 @@ pub struct Viewer {
     pub employees_may_enrich: bool,
     /// The workspace's plan (the rate limiter picks its limits by it).
     pub plan: Plan,
+    /// What an API key's identity may do (role `Service`); empty for people.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_scopes: Vec<ApiScope>,
 }
 
 impl Viewer {

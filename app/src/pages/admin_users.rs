@@ -17,6 +17,8 @@ fn role_value(role: Role) -> &'static str {
         Role::Admin => "admin",
         Role::Employee => "employee",
         Role::Analyst => "analyst",
+        // Never listed here (API keys have their own page).
+        Role::Service => "service",
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per page.
 
+mod admin_api_keys;
 mod admin_inquiry;
 mod admin_sync_run;
 mod admin_system;
@@ -21,6 +22,7 @@ mod section;
 mod team;
 mod work;
 
+pub use admin_api_keys::AdminApiKeys;
 pub use admin_inquiry::AdminInquiry;
 pub use admin_sync_run::AdminSyncRun;
 pub use admin_system::AdminSystem;

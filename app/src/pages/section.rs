@@ -103,6 +103,12 @@ fn AdminHome() -> impl IntoView {
                             </a>
                         </li>
                         <li>
+                            <a href="/admin/api-keys" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
+                                <h2 class="font-medium">"API keys"</h2>
+                                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Keys for other tools to use the API, each with its scopes and expiry; last use; revoke."</p>
+                            </a>
+                        </li>
+                        <li>
                             <a href="/admin/system" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
                                 <h2 class="font-medium">"System"</h2>
                                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Request rate, latency and errors per route across every instance; slow requests, rate limits, queues."</p>

@@ -63,6 +63,24 @@ pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
                 || (capability == UseCompanies && viewer.employees_may_enrich)
         }
         Role::Analyst => matches!(capability, UseCompanies | AddCompanies | ViewContractors),
+        // An API key: what its scopes reach. The API checks the scope of each route
+        // first; this lets the same server functions the pages use serve it.
+        Role::Service => {
+            use crate::model::ApiScope as Scope;
+            let any = |scopes: &[Scope]| scopes.iter().any(|s| viewer.api_scopes.contains(s));
+            match capability {
+                WorkOwnCases | ManageAllCases => any(&[
+                    Scope::CasesRead,
+                    Scope::CasesWrite,
+                    Scope::CommentsRead,
+                    Scope::CommentsWrite,
+                ]),
+                UseCompanies => any(&[Scope::CompaniesRead, Scope::CompaniesWrite]),
+                AddCompanies => any(&[Scope::CompaniesWrite]),
+                ViewContractors => any(&[Scope::ContractorsRead]),
+                ManageSharedLists | ManageUsers | ViewSystemHealth => false,
+            }
+        }
     }
 }
 
@@ -91,6 +109,7 @@ mod tests {
             tenant_name: "T".into(),
             employees_may_enrich,
             plan: crate::model::Plan::Free,
+            api_scopes: Vec::new(),
         }
     }
 

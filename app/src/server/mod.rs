@@ -1,6 +1,7 @@
 //! Server only: configuration, the database, and (as issues land) the domain rules and
 //! SQL per area. Never compiled into the browser bundle.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod authz;

@@ -18,6 +18,12 @@ pub fn require(capability: Capability) -> Result<Viewer, AppError> {
     authz::require(viewer.as_ref(), capability).cloned()
 }
 
+/// The request's session (the session layer puts it in every request).
+pub fn session() -> Option<tower_sessions::Session> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<tower_sessions::Session>().cloned())
+}
+
 /// The app state (pool, config) for a server function.
 pub fn state() -> Result<super::AppState, AppError> {
     use_context::<super::AppState>().ok_or_else(|| {

@@ -27,7 +27,8 @@ pub async fn page(pool: &PgPool, viewer: &Viewer, search: &str) -> Result<UsersP
     let users = sqlx::query_as::<_, UserSummary>(
         "SELECT id, email, display_name, role, active, last_sign_in_at
          FROM users
-         WHERE $1 = '' OR email ILIKE $2 ESCAPE '\\' OR display_name ILIKE $2 ESCAPE '\\'
+         WHERE role <> 'service'
+           AND ($1 = '' OR email ILIKE $2 ESCAPE '\\' OR display_name ILIKE $2 ESCAPE '\\')
          ORDER BY lower(display_name), email
          LIMIT $3",
     )
@@ -64,6 +65,7 @@ pub struct NewUserInput {
 
 pub async fn add(pool: &PgPool, viewer: &Viewer, input: NewUserInput) -> Result<Uuid, AppError> {
     // Parse everything before touching the database.
+    person_role(input.role)?;
     let email = Email::parse(&input.email)?;
     let display_name = input.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 200 {
@@ -127,6 +129,7 @@ pub async fn change_role(
     user_id: Uuid,
     role: Role,
 ) -> Result<(), AppError> {
+    person_role(role)?;
     db::write(pool, viewer.tenant_id, |mut tx| Box::pin(async move {
         let admins = lock_active_admins(&mut tx).await?;
         let current = lock_user(&mut tx, user_id).await?;
@@ -188,14 +191,27 @@ pub async fn set_active(
     .await
 }
 
+/// People have these roles; `service` belongs to API keys, made and revoked on their
+/// own page.
+fn person_role(role: Role) -> Result<(), AppError> {
+    match role {
+        Role::Service => Err(AppError::invalid(
+            "role",
+            "must be admin, employee or analyst (API keys are made on their own page)",
+        )),
+        Role::Admin | Role::Employee | Role::Analyst => Ok(()),
+    }
+}
+
 /// Locks the user's row for the rest of the transaction. Not found covers "another
-/// tenant's user" too: row-level security hides those.
+/// tenant's user" too (row-level security hides those), and an API key's identity.
 async fn lock_user(conn: &mut PgConnection, user_id: Uuid) -> Result<Locked, Abort> {
-    let user =
-        sqlx::query_as::<_, Locked>("SELECT role, active FROM users WHERE id = $1 FOR UPDATE")
-            .bind(user_id)
-            .fetch_optional(conn)
-            .await?;
+    let user = sqlx::query_as::<_, Locked>(
+        "SELECT role, active FROM users WHERE id = $1 AND role <> 'service' FOR UPDATE",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
     Ok(user.ok_or(AppError::NotFound)?)
 }
 

@@ -89,7 +89,8 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
             return None;
         }
     };
-    if !user.active || user.session_epoch != signed_in.epoch {
+    // An API key's identity has no sessions (it cannot sign in); one would be forged.
+    if !user.active || user.session_epoch != signed_in.epoch || user.role == Role::Service {
         revoke(state, session, "user deactivated or sessions revoked").await;
         return None;
     }
@@ -110,6 +111,7 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
         tenant_name: user.tenant_name,
         employees_may_enrich: user.employees_may_enrich,
         plan: user.plan,
+        api_scopes: Vec::new(),
     };
     state.viewers.remember(
         id,

@@ -233,6 +233,7 @@ mod tests {
                 tenant_name: "X".into(),
                 employees_may_enrich: false,
                 plan: crate::model::Plan::Free,
+                api_scopes: Vec::new(),
             },
             signed_in: SignedIn {
                 user_id: user,

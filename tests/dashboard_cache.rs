@@ -47,6 +47,20 @@ async fn companies(state: &AppState, cookie: &str) -> Value {
     common::call_ok(state, cookie, "/api/dashboard/companies", &[]).await
 }
 
+/// The New case form for an unassigned case.
+fn new_unassigned_case() -> [(&'static str, String); 8] {
+    [
+        ("title", "Printer on fire".to_string()),
+        ("customer_name", "Grace Hopper".to_string()),
+        ("customer_email", "grace@navy.example".to_string()),
+        ("customer_phone", String::new()),
+        ("customer_company", String::new()),
+        ("priority", "high".to_string()),
+        ("assignee", String::new()),
+        ("comment", "Smoke from tray 2.".to_string()),
+    ]
+}
+
 fn hits(state: &AppState) -> u64 {
     state.figures.stats().hits
 }
@@ -70,16 +84,7 @@ async fn figures_are_kept_until_what_they_count_changes_in_any_process(pool: PgP
     let globex = team(&here, &gus).await;
 
     // A new unassigned case, made through the other process: heard here.
-    let form = [
-        ("title", "Printer on fire".to_string()),
-        ("customer_name", "Grace Hopper".to_string()),
-        ("customer_email", "grace@navy.example".to_string()),
-        ("customer_phone", String::new()),
-        ("customer_company", String::new()),
-        ("priority", "high".to_string()),
-        ("assignee", String::new()),
-        ("comment", "Smoke from tray 2.".to_string()),
-    ];
+    let form = new_unassigned_case();
     common::call_ok(&there, &ada, "/api/case/create", &form).await;
     let unassigned = first["unassigned"].as_i64().unwrap();
     eventually!("the new case is counted here", {
@@ -238,16 +243,7 @@ async fn charts_drawn_once_per_read_follow_every_change(pool: PgPool) {
         "acme has 60 cases, globex 10: their charts differ"
     );
 
-    let form = [
-        ("title", "Printer on fire".to_string()),
-        ("customer_name", "Grace Hopper".to_string()),
-        ("customer_email", "grace@navy.example".to_string()),
-        ("customer_phone", String::new()),
-        ("customer_company", String::new()),
-        ("priority", "high".to_string()),
-        ("assignee", String::new()),
-        ("comment", String::new()),
-    ];
+    let form = new_unassigned_case();
     common::call_ok(&there, &ada, "/api/case/create", &form).await;
     let expected = (before.parse::<i64>().unwrap() + 1).to_string();
     eventually!("the chart drawn here counts the new case", {

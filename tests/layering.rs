@@ -281,3 +281,26 @@ fn reading_server_functions_are_gets_and_only_they_are() {
     listed.sort();
     assert_eq!(gets, listed);
 }
+
+/// Views run in the browser too, where wasm has no system clock: reading it there
+/// panics (an API keys page did, in the end-to-end tests). Every view asks
+/// `components::now()` (the browser's clock once hydrated, the server's before).
+#[test]
+fn views_read_the_clock_only_through_components_now() {
+    for dir in ["app/src/pages", "app/src/components", "app/src/model"] {
+        for (path, text) in rust_files(dir) {
+            if path.ends_with("components/when.rs") {
+                continue;
+            }
+            // Tests run on the server, where the clock exists.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for clock in ["now_utc()", "SystemTime::now", "Instant::now"] {
+                assert!(
+                    !code.contains(clock),
+                    "{}: reads the clock with {clock}; use components::now()",
+                    path.display()
+                );
+            }
+        }
+    }
+}

@@ -20,6 +20,8 @@ use memchr::memmem;
 pub async fn html_splice(mut request: Request, next: Next) -> Response {
     let splices = HtmlSplices::default();
     request.extensions_mut().insert(splices.clone());
+    // For the log, should a block go unused.
+    let path = request.uri().path().to_string();
     let response = next.run(request).await;
     // A page registers its blocks while it renders, which is done by the time its
     // response starts: Leptos awaits the first chunk, and these pages render whole.
@@ -39,7 +41,8 @@ pub async fn html_splice(mut request: Request, next: Next) -> Response {
             }
         }
     }
-    let chunks = splice(chunks, blocks);
+    // The page's path goes with anything `splice` logs.
+    let chunks = tracing::warn_span!("html_splice", path).in_scope(|| splice(chunks, blocks));
     let length: usize = chunks.iter().map(Bytes::len).sum();
     parts
         .headers
@@ -62,7 +65,10 @@ fn splice(mut chunks: Vec<Bytes>, blocks: Vec<(String, Bytes)>) -> Vec<Bytes> {
             find(&chunks, &marker)
         });
         let Some((index, at)) = found else {
-            tracing::warn!("a page set aside a block of HTML but rendered no marker for it");
+            tracing::warn!(
+                bytes = block.len(),
+                "a page set aside a block of HTML but rendered no marker for it"
+            );
             continue;
         };
         let chunk = chunks[index].clone();

@@ -63,4 +63,4 @@ pub use status::set_response_status;
 pub use sync_progress::{SyncProgress, duration_label};
 pub use theme_toggle::ThemeToggle;
 pub use viewer::{SignedIn, use_viewer};
-pub use when::{When, relative_label};
+pub use when::{When, now, relative_label};

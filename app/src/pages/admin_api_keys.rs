@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys};
-use crate::components::AdminRefusal;
 use crate::components::form_style::{FIELD, LABEL};
+use crate::components::{AdminRefusal, now};
 use crate::model::{
     ApiKeySummary, ApiKeysPage, ApiScope, MAX_API_KEY_NAME_CHARS, MadeApiKey, format_timestamp,
 };
@@ -62,7 +62,8 @@ fn Keys(
         (Some(Err(error)), _) | (_, Some(Err(error))) => Some(error.to_string()),
         _ => url_error.clone(),
     };
-    let now = time::OffsetDateTime::now_utc();
+    // The browser's clock once hydrated (wasm has no system clock), the server's before.
+    let now = now();
     view! {
         {move || made().map(|made| view! { <JustMade made/> })}
         {move || error().map(|message| view! {

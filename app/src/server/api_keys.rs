@@ -78,7 +78,9 @@ pub async fn create(
                  VALUES ($1, $2, $3, 'service') RETURNING id",
             )
             .bind(viewer.tenant_id)
-            .bind(format!("{}@api-keys.invalid", prefix.to_lowercase()))
+            // Unique whatever the prefix (emails are compared lower-cased; prefixes
+            // differ by case too).
+            .bind(format!("{}@api-keys.invalid", Uuid::new_v4().simple()))
             .bind(format!("API key “{}” ({prefix})", new.name))
             .fetch_one(&mut *tx)
             .await?;

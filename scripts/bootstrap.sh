@@ -68,5 +68,13 @@ if $want_test; then
     say "installing cargo-nextest"
     cargo install cargo-nextest --locked
   }
+  # schemathesis (PyPI) checks the REST API against its OpenAPI document
+  # (scripts/api-conformance.sh), from a virtualenv of its own in the cache.
+  if [ ! -x "$CASEWORK_CACHE/schemathesis/bin/schemathesis" ]; then
+    say "installing schemathesis (PyPI)"
+    python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+    python3 -m venv "$CASEWORK_CACHE/schemathesis"
+    "$CASEWORK_CACHE/schemathesis/bin/pip" install -q "schemathesis>=4.32,<5"
+  fi
 fi
 exit 0

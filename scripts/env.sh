@@ -5,7 +5,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 
 # The build cache lives outside the clone so a fresh clone (CI) reuses earlier builds.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/casework/target}"
+export CASEWORK_CACHE="${CASEWORK_CACHE:-$HOME/.cache/casework}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CASEWORK_CACHE/target}"
 
 # cargo-leptos looks for tailwindcss and wasm-opt on PATH before trying to download
 # them (which fails offline): put the npm-installed ones first.

@@ -43,3 +43,9 @@ export CASEWORK_E2E_STORAGE="$ROOT/.data/e2e-objects"
 rm -rf "$CASEWORK_E2E_STORAGE"
 DATABASE_URL="$CASEWORK_E2E_DATABASE_URL" "$CASEWORK_BIN" seed --demo >/dev/null
 npx playwright test -c end2end
+
+say "REST API against its OpenAPI document (schemathesis)"
+api_db="casework_api"
+"${psql_admin[@]}" -c "DROP DATABASE IF EXISTS $api_db WITH (FORCE)" -c "CREATE DATABASE $api_db"
+DATABASE_URL="${test_url%/*}/$api_db" "$CASEWORK_BIN" seed --demo >/dev/null
+scripts/api-conformance.sh "${test_url%/*}/$api_db"

@@ -83,6 +83,24 @@ pub enum Command {
     },
     /// Print the configuration in force, secrets hidden.
     Config,
+    /// Print the REST API's OpenAPI 3.1 document (what `/api/v1/openapi.json` serves).
+    Openapi,
+    /// Make an API key for a workspace, as one of its admins would on
+    /// /admin/api-keys; prints the key (shown this once).
+    CreateApiKey {
+        /// The workspace's URL name, e.g. `acme`.
+        #[arg(long)]
+        tenant: String,
+        /// The admin who makes it (the audit trail names them).
+        #[arg(long)]
+        admin: String,
+        /// What uses the key.
+        #[arg(long)]
+        name: String,
+        /// Its scopes, e.g. `cases:read,comments:write` (default: every scope).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -257,6 +275,42 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             tx.commit().await?;
             println!("{} is an admin of `{}`", email.as_str(), slug.as_str());
+            Ok(())
+        }
+        Command::CreateApiKey {
+            tenant,
+            admin,
+            name,
+            scopes,
+        } => {
+            let scopes = if scopes.is_empty() {
+                app::model::ApiScope::ALL
+                    .iter()
+                    .map(|scope| scope.as_str().to_string())
+                    .collect()
+            } else {
+                scopes
+            };
+            let today = time::OffsetDateTime::now_utc().date();
+            let new = app::model::NewApiKey::parse(&name, &scopes, "", today)?;
+            let slug = TenantSlug::parse(&tenant)?;
+            startup::migrate(&config).await?;
+            let pool = db::admin_pool(&config).await?;
+            let viewer = app::server::api_keys::admin_viewer(&pool, &slug, &admin)
+                .await?
+                .with_context(|| {
+                    format!(
+                        "--admin: {admin} is not an active admin of `{}`",
+                        slug.as_str()
+                    )
+                })?;
+            let made = app::server::api_keys::create(&pool, &viewer, &new).await?;
+            println!("{}", made.secret);
+            Ok(())
+        }
+        Command::Openapi => {
+            let document = crate::http::api::document();
+            println!("{}", serde_json::to_string_pretty(&document)?);
             Ok(())
         }
         Command::Config => {

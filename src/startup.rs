@@ -59,6 +59,8 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 pub fn state(config: Config) -> anyhow::Result<AppState> {
     // Installed once per process, before anything counts.
     http::metrics::recorder();
+    // API_CORS_ORIGINS must be origins: refuse to start otherwise.
+    let _ = http::api::cors::layer(&config)?;
     let jobs = Arc::new(app::server::jobs::Jobs::new(&config).map_err(anyhow::Error::msg)?);
     let rollup = Arc::new(app::server::system::rollup::Rollup::new(
         config.protection.instance(),
@@ -151,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/webhooks/zoho/{tenant}", post(http::zoho_webhook::receive))
         .route("/api/sync/events", get(http::events::sync_events))
+        .nest(http::api::PREFIX, http::api::router(&state))
         // The build's scripts, styles and wasm, with the .br / .gz files written beside
         // them at build time (scripts/precompress.mjs) sent when the browser takes them.
         .nest_service(
@@ -204,6 +207,12 @@ pub fn router(state: AppState) -> Router {
                 .layer(from_fn_with_state(state.clone(), http::csrf::verify_origin))
                 .layer(sessions)
                 .layer(from_fn_with_state(state.clone(), resolve_viewer))
+                // The REST API's key, in place of any session (before the limiter, which
+                // budgets by the key and its workspace's plan).
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    http::api::caller::resolve_key,
+                ))
                 // Per person and plan, so after the viewer; before anything does work.
                 .layer(from_fn_with_state(state.clone(), http::rate_limit::limit)),
         )

@@ -259,3 +259,95 @@ async fn create_admin_makes_tenant_and_admin_and_refuses_bad_input(pool: PgPool)
         "a refused command wrote something"
     );
 }
+
+/// `create-api-key` makes a key in an admin's name (every scope by default) that the
+/// API accepts; a wrong admin, tenant or scope is refused and makes nothing.
+#[sqlx::test]
+async fn create_api_key_prints_a_working_key_and_refuses_bad_input(pool: PgPool) {
+    let url = common::database_url(&pool);
+    let env = [("DATABASE_URL", url.as_str())];
+    common::acme_with_ada_and_emil(&pool, "a long enough password").await;
+    let refused = [
+        vec![
+            "--tenant",
+            "acme",
+            "--admin",
+            "emil@acme.example",
+            "--name",
+            "x",
+        ],
+        vec![
+            "--tenant",
+            "globex",
+            "--admin",
+            "ada@acme.example",
+            "--name",
+            "x",
+        ],
+        vec![
+            "--tenant",
+            "acme",
+            "--admin",
+            "ada@acme.example",
+            "--name",
+            " ",
+        ],
+        vec![
+            "--tenant",
+            "acme",
+            "--admin",
+            "ada@acme.example",
+            "--name",
+            "x",
+            "--scopes",
+            "cases:delete",
+        ],
+    ];
+    for args in refused {
+        let out = casework(&[&["create-api-key"], args.as_slice()].concat(), &env, None);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stderr).starts_with("error:"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM api_keys")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, 0);
+
+    let args = [
+        "create-api-key",
+        "--tenant",
+        "acme",
+        "--admin",
+        "Ada@Acme.Example",
+        "--name",
+        "CRM bridge",
+        "--scopes",
+        "cases:read,users:read",
+    ];
+    let out = casework(&args, &env, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let secret = text(&out.stdout).trim().to_string();
+    let state = common::state(common::config(&url, &[]));
+    let viewer = app::server::api_keys::authenticate(&state.pool, &secret, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        viewer.api_scopes,
+        [
+            app::model::ApiScope::CasesRead,
+            app::model::ApiScope::UsersRead
+        ]
+    );
+    let made_by: String = sqlx::query_scalar(
+        "SELECT u.email FROM api_keys k JOIN users u ON u.id = k.created_by WHERE k.name = 'CRM bridge'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(made_by, "ada@acme.example");
+}

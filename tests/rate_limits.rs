@@ -218,17 +218,19 @@ async fn post(state: &app::server::AppState, path: &str, headers: &[(&str, &str)
 }
 
 /// The public form's class (per address: tests/inquiry_form.rs sends real inquiries
-/// through it) and API keys' (per key, whoever holds it).
+/// through it) and API keys' (per key, by its workspace's plan); a key that is not
+/// one is a stranger, held to the anonymous budget of its address.
 #[sqlx::test]
 async fn the_public_form_and_api_keys_have_budgets_of_their_own(pool: PgPool) {
     let world = World::build(&pool)
+        .tenant("acme", &[("ada@acme.example", Role::Admin)])
         .flags(&[
             "--rate-limit-form",
             "2/s",
             "--rate-limit-api-key",
-            "free=3/s",
+            "free=3/s,pro=5/s",
             "--rate-limit-anonymous",
-            "1000/s",
+            "4/s",
         ])
         .done()
         .await;
@@ -254,7 +256,23 @@ async fn the_public_form_and_api_keys_have_budgets_of_their_own(pool: PgPool) {
         StatusCode::TOO_MANY_REQUESTS
     );
 
-    let call = |key: &'static str| {
+    let admin = world.viewer("ada@acme.example").await;
+    let make = |name: &'static str| {
+        let (pool, admin) = (world.state.pool.clone(), admin.clone());
+        async move {
+            let new = app::model::NewApiKey {
+                name: name.into(),
+                scopes: vec![app::model::ApiScope::CasesRead],
+                expires_on: None,
+            };
+            app::server::api_keys::create(&pool, &admin, &new)
+                .await
+                .unwrap()
+                .secret
+        }
+    };
+    let (first, second) = (make("first").await, make("second").await);
+    let call = |key: String| {
         let state = world.state.clone();
         async move {
             common::send(
@@ -265,22 +283,46 @@ async fn the_public_form_and_api_keys_have_budgets_of_their_own(pool: PgPool) {
         }
     };
     for _ in 0..3 {
-        let reply = call("cw_live_first_key_0001").await;
-        assert_ne!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+        let reply = call(first.clone()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         assert!(
             reply
                 .header("ratelimit-policy")
                 .starts_with("\"api-key\";q=3;w=1")
         );
     }
-    let refused = call("cw_live_first_key_0001").await;
+    let refused = call(first.clone()).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(refused.header("content-type"), "application/problem+json");
     // Another key has its own budget.
-    assert_ne!(
-        call("cw_live_other_key_0002").await.status,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    assert_eq!(call(second.clone()).await.status, StatusCode::OK);
+    // The workspace's plan chooses the key's budget.
+    sqlx::query("UPDATE tenants SET plan = 'pro'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    wait_out(&refused).await;
+    for _ in 0..5 {
+        let reply = call(first.clone()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert!(
+            reply
+                .header("ratelimit-policy")
+                .starts_with("\"api-key\";q=5;w=1")
+        );
+    }
+    // Made-up keys share their address's anonymous budget, whatever they say.
+    for n in 0..4 {
+        let reply = call(format!("cwk_fakefake_{n:0>32}")).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert!(
+            reply
+                .header("ratelimit-policy")
+                .starts_with("\"ip\";q=4;w=1")
+        );
+    }
+    let guessing = call("cwk_fakefake_00000000000000000000000000000009".into()).await;
+    assert_eq!(guessing.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[sqlx::test]

@@ -40,10 +40,12 @@ pub async fn verify_origin(
     }
 }
 
-/// Webhooks are called by other servers, with no browser and no cookie to abuse: they
-/// carry their own credentials (a shared token, checked by their handler).
+/// Webhooks and the REST API are called by other servers (or pages of the origins the
+/// API's CORS allows), with credentials of their own — a shared token, an API key —
+/// never a cookie: the API drops any session (src/http/api/caller.rs), so a page on
+/// another site has nothing to abuse there.
 fn is_webhook(path: &str) -> bool {
-    path.starts_with("/webhooks/")
+    path.starts_with("/webhooks/") || path == "/api/v1" || path.starts_with("/api/v1/")
 }
 
 /// Whether the request says it comes from a page of this app.

@@ -1,7 +1,8 @@
 //! axum-only edges that are not Leptos pages: health, sign-in/out form posts, CSRF
 //! and sign-in guards, the companies CSV export, contractor photos, Zoho's webhooks,
-//! event streams and `/metrics`; REST `/api/v1` as its issue lands.
+//! event streams and `/metrics`; the REST API (`/api/v1`).
 
+pub mod api;
 pub mod auth;
 pub mod client_ip;
 pub mod contractor_photo;
@@ -15,6 +16,7 @@ pub mod health;
 pub mod html_splice;
 pub mod input_guard;
 pub mod metrics;
+pub mod problem;
 pub mod rate_limit;
 pub mod refusal;
 pub mod render_to_end;

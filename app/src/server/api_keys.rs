@@ -287,6 +287,38 @@ pub async fn authenticate(
     })
 }
 
+/// The active admin `email` of workspace `slug`, as a request of theirs would see them
+/// (`casework create-api-key` makes keys in their name).
+pub async fn admin_viewer(
+    pool: &PgPool,
+    slug: &crate::model::TenantSlug,
+    email: &str,
+) -> Result<Option<Viewer>, AppError> {
+    let found: Option<(Uuid, Uuid, String, String, bool, Plan)> = sqlx::query_as(
+        "SELECT u.id, t.id, u.display_name, t.name, t.employees_may_enrich, t.plan
+         FROM users u JOIN tenants t ON t.id = u.tenant_id
+         WHERE t.slug = $1 AND lower(u.email) = lower($2) AND u.role = 'admin' AND u.active",
+    )
+    .bind(slug.as_str())
+    .bind(email.trim())
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)?;
+    Ok(found.map(
+        |(user_id, tenant_id, display_name, tenant_name, employees_may_enrich, plan)| Viewer {
+            user_id,
+            tenant_id,
+            role: Role::Admin,
+            email: email.trim().to_string(),
+            display_name,
+            tenant_name,
+            employees_may_enrich,
+            plan,
+            api_scopes: Vec::new(),
+        },
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,10 +25,13 @@ pub enum Capability {
     ViewSystemHealth,
     /// The contractor directory and its photos (every role).
     ViewContractors,
+    /// The workspace's people listed whole, with emails and roles (admins, and API keys
+    /// with `users:read`); pickers show others only names.
+    ListPeople,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Capability::WorkOwnCases,
         Capability::ManageAllCases,
         Capability::UseCompanies,
@@ -37,6 +40,7 @@ impl Capability {
         Capability::ManageUsers,
         Capability::ViewSystemHealth,
         Capability::ViewContractors,
+        Capability::ListPeople,
     ];
 }
 
@@ -52,6 +56,7 @@ impl Capability {
 /// | ManageUsers         |  yes  |   no     |   no    |
 /// | ViewSystemHealth    |  yes  |   no     |   no    |
 /// | ViewContractors     |  yes  |   yes    |   yes   |
+/// | ListPeople          |  yes  |   no     |   no    |
 ///
 /// ¹ when the workspace lets employees enrich (`Viewer::employees_may_enrich`).
 pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
@@ -78,6 +83,7 @@ pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
                 UseCompanies => any(&[Scope::CompaniesRead, Scope::CompaniesWrite]),
                 AddCompanies => any(&[Scope::CompaniesWrite]),
                 ViewContractors => any(&[Scope::ContractorsRead]),
+                ListPeople => any(&[Scope::UsersRead]),
                 ManageSharedLists | ManageUsers | ViewSystemHealth => false,
             }
         }

@@ -21,6 +21,8 @@ use crate::model::{AppError, CaseSource, NewCase, Viewer};
 pub enum Channel<'a> {
     /// A signed-in employee or admin, with the New case form.
     Person(&'a Viewer),
+    /// An API key's service identity (`POST /api/v1/cases`).
+    Api(&'a Viewer),
     /// A stranger, through the workspace's public inquiry form (`sender`: the name
     /// they gave). Its assignee was chosen by the form's own rules, under its lock.
     WebForm { tenant_id: Uuid, sender: &'a str },
@@ -29,7 +31,7 @@ pub enum Channel<'a> {
 impl Channel<'_> {
     fn tenant_id(&self) -> Uuid {
         match self {
-            Channel::Person(viewer) => viewer.tenant_id,
+            Channel::Person(viewer) | Channel::Api(viewer) => viewer.tenant_id,
             Channel::WebForm { tenant_id, .. } => *tenant_id,
         }
     }
@@ -37,13 +39,14 @@ impl Channel<'_> {
     fn source(&self) -> CaseSource {
         match self {
             Channel::Person(_) => CaseSource::Manual,
+            Channel::Api(_) => CaseSource::Api,
             Channel::WebForm { .. } => CaseSource::WebForm,
         }
     }
 
     fn actor(&self) -> Actor {
         match self {
-            Channel::Person(viewer) => Actor::from(*viewer),
+            Channel::Person(viewer) | Channel::Api(viewer) => Actor::from(*viewer),
             Channel::WebForm { tenant_id, .. } => Actor::system(*tenant_id),
         }
     }
@@ -51,7 +54,7 @@ impl Channel<'_> {
     /// Who the thread and the audit trail name when the author is not a member.
     fn outside_author(&self) -> Option<String> {
         match self {
-            Channel::Person(_) => None,
+            Channel::Person(_) | Channel::Api(_) => None,
             Channel::WebForm { sender, .. } => Some(format!("{sender} (web form)")),
         }
     }
@@ -73,7 +76,9 @@ pub async fn create(
     db::write(pool, channel.tenant_id(), |mut tx| {
         Box::pin(async move {
             match channel {
-                Channel::Person(viewer) => may_assign(&mut tx, viewer, new.assignee_id).await?,
+                Channel::Person(viewer) | Channel::Api(viewer) => {
+                    may_assign(&mut tx, viewer, new.assignee_id).await?
+                }
                 // The form's assignee comes from its own choice (server/inquiry.rs).
                 Channel::WebForm { .. } => {}
             }

@@ -7,11 +7,12 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::authz::{self, Capability};
 use super::db::{internal, tenant_tx};
 use super::markdown;
 use crate::model::{
     ActivityEntry, AppError, Assignee, CaseDetail, CaseFields, CasePriority, CaseRecord,
-    CaseStatus, Comment, Role, Viewer,
+    CaseStatus, Comment, Viewer,
 };
 
 /// How long after posting an author may still edit a comment.
@@ -150,7 +151,8 @@ pub async fn find(
     let row: Option<CaseRow> = sqlx::query_as(&sql)
         .bind(viewer.tenant_id)
         .bind(number)
-        .bind(viewer.role == Role::Admin)
+        // Every case for those who manage all of them (admins, API keys), else one's own.
+        .bind(authz::allows(viewer, Capability::ManageAllCases))
         .bind(viewer.user_id)
         .fetch_optional(conn)
         .await?;
@@ -259,6 +261,57 @@ pub async fn load(pool: &PgPool, viewer: &Viewer, number: i32) -> Result<CaseDet
     })
 }
 
+/// Case `number` alone (the API's representation of it), if the viewer may see it.
+pub async fn record(pool: &PgPool, viewer: &Viewer, number: i32) -> Result<CaseRecord, AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let case = find(&mut tx, viewer, number, false)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    super::db::end_read(tx);
+    Ok(case)
+}
+
+/// Up to `limit` comments of case `number` after comment `after`, oldest first (the
+/// API's paging of a thread; the page shows the latest [`THREAD_LIMIT`]), and whether
+/// more follow.
+pub async fn comments_page(
+    pool: &PgPool,
+    viewer: &Viewer,
+    number: i32,
+    after: i64,
+    limit: i64,
+) -> Result<(Vec<Comment>, bool), AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let case = find(&mut tx, viewer, number, false)
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    let mut rows: Vec<CommentRow> = sqlx::query_as(
+        "SELECT m.id, m.author_id, coalesce(u.display_name, m.author_label) AS author_name,
+                m.body, m.created_at, m.edited_at, m.deleted_at IS NOT NULL AS deleted
+         FROM case_comments m LEFT JOIN users u ON u.id = m.author_id
+         WHERE m.case_id = $1 AND m.id > $2
+         ORDER BY m.id LIMIT $3",
+    )
+    .bind(case.id)
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    super::db::end_read(tx);
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let now = OffsetDateTime::now_utc();
+    Ok((
+        rows.into_iter()
+            .map(|row| comment(row, viewer, now))
+            .collect(),
+        more,
+    ))
+}
+
 fn comment(row: CommentRow, viewer: &Viewer, now: OffsetDateTime) -> Comment {
     let own = row.author_id == Some(viewer.user_id);
     Comment {
@@ -277,7 +330,7 @@ fn comment(row: CommentRow, viewer: &Viewer, now: OffsetDateTime) -> Comment {
         edited_at: row.edited_at,
         deleted: row.deleted,
         can_edit: own && !row.deleted && now - row.created_at <= COMMENT_EDIT_WINDOW,
-        can_delete: !row.deleted && (own || viewer.role == Role::Admin),
+        can_delete: !row.deleted && (own || authz::allows(viewer, Capability::ManageAllCases)),
     }
 }
 

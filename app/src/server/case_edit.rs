@@ -136,7 +136,9 @@ pub async fn may_assign(
     let Some(assignee) = assignee else {
         return Ok(());
     };
-    if viewer.role != Role::Admin && assignee != viewer.user_id {
+    if !super::authz::allows(viewer, super::authz::Capability::ManageAllCases)
+        && assignee != viewer.user_id
+    {
         Err(AppError::Forbidden)?;
     }
     let works_cases: bool = sqlx::query_scalar(

@@ -8,10 +8,11 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
+use super::authz::{self, Capability};
 use super::case_detail::{COMMENT_EDIT_WINDOW, find};
 use super::live::{self, Announced};
 use super::{audit, db, markdown};
-use crate::model::{AppError, CaseRecord, Comment, MAX_COMMENT_CHARS, Role, Viewer};
+use crate::model::{AppError, CaseRecord, Comment, MAX_COMMENT_CHARS, Viewer};
 
 fn checked_body(body: &str) -> Result<String, AppError> {
     let body = body.trim();
@@ -158,7 +159,7 @@ async fn change(
                     record(&mut tx, viewer, &case, before, after).await?;
                 }
                 None => {
-                    if !own && viewer.role != Role::Admin {
+                    if !own && !authz::allows(viewer, Capability::ManageAllCases) {
                         Err(AppError::Forbidden)?;
                     }
                     sqlx::query("UPDATE case_comments SET deleted_at = now() WHERE id = $1")

@@ -90,6 +90,14 @@ fn differences(before: &Value, after: &Value) -> (Value, Value) {
     (Value::Object(was), Value::Object(now))
 }
 
+/// Company `id` of the viewer's workspace (the API's representation of it).
+pub async fn find(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<CompanyRecord, AppError> {
+    let mut tx = db::tenant_tx(pool, viewer.tenant_id).await?;
+    let found = record(&mut tx, id, false).await.map_err(db::internal)?;
+    db::end_read(tx);
+    found.ok_or(AppError::NotFound)
+}
+
 pub async fn record(
     conn: &mut PgConnection,
     id: i64,

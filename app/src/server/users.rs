@@ -55,6 +55,33 @@ pub async fn page(pool: &PgPool, viewer: &Viewer, search: &str) -> Result<UsersP
     Ok(UsersPage { users, audit })
 }
 
+/// Up to `limit` of the workspace's people (never API keys' identities) after the one
+/// with id `after`, by id (the API's keyset paging), and whether more follow.
+pub async fn people(
+    pool: &PgPool,
+    viewer: &Viewer,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<(Vec<UserSummary>, bool), AppError> {
+    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+    let mut users = sqlx::query_as::<_, UserSummary>(
+        "SELECT id, email, display_name, role, active, last_sign_in_at
+         FROM users
+         WHERE role <> 'service' AND ($1::uuid IS NULL OR id > $1)
+         ORDER BY id
+         LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(internal)?;
+    super::db::end_read(tx);
+    let more = users.len() as i64 > limit;
+    users.truncate(limit.max(0) as usize);
+    Ok((users, more))
+}
+
 pub struct NewUserInput {
     pub email: String,
     pub display_name: String,

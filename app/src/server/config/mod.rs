@@ -100,6 +100,18 @@ pub struct Config {
     #[arg(long, env = "DIRECTORY_CACHE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
     pub directory_cache_seconds: u64,
 
+    /// Web origins (comma-separated, e.g. `https://tools.example.com`) whose pages may
+    /// call the REST API (`/api/v1`) from a browser with an API key. Empty: none, the
+    /// API answers other servers only. Pages and server functions stay same-origin
+    /// whatever this says.
+    #[arg(
+        long,
+        env = "API_CORS_ORIGINS",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub api_cors_origins: Vec<String>,
+
     /// Force the session cookie's `Secure` flag on or off (default: on when PUBLIC_URL
     /// is https).
     #[arg(long, env = "SESSION_COOKIE_SECURE")]

@@ -23,6 +23,7 @@ macro_rules! eventually {
 #[allow(unused_imports)]
 pub(crate) use eventually;
 
+pub mod api;
 pub mod redis;
 pub mod site;
 pub mod sources;

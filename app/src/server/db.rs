@@ -78,13 +78,49 @@ pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
 /// A transaction scoped to one tenant: row-level security shows it that tenant's rows
 /// and nothing else. The setting ends with the transaction (`is_local = true`), so a
 /// pooled connection never carries a tenant into the next request.
-pub async fn tenant_tx(
-    pool: &PgPool,
-    tenant_id: Uuid,
-) -> Result<Transaction<'static, Postgres>, AppError> {
+pub async fn tenant_tx(pool: &PgPool, tenant_id: Uuid) -> Result<ReadTx, AppError> {
+    if let Some(shared) = super::atomic::current(tenant_id).await? {
+        return Ok(ReadTx::Shared(shared));
+    }
     begin_detached(pool, begin_for(tenant_id, ""))
         .await
+        .map(ReadTx::Own)
         .map_err(unavailable)
+}
+
+/// A transaction to read in: the request's own, or — inside an atomic batch
+/// (super::atomic) — the batch's, where its commit is the batch's to make.
+pub enum ReadTx {
+    Own(Transaction<'static, Postgres>),
+    Shared(tokio::sync::OwnedMutexGuard<Transaction<'static, Postgres>>),
+}
+
+impl ReadTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            ReadTx::Own(tx) => tx.commit().await,
+            ReadTx::Shared(_) => Ok(()),
+        }
+    }
+}
+
+impl Deref for ReadTx {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        match self {
+            ReadTx::Own(tx) => tx,
+            ReadTx::Shared(tx) => tx,
+        }
+    }
+}
+
+impl DerefMut for ReadTx {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match self {
+            ReadTx::Own(tx) => tx,
+            ReadTx::Shared(tx) => tx,
+        }
+    }
 }
 
 /// A transaction for a write: tenant-scoped like [`tenant_tx`], and with a lock wait
@@ -182,6 +218,20 @@ pub async fn write<'a, T, F>(pool: &PgPool, tenant_id: Uuid, mut work: F) -> Res
 where
     F: for<'c> FnMut(Tx<'c, 'a>) -> BoxFuture<'c, Result<T, Abort>>,
 {
+    // Inside an atomic batch: the batch's transaction, committed (or not) with the
+    // batch, and not retried alone.
+    if let Some(mut shared) = super::atomic::current(tenant_id).await? {
+        let outcome = work(Tx {
+            conn: &mut shared,
+            _borrows: PhantomData,
+        })
+        .await;
+        return match outcome {
+            Ok(value) => Ok(value),
+            Err(Abort::Refused(error)) => Err(error),
+            Err(Abort::Database(error)) => Err(super::retry::give_up(error)),
+        };
+    }
     let mut delays = super::retry::backoff();
     loop {
         let attempt = async {
@@ -241,7 +291,7 @@ async fn begin_detached(
 /// the answer has been sent; a `COMMIT` would cost the request a round trip of its own
 /// for nothing to keep. Only for transactions that wrote nothing: whatever they wrote
 /// is undone.
-pub fn end_read(tx: Transaction<'static, Postgres>) {
+pub fn end_read(tx: ReadTx) {
     drop(tx);
 }
 

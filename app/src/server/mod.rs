@@ -2,6 +2,7 @@
 //! SQL per area. Never compiled into the browser bundle.
 
 pub mod api_keys;
+pub mod atomic;
 pub mod audit;
 pub mod auth;
 pub mod authz;

@@ -9,6 +9,7 @@
 //! and types: routes are registered only through `utoipa_axum::routes!`, which adds a
 //! route to the router and to the document at once.
 
+mod batch;
 mod body;
 pub mod caller;
 mod cases;
@@ -34,7 +35,7 @@ use crate::http::problem::{self, Problem};
 
 pub use caller::PREFIX;
 
-/// Every route of the API, with its part of the document.
+/// Every route of the API but the batch: what a batch's sub-requests go through.
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(cases::list_cases, cases::create_case))
@@ -54,9 +55,16 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(directory::list_users))
 }
 
-/// The API's router (to be nested at [`PREFIX`]) and its OpenAPI document.
+/// Every route of the API, with its part of the document.
+fn all_routes() -> OpenApiRouter<AppState> {
+    routes().routes(routes!(batch::batch))
+}
+
+/// The API's router, to be nested at [`PREFIX`].
 pub fn router(state: &AppState) -> Router<AppState> {
-    let (api, _) = routes().split_for_parts();
+    let (api, _) = all_routes().split_for_parts();
+    let (inner, _) = routes().split_for_parts();
+    let inner = batch::Inner(inner.fallback(no_such_route).with_state(state.clone()));
     let document = serde_json::to_vec(&document()).unwrap_or_default();
     let document = axum::body::Bytes::from(document);
     // The origins were checked when the state was built (`casework serve` refuses to
@@ -78,6 +86,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         }),
     )
     .fallback(no_such_route)
+    .layer(axum::Extension(inner))
     .layer(cors)
 }
 
@@ -85,7 +94,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// errors every route may give, and the key scheme.
 pub fn document() -> OpenApi {
     let (_, mut api) = OpenApiRouter::<AppState>::new()
-        .nest(PREFIX, routes())
+        .nest(PREFIX, all_routes())
         .split_for_parts();
     api.info.title = "Casework API".into();
     api.info.version = "1".into();

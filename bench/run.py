@@ -433,6 +433,10 @@ def main():
         import dashboards
         dashboards.main()
         return
+    if os.environ.get("BENCH_ONLY") == "api":
+        import api
+        api.main()
+        return
     employee_id, email, queue = bench_employee()
     server = Server()
     server.start()
@@ -480,6 +484,8 @@ def main():
     write_results(rows, writes, peak, statements, floors, protection)
     import dashboards
     dashboards.main()
+    import api
+    api.main()
 
 
 # The protection stack (rate limits, security headers, request metrics) side by side on

@@ -147,6 +147,8 @@ pub fn router(state: AppState) -> Router {
             get(http::events::company_events),
         )
         .route("/companies.csv", get(http::export::companies_csv))
+        .route("/work.csv", get(http::export::my_cases_csv))
+        .route("/cases.csv", get(http::export::team_cases_csv))
         .route(
             "/contractors/{id}/photo/{size}",
             get(http::contractor_photo::photo),

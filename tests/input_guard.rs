@@ -387,6 +387,8 @@ async fn every_page_refuses_a_control_character_in_its_address(pool: PgPool) {
         ("/admin/users", &world.admin),
         ("/admin/usage", &world.admin),
         ("/companies.csv", &world.anna),
+        ("/work.csv", &world.emil),
+        ("/cases.csv", &world.admin),
         ("/api/events", &world.emil),
         ("/login", &world.emil),
     ];

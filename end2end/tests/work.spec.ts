@@ -20,6 +20,14 @@ test('the demo employee filters their queue and pages forward and back', async (
   const statuses = await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-status')));
   expect(new Set(statuses)).toEqual(new Set(['open']));
   expect(await blankRows(page)).toEqual([]);
+  // The export is the filtered queue, whole: every row open (other tests change cases
+  // meanwhile, so its length is not compared with the count shown).
+  await expect(page.getByTestId('export-csv')).toHaveAttribute('href', '/work.csv?status=open');
+  const csv = await (await page.request.get('/work.csv?status=open')).text();
+  const lines = csv.trim().split('\n');
+  expect(lines[0]).toMatch(/^number,title,customer_name,/);
+  expect(lines.slice(1).every((line) => line.includes(',open,'))).toBe(true);
+  expect(lines.length).toBeGreaterThan(1);
 
   // Back to everything (oldest-first by creation, an order other tests' edits cannot
   // reshuffle), then forward a page and back again.
@@ -78,6 +86,7 @@ test('an admin sees every case and narrows to the unassigned ones', async ({ pag
   await page.getByRole('button', { name: 'Apply', exact: true }).click();
   await expect(page).toHaveURL(/assignee=unassigned/);
   await expect(page.getByTestId('match-count')).not.toHaveText(everyone);
+  await expect(page.getByTestId('export-csv')).toHaveAttribute('href', /^\/cases\.csv\?(.*&)?assignee=unassigned/);
   await expect(page.getByTestId('case-rows').locator('tr').first()).toBeVisible();
   expect(await blankRows(page)).toEqual([]);
 });

@@ -1,5 +1,7 @@
 //! `GET /companies.csv?{the companies page's query}`: the filtered companies as a CSV
-//! file, in the page's order, at most [`EXPORT_LIMIT`] rows.
+//! file, in the page's order, at most [`EXPORT_LIMIT`] rows; `GET /work.csv` and
+//! `GET /cases.csv` the same for one's own queue and the team's (admins), with the
+//! queue pages' filters (and the team view's `assignee`).
 //!
 //! Quoting is the `csv` crate's (RFC 4180: commas, quotes and newlines survive). A
 //! spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula (and
@@ -7,10 +9,11 @@
 //! `'`, which spreadsheets show as text (OWASP "CSV injection"). A tab or carriage
 //! return at the start is treated the same way, as some spreadsheets skip them.
 
-use app::model::{AppError, CompanyFilter, CompanyRow, Viewer};
+use app::model::{AppError, CaseFilter, CompanyFilter, CompanyRow, Viewer};
 use app::server::AppState;
 use app::server::authz::{self, Capability};
-use app::server::companies;
+use app::server::case_export::{self, ExportedCase};
+use app::server::{cases, companies};
 use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
@@ -62,18 +65,86 @@ async fn export(
     let mut rows = companies::export(&state.pool, viewer, &filter, EXPORT_LIMIT + 1).await?;
     let truncated = rows.len() > EXPORT_LIMIT;
     rows.truncate(EXPORT_LIMIT);
-    let body = to_csv(&rows).map_err(|error| {
+    let body = to_csv(&rows);
+    csv_file("companies.csv", body, truncated)
+}
+
+/// `GET /work.csv?{My work's query}`: one's own cases.
+pub async fn my_cases_csv(
+    State(state): State<AppState>,
+    viewer: Option<Extension<Viewer>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let viewer = viewer.map(|v| v.0);
+    let outcome = async {
+        let viewer = authz::require(viewer.as_ref(), Capability::WorkOwnCases)?;
+        let pairs = pairs(query.as_deref())?;
+        export_cases(&state, viewer, cases::Scope::Mine, &pairs, "my-cases.csv").await
+    };
+    outcome.await.unwrap_or_else(error_response)
+}
+
+/// `GET /cases.csv?{All cases' query}`: the team's cases (admins), optionally one
+/// assignee's or the unassigned.
+pub async fn team_cases_csv(
+    State(state): State<AppState>,
+    viewer: Option<Extension<Viewer>>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let viewer = viewer.map(|v| v.0);
+    let outcome = async {
+        let viewer = authz::require(viewer.as_ref(), Capability::ManageAllCases)?;
+        let pairs = pairs(query.as_deref())?;
+        let assignee = pairs
+            .iter()
+            .find(|(key, _)| key == "assignee")
+            .map(|(_, value)| value.as_str());
+        let scope = cases::Scope::from_assignee_param(assignee)?;
+        export_cases(&state, viewer, scope, &pairs, "cases.csv").await
+    };
+    outcome.await.unwrap_or_else(error_response)
+}
+
+fn pairs(query: Option<&str>) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|_| AppError::invalid("query", "is not a valid query string"))
+}
+
+async fn export_cases(
+    state: &AppState,
+    viewer: &Viewer,
+    scope: cases::Scope,
+    pairs: &[(String, String)],
+    name: &str,
+) -> Result<Response, AppError> {
+    let filter = CaseFilter::from_query(pairs)?;
+    let mut rows =
+        case_export::export(&state.pool, viewer, scope, &filter, EXPORT_LIMIT + 1).await?;
+    let truncated = rows.len() > EXPORT_LIMIT;
+    rows.truncate(EXPORT_LIMIT);
+    csv_file(name, cases_to_csv(&rows), truncated)
+}
+
+/// A CSV download named `name`, saying when it was cut at [`EXPORT_LIMIT`].
+fn csv_file(
+    name: &str,
+    body: Result<Vec<u8>, csv::Error>,
+    truncated: bool,
+) -> Result<Response, AppError> {
+    let body = body.map_err(|error| {
         tracing::error!(%error, "could not write the CSV export");
         AppError::Internal
     })?;
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .map_err(|_| AppError::Internal)?;
     let mut response = (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"companies.csv\"",
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
             ),
-            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         body,
     )
@@ -115,6 +186,56 @@ pub fn to_csv(rows: &[CompanyRow]) -> Result<Vec<u8>, csv::Error> {
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_default(),
             time(Some(row.created_at)),
+        ])?;
+    }
+    writer
+        .into_inner()
+        .map_err(|error| error.into_error().into())
+}
+
+const CASE_COLUMNS: [&str; 15] = [
+    "number",
+    "title",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "customer_company",
+    "status",
+    "priority",
+    "source",
+    "assignee_email",
+    "assignee_name",
+    "archived",
+    "opened_at",
+    "updated_at",
+    "closed_at",
+];
+
+/// The CSV text of cases: a header row, then one row per case.
+pub fn cases_to_csv(rows: &[ExportedCase]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 200 + 200));
+    writer.write_record(CASE_COLUMNS)?;
+    let time = |at: Option<time::OffsetDateTime>| {
+        at.and_then(|at| at.format(&Rfc3339).ok())
+            .unwrap_or_default()
+    };
+    for row in rows {
+        writer.write_record([
+            row.number.to_string(),
+            text_cell(&row.title),
+            text_cell(&row.customer_name),
+            text_cell(&row.customer_email),
+            text_cell(&row.customer_phone),
+            text_cell(&row.customer_company),
+            row.status.as_str().to_string(),
+            row.priority.as_str().to_string(),
+            row.source.as_str().to_string(),
+            text_cell(row.assignee_email.as_deref().unwrap_or_default()),
+            text_cell(row.assignee_name.as_deref().unwrap_or_default()),
+            row.archived.to_string(),
+            time(Some(row.created_at)),
+            time(Some(row.updated_at)),
+            time(row.closed_at),
         ])?;
     }
     writer

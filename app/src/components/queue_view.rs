@@ -179,6 +179,12 @@ pub fn Results(
         false,
     );
     let reload_href = href(None);
+    let export_href = format!("{base}.csv?{}", query_of(None));
+    let export_name = if base == "/cases" {
+        "cases.csv"
+    } else {
+        "my-cases.csv"
+    };
     view! {
         <p role="status" aria-live="polite" class="text-sm">
             {move || {
@@ -193,7 +199,14 @@ pub fn Results(
             }}
         </p>
         <div class="mt-6 flex items-center justify-between text-sm">
-            <p data-testid="match-count" class="font-medium">{page.count.label()}</p>
+            <p class="flex items-center gap-3">
+                <span data-testid="match-count" class="font-medium">{page.count.label()}</span>
+                // rel="external": a download, not a page for the router. The whole
+                // filtered set, from the first row.
+                <a href=export_href rel="external" download=export_name data-testid="export-csv"
+                    title="The filtered cases as a CSV file (up to 10,000 rows)"
+                    class="text-indigo-700 hover:underline dark:text-indigo-300">"Export CSV"</a>
+            </p>
             <nav aria-label="Pages" class="flex gap-3">
                 {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}
                 {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A> })}

@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod case_create;
 pub mod case_detail;
 pub mod case_edit;
+pub mod case_export;
 pub mod cases;
 pub mod comments;
 pub mod companies;

@@ -213,16 +213,18 @@ pub async fn get_case(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCaseBody {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[schema(min_length = 1, max_length = 200)]
     pub customer_name: String,
     #[serde(default)]
-    #[schema(format = "email")]
+    #[schema(format = "email", max_length = 254)]
     pub customer_email: String,
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub customer_phone: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub customer_company: String,
     /// Default `normal`.
     #[serde(default)]
@@ -278,12 +280,15 @@ pub async fn create_case(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CasePatch {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     pub customer_name: Option<String>,
+    #[schema(format = "email", max_length = 254)]
     pub customer_email: Option<String>,
+    #[schema(max_length = 50)]
     pub customer_phone: Option<String>,
+    #[schema(max_length = 200)]
     pub customer_company: Option<String>,
     #[schema(schema_with = super::schemas::case_status_optional)]
     pub status: Option<String>,

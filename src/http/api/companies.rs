@@ -184,14 +184,16 @@ pub struct CompanyBody {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Its website (a scheme is added when missing); one company per website.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(min_length = 1, max_length = 2048, pattern = r"^\S+$")]
     pub website: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub sector: String,
     #[serde(default)]
     #[schema(schema_with = super::schemas::company_stage_optional)]
     pub stage: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub location: String,
 }
 

@@ -787,8 +787,17 @@ async fn each_row_shows_its_newest_comment_through_every_kind_of_write(pool: PgP
 /// The query plan for one page, as PostgreSQL would run the statement [`cases::queue`]
 /// runs (same text, same values, the viewer's tenant set), as JSON text.
 async fn page_plan(state: &app::server::AppState, viewer: &Viewer, filter: &CaseFilter) -> String {
+    scoped_page_plan(state, viewer, Scope::Mine, filter).await
+}
+
+async fn scoped_page_plan(
+    state: &app::server::AppState,
+    viewer: &Viewer,
+    scope: Scope,
+    filter: &CaseFilter,
+) -> String {
     let mut statement =
-        cases::page_statement("EXPLAIN (FORMAT JSON) ", viewer, Scope::Mine, filter).unwrap();
+        cases::page_statement("EXPLAIN (FORMAT JSON) ", viewer, scope, filter).unwrap();
     let mut tx = app::server::db::tenant_tx(&state.pool, viewer.tenant_id)
         .await
         .unwrap();
@@ -845,4 +854,61 @@ async fn a_queue_in_its_default_order_is_read_in_order_not_sorted(pool: PgPool) 
         plan.contains(r#""Index Cond":"#) && plan.contains("ROW(updated_at, id) < ROW("),
         "a later page's marker is an index condition: {plan}"
     );
+}
+
+/// The team's queue filtered by one status and a priority (All cases, the REST API's
+/// list) is counted from `cases_team_filter_idx` alone (migration `…_team_filter_index`,
+/// bench/RESULTS.md "REST API"), with nothing sorted and no table scanned. Before, the
+/// capped count scanned the table (47 of the statement's 58 ms at a million cases),
+/// and this fails.
+#[sqlx::test]
+async fn the_teams_filtered_queue_is_read_from_its_index(pool: PgPool) {
+    let (state, admin, _emil) = setup(&pool).await;
+    let acme = admin.tenant_id;
+    common::cases_for_employees(&pool, acme, 30_000, 0).await;
+    // Vacuumed as a settled table is (the visibility map lets a count read the index
+    // alone), and analysed.
+    sqlx::query("VACUUM (ANALYZE) cases")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let filter = CaseFilter {
+        statuses: vec![CaseStatus::Open],
+        priority: Some(CasePriority::High),
+        ..CaseFilter::default()
+    };
+    let plan = scoped_page_plan(&state, &admin, Scope::Everyone, &filter).await;
+    // At this size the page may still walk `cases_team_idx` (cheap here); at a million
+    // cases it reads the new index in order (bench/RESULTS.md). The count, most of the
+    // statement's cost there, reads the new index alone at any size.
+    assert!(
+        plan.contains(r#""Index Name":"cases_team_filter_idx""#),
+        "the count reads the filter's index: {plan}"
+    );
+    assert!(
+        plan.contains(r#""Node Type":"Index Only Scan""#),
+        "the count reads the index alone: {plan}"
+    );
+    assert!(
+        !plan.contains(r#""Node Type":"Sort""#),
+        "nothing is sorted: {plan}"
+    );
+    assert!(
+        !plan.contains(r#""Node Type":"Seq Scan""#),
+        "nothing scans the table: {plan}"
+    );
+    // And what it reads is right: the same cases as the table says, in order.
+    let page = cases::queue(&state.pool, &admin, Scope::Everyone, &filter)
+        .await
+        .unwrap();
+    let want: Vec<i32> = sqlx::query_scalar(
+        "SELECT number FROM cases WHERE tenant_id = $1 AND NOT archived AND status = 'open'
+           AND priority = 'high' ORDER BY updated_at DESC, id DESC LIMIT 100",
+    )
+    .bind(acme)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let got: Vec<i32> = page.rows.iter().map(|row| row.number).collect();
+    assert_eq!(got, want);
 }

@@ -85,13 +85,21 @@ impl<'b, 'q> Conditions<'b, 'q> {
         self.and_some(template, (!text.is_empty()).then(|| text.to_string()))
     }
 
-    /// ` AND column = ANY({values})`, when there are values.
+    /// ` AND column = ANY({values})`, when there are values; ` AND column = {value}`
+    /// for one, which the planner can use for an index's order (it will not for `= ANY`,
+    /// even of one value: the team queue's filtered page, bench/RESULTS.md).
     pub fn and_any<T>(&mut self, column: &str, values: &[T]) -> &mut Self
     where
         Vec<T>: 'q + Encode<'q, Postgres> + Type<Postgres> + Send,
-        T: Clone,
+        T: 'q + Encode<'q, Postgres> + Type<Postgres> + Send + Clone,
     {
-        if !values.is_empty() {
+        if let [value] = values {
+            self.query
+                .push(" AND ")
+                .push(column)
+                .push(" = ")
+                .push_bind(value.clone());
+        } else if !values.is_empty() {
             self.query
                 .push(" AND ")
                 .push(column)

@@ -243,6 +243,17 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
         ],
     )
     .await;
+    // A webhook endpoint hearing of the sync's contractors (its address is refused by
+    // the guard at delivery: an attempt on record all the same).
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (tenant_id, url, events, secret)
+         VALUES ($1, 'http://127.0.0.1:9/hooks', '{contractor.synced}', $2)",
+    )
+    .bind(tenant)
+    .bind(app::server::webhooks::signing::new_secret())
+    .execute(pool)
+    .await
+    .unwrap();
     call(&ada, "/api/admin/zoho/sync", vec![]).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let jobs = state.jobs.clone();
@@ -251,7 +262,8 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
     let started = std::time::Instant::now();
     loop {
         let done: bool = sqlx::query_scalar(
-            "SELECT count(*) > 0 FROM sync_runs WHERE tenant_id = $1 AND status = 'done'",
+            "SELECT EXISTS (SELECT 1 FROM sync_runs WHERE tenant_id = $1 AND status = 'done')
+                AND EXISTS (SELECT 1 FROM webhook_attempts WHERE tenant_id = $1)",
         )
         .bind(tenant)
         .fetch_one(pool)

@@ -24,9 +24,9 @@ use leptos_router::{
 
 use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
 use crate::pages::{
-    AdminApiKeys, AdminInquiry, AdminSyncRun, AdminSystem, AdminUsage, AdminUsers, AdminZoho,
-    CasePage, Companies, CompanyPage, ContactPage, ContactSent, Contractor, Contractors, Dashboard,
-    ListPage, Lists, Login, NewCasePage, NotFound, Section, Team, Work,
+    AdminApiKeys, AdminInquiry, AdminSyncRun, AdminSystem, AdminUsage, AdminUsers, AdminWebhooks,
+    AdminZoho, CasePage, Companies, CompanyPage, ContactPage, ContactSent, Contractor, Contractors,
+    Dashboard, ListPage, Lists, Login, NewCasePage, NotFound, Section, Team, Work,
 };
 
 /// The document around the app. It is rendered only on the server; the browser
@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsers/></SignedIn> }/>
                         <Route path=path!("/admin/usage") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsage/></SignedIn> }/>
                         <Route path=path!("/admin/api-keys") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminApiKeys/></SignedIn> }/>
+                        <Route path=path!("/admin/webhooks") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminWebhooks/></SignedIn> }/>
                         <Route path=path!("/admin/inquiry-form") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminInquiry/></SignedIn> }/>
                         <Route path=path!("/admin/system") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminSystem/></SignedIn> }/>
                         <Route path=path!("/admin/integrations/zoho") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminZoho/></SignedIn> }/>

@@ -110,6 +110,7 @@ pub const READ_FNS: &[&str] = &[
     "/api/admin/system",
     "/api/admin/usage",
     "/api/admin/users",
+    "/api/admin/webhooks",
     "/api/admin/zoho",
     "/api/admin/zoho/preview",
     "/api/admin/zoho/run",

@@ -13,6 +13,7 @@ pub mod inquiry;
 pub mod integrations;
 pub mod lists;
 pub mod saved_searches;
+pub mod webhooks;
 
 /// Answers a plain form post (no JavaScript: the browser asked for HTML) with a redirect
 /// back to a page, the outcome in its query string; `back` says where and with what,

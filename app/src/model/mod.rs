@@ -25,6 +25,7 @@ mod timestamps;
 mod usage;
 mod users;
 mod viewer;
+mod webhooks;
 
 pub use api_keys::{
     ApiKeySummary, ApiKeysPage, ApiScope, MAX_API_KEY_NAME_CHARS, MadeApiKey, NewApiKey,
@@ -85,3 +86,7 @@ pub use timestamps::{format_timestamp, push_date, push_machine_time, push_timest
 pub use usage::{UsageReport, UsageRow, parse_dollars, parse_month};
 pub use users::{UserAuditEntry, UserSummary, UsersPage};
 pub use viewer::Viewer;
+pub use webhooks::{
+    DeliveryState, MAX_WEBHOOK_DESCRIPTION_CHARS, MAX_WEBHOOK_URL_CHARS, MadeWebhook, NewWebhook,
+    WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhooksPage,
+};

@@ -109,6 +109,12 @@ fn AdminHome() -> impl IntoView {
                             </a>
                         </li>
                         <li>
+                            <a href="/admin/webhooks" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
+                                <h2 class="font-medium">"Webhooks"</h2>
+                                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Send case, company and contractor events to other tools, signed; the delivery log; resend."</p>
+                            </a>
+                        </li>
+                        <li>
                             <a href="/admin/system" class="block rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900">
                                 <h2 class="font-medium">"System"</h2>
                                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Request rate, latency and errors per route across every instance; slow requests, rate limits, queues."</p>

@@ -375,9 +375,10 @@ pub async fn migrate_jobs(pool: &PgPool) -> Result<(), sqlx::Error> {
 /// as requests: row-level security applies to job writes too.
 pub fn jobs_pool(config: &Config) -> Result<PgPool, String> {
     Ok(PgPoolOptions::new()
-        // Per running job: its transaction and a heartbeat; plus the worker's two
-        // listeners and a few short progress writes.
-        .max_connections(config.workers.max(1) * 2 + 4)
+        // Per running job: its transaction and a heartbeat (WORKERS enrichments, one
+        // sync, twice WORKERS webhook deliveries); the three workers' listeners, the
+        // webhook relay's listener and batch, and a few short progress writes.
+        .max_connections(config.workers.max(1) * 6 + 9)
         .acquire_timeout(config.acquire_timeout())
         .after_connect(|conn, _meta| {
             Box::pin(async move {

@@ -20,13 +20,15 @@ use super::db;
 use super::enrichment::{Engine, EnrichJobs, EnrichTask};
 use super::storage::Storage;
 use super::sync::{SyncJobs, SyncTask};
+use super::webhooks::delivery::{DeliveryJobs, DeliveryTask};
 use crate::model::AppError;
 
 /// The job system of one process: each kind of job's queue and task (enrichment, CRM
-/// sync), and the pool jobs run on.
+/// sync, webhook deliveries), and the pool jobs run on.
 pub struct Jobs {
     pub enrich: EnrichJobs,
     pub sync: Arc<SyncJobs>,
+    pub webhooks: DeliveryJobs,
     pub pool: PgPool,
 }
 
@@ -48,6 +50,7 @@ impl Jobs {
                 settings: Arc::new(config.sync.settings()),
                 heartbeat,
             })),
+            webhooks: DeliveryJobs::new(DeliveryTask::from_config(config, pool.clone())?),
             pool,
         })
     }
@@ -66,7 +69,11 @@ impl Jobs {
         // Sync runs one at a time per worker: each runs its own parallel downloads.
         let mut sync = Worker::new(self.sync.queue().await?, self.sync.task.clone());
         sync.set_concurrency_limit(1);
-        sync.set_shutdown_token(stop);
+        sync.set_shutdown_token(stop.clone());
+        // Deliveries mostly wait on receivers: more of them at once than of the rest.
+        let mut deliver = Worker::new(self.webhooks.queue().await?, self.webhooks.task.clone());
+        deliver.set_concurrency_limit(concurrency.max(1) * 2);
+        deliver.set_shutdown_token(stop.clone());
         let failed = |error| {
             tracing::error!(%error, "worker stopped");
             AppError::Unavailable
@@ -75,6 +82,17 @@ impl Jobs {
         tokio::try_join!(
             async { enrich.run_every(5.seconds()).await.map_err(failed) },
             async { sync.run_every(5.seconds()).await.map_err(failed) },
+            async {
+                // A retry is due after its wait, not when it was enqueued, so no NOTIFY
+                // wakes the worker for it: the poll is what finds it, and must not be
+                // coarser than the shortest wait.
+                let poll = self.webhooks.task.settings.webhook_retry_base_ms.min(5_000);
+                deliver
+                    .run_every((poll as i64).milliseconds())
+                    .await
+                    .map_err(failed)
+            },
+            self.webhooks.relay(stop),
         )
         .map(drop)
     }

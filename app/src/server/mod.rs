@@ -44,6 +44,7 @@ pub mod tenants;
 pub mod usage;
 pub mod users;
 pub mod versioned;
+pub mod webhooks;
 
 pub use config::Config;
 pub use state::AppState;

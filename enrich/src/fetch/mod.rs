@@ -26,6 +26,7 @@
 //!    environment, no cookies.
 
 mod guard;
+mod post;
 mod site;
 
 use std::error::Error as StdError;
@@ -43,6 +44,7 @@ use url::{Host, Url};
 
 use guard::{Guard, GuardError, GuardRefusal, GuardedDns, check_ip};
 pub use guard::{forbidden_host_name, forbidden_reason};
+pub use post::Reply;
 
 /// One fetched HTML page: where it ended up after redirects, and its text.
 #[derive(Clone, Debug)]

@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub mod protection;
 pub mod sync;
+pub mod webhooks;
 pub use protection::{PlanRates, Rate};
 use sqlx::postgres::PgConnectOptions;
 
@@ -238,6 +239,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub sync: sync::SyncConfig,
+
+    #[command(flatten)]
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -349,6 +349,34 @@ pub async fn admin_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await?;
     migrate_jobs(pool).await?;
+    leakproof_enum_eq(pool).await?;
+    Ok(())
+}
+
+/// Enum `=` marked LEAKPROOF, so that status and priority conditions are index
+/// conditions under row-level security (migrations/20261212000002_enum_eq_leakproof.sql
+/// says why). Asserted at every start, because a dump and restore drops the mark; where
+/// the role cannot (not a superuser), a warning: everything works, filtered queues slower.
+async fn leakproof_enum_eq(pool: &PgPool) -> Result<(), sqlx::Error> {
+    let (leakproof, superuser): (bool, bool) = sqlx::query_as(
+        "SELECT (SELECT proleakproof FROM pg_proc WHERE oid = 'pg_catalog.enum_eq'::regproc),
+                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
+    )
+    .fetch_one(pool)
+    .await?;
+    if leakproof {
+        return Ok(());
+    }
+    if superuser {
+        pool.execute("ALTER FUNCTION pg_catalog.enum_eq(anyenum, anyenum) LEAKPROOF")
+            .await?;
+    } else {
+        tracing::warn!(
+            "enum_eq is not LEAKPROOF and this role cannot mark it: queues filtered by \
+             status or priority read more rows than they need (run, as a superuser, \
+             ALTER FUNCTION pg_catalog.enum_eq(anyenum, anyenum) LEAKPROOF)"
+        );
+    }
     Ok(())
 }
 

@@ -46,6 +46,7 @@ test('an admin adds an endpoint; a new case reaches it signed; the log shows it;
     const secret = await secretField.inputValue();
     const endpoint = page.getByTestId('webhook-endpoint').filter({ hasText: hook.url });
     await expect(endpoint).toContainText('case.created');
+    const endpointId = await endpoint.getAttribute('data-id');
 
     const title = `Webhook e2e ${Date.now()}`;
     await page.goto('/cases/new');
@@ -65,7 +66,7 @@ test('an admin adds an endpoint; a new case reaches it signed; the log shows it;
     expect(verifies(secret, { ...delivery, body: delivery.body.replace(title, 'tampered') })).toBe(false);
 
     // The log: delivered, the receiver's status; then resent, the same event again.
-    await page.goto(`/admin/webhooks?endpoint=${await endpoint.getAttribute('data-id')}`);
+    await page.goto(`/admin/webhooks?endpoint=${endpointId}`);
     const row = page.getByTestId('webhook-delivery').filter({ hasText: 'case.created' }).last();
     await expect(async () => {
       await page.reload();

@@ -150,6 +150,13 @@ pub fn router(state: AppState) -> Router {
         .route("/work.csv", get(http::export::my_cases_csv))
         .route("/cases.csv", get(http::export::team_cases_csv))
         .route(
+            http::imports::UPLOAD_PATH,
+            post(http::imports::upload).layer(axum::extract::DefaultBodyLimit::max(
+                http::imports::UPLOAD_BODY_BYTES,
+            )),
+        )
+        .route("/imports/{id}/errors.csv", get(http::imports::error_report))
+        .route(
             "/contractors/{id}/photo/{size}",
             get(http::contractor_photo::photo),
         )

@@ -243,6 +243,24 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
         ],
     )
     .await;
+    // An import with a refused row (the upload and its job are tests/imports.rs's).
+    let import: i64 = sqlx::query_scalar(
+        "INSERT INTO imports (tenant_id, kind, file_name, object_key, size_bytes, header, rows_total)
+         VALUES ($1, 'cases', 'cases.csv', 'imports/none.csv', 20, '{title}', 1) RETURNING id",
+    )
+    .bind(tenant)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO import_errors (import_id, tenant_id, line, field, reason)
+         VALUES ($1, $2, 2, 'title', 'a case needs a title')",
+    )
+    .bind(import)
+    .bind(tenant)
+    .execute(pool)
+    .await
+    .unwrap();
     // A webhook endpoint hearing of the sync's contractors (its address is refused by
     // the guard at delivery: an attempt on record all the same).
     sqlx::query(

@@ -26,7 +26,8 @@ use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
 use crate::pages::{
     AdminApiKeys, AdminInquiry, AdminSyncRun, AdminSystem, AdminUsage, AdminUsers, AdminWebhooks,
     AdminZoho, CasePage, Companies, CompanyPage, ContactPage, ContactSent, Contractor, Contractors,
-    Dashboard, ListPage, Lists, Login, NewCasePage, NotFound, Section, Team, Work,
+    Dashboard, ImportNew, ImportPage, ListPage, Lists, Login, NewCasePage, NotFound, Section, Team,
+    Work,
 };
 
 /// The document around the app. It is rendered only on the server; the browser
@@ -84,6 +85,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/work") ssr=SsrMode::Async view=|| view! { <SignedIn><Work/></SignedIn> }/>
                         <Route path=path!("/cases") ssr=SsrMode::Async view=|| view! { <SignedIn><Team/></SignedIn> }/>
                         <Route path=path!("/cases/new") view=|| view! { <SignedIn><NewCasePage/></SignedIn> }/>
+                        <Route path=path!("/imports/new") view=|| view! { <SignedIn><ImportNew/></SignedIn> }/>
+                        <Route path=path!("/imports/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><ImportPage/></SignedIn> }/>
                         <Route path=path!("/cases/:number") ssr=SsrMode::Async view=|| view! { <SignedIn><CasePage/></SignedIn> }/>
                         <Route path=path!("/companies") ssr=SsrMode::Async view=|| view! { <SignedIn><Companies/></SignedIn> }/>
                         <Route path=path!("/companies/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><CompanyPage/></SignedIn> }/>

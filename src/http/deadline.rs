@@ -20,7 +20,16 @@ pub async fn deadline(State(state): State<AppState>, request: Request, next: Nex
         }
     }
     let path = request.uri().path().to_owned();
-    let limit = state.config.protection.request_timeout();
+    // An upload of up to 50 MB gets the time a slow connection needs to send it.
+    let limit = if path == super::imports::UPLOAD_PATH {
+        state
+            .config
+            .protection
+            .request_timeout()
+            .max(std::time::Duration::from_secs(600))
+    } else {
+        state.config.protection.request_timeout()
+    };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {

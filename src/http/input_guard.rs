@@ -30,6 +30,23 @@ pub async fn guard_input(State(state): State<AppState>, request: Request, next: 
     {
         return refuse(request.headers(), error);
     }
+    // An upload streams through to the import's own checks (its rows are checked
+    // field by field there), never held whole in memory here; its length is still
+    // bounded, from its declaration and as it streams (DefaultBodyLimit on the route).
+    if request.uri().path() == super::imports::UPLOAD_PATH {
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > super::imports::UPLOAD_BODY_BYTES as u64) {
+            return refuse(
+                request.headers(),
+                too_large(super::imports::UPLOAD_BODY_BYTES),
+            );
+        }
+        return next.run(request).await;
+    }
     let limit = state.config.max_request_body_bytes(request.uri().path());
     // The length the client declared, or the body's own when it knows it.
     let declared = request

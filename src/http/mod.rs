@@ -14,6 +14,7 @@ pub mod google;
 pub mod guard;
 pub mod health;
 pub mod html_splice;
+pub mod imports;
 pub mod input_guard;
 pub mod metrics;
 pub mod problem;

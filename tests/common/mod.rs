@@ -126,6 +126,7 @@ pub const READ_FNS: &[&str] = &[
     "/api/contractors/list",
     "/api/dashboard/companies",
     "/api/dashboard/mine",
+    "/api/imports/get",
     "/api/dashboard/team",
     "/api/company/detail",
     "/api/company/enrichment",

@@ -9,6 +9,7 @@ pub mod companies;
 pub mod company;
 pub mod contractors;
 pub mod dashboard;
+pub mod imports;
 pub mod inquiry;
 pub mod integrations;
 pub mod lists;

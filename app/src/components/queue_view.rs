@@ -206,6 +206,11 @@ pub fn Results(
                 <a href=export_href rel="external" download=export_name data-testid="export-csv"
                     title="The filtered cases as a CSV file (up to 10,000 rows)"
                     class="text-indigo-700 hover:underline dark:text-indigo-300">"Export CSV"</a>
+                // The team's view is the admins': they import cases.
+                {(base == "/cases").then(|| view! {
+                    <a href="/imports/new?kind=cases" data-testid="import-csv"
+                        class="text-indigo-700 hover:underline dark:text-indigo-300">"Import CSV"</a>
+                })}
             </p>
             <nav aria-label="Pages" class="flex gap-3">
                 {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}

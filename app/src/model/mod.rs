@@ -13,6 +13,7 @@ mod dashboard;
 mod day_range;
 mod error;
 mod identity;
+mod imports;
 mod inquiry;
 mod integrations;
 mod lists;
@@ -60,6 +61,10 @@ pub use dashboard::{
 pub use day_range::DayRange;
 pub use error::AppError;
 pub use identity::{Email, Plan, Role, TenantSlug};
+pub use imports::{
+    ImportField, ImportKind, ImportRowError, ImportStatus, ImportView, MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS, Mapping, auto_match, parse_mapping,
+};
 pub use inquiry::{
     Inquiry, InquiryAssignment, InquiryPerson, InquirySettings, InquirySettingsChange,
     MAX_INQUIRY_DAILY_CAP, MAX_INQUIRY_INTRO_CHARS, MAX_INQUIRY_MESSAGE_CHARS, PublicInquiryForm,

@@ -233,6 +233,9 @@ fn AddCompany(action: ServerAction<CreateCompany>) -> impl IntoView {
     view! {
         <details open=open class="mt-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <summary class="cursor-pointer text-sm font-medium text-indigo-700 dark:text-indigo-300">"Add a company"</summary>
+            <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
+                "Many at once? " <a href="/imports/new?kind=companies" data-testid="import-csv" class="text-indigo-700 hover:underline dark:text-indigo-300">"Import them from a CSV file"</a> "."
+            </p>
             <ActionForm action attr:data-testid="add-company" attr:class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
                 <label class="text-sm">
                     <span class=LABEL>"Name"</span>

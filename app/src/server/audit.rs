@@ -57,6 +57,12 @@ pub enum Subject {
 pub const CASE_ACTIONS_INSERT: &str =
     "INSERT INTO case_actions (tenant_id, actor_id, kind, before, after, case_id)";
 
+/// Companies' audit rows as a set-based writer inserts them (an import's batch:
+/// server/imports/write.rs), followed by its `SELECT` of (tenant, actor, kind, before,
+/// after, company). [`record`] writes the same columns.
+pub const COMPANY_ACTIONS_INSERT: &str =
+    "INSERT INTO company_actions (tenant_id, actor_id, kind, before, after, company_id)";
+
 /// Records one change; returns the row's id (live updates carry it for cases, so a
 /// page can tell which changes it has already seen).
 pub async fn record(

@@ -18,9 +18,10 @@ use underway::Worker;
 use super::Config;
 use super::db;
 use super::enrichment::{Engine, EnrichJobs, EnrichTask};
+use super::imports::job::{IMPORT_QUEUE, ImportJobs, ImportTask};
 use super::storage::Storage;
 use super::sync::{SyncJobs, SyncTask};
-use super::webhooks::delivery::{DeliveryJobs, DeliveryTask};
+use super::webhooks::delivery::{DeliveryJobs, DeliveryTask, WEBHOOK_QUEUE};
 use crate::model::AppError;
 
 /// The job system of one process: each kind of job's queue and task (enrichment, CRM
@@ -29,6 +30,7 @@ pub struct Jobs {
     pub enrich: EnrichJobs,
     pub sync: Arc<SyncJobs>,
     pub webhooks: DeliveryJobs,
+    pub imports: ImportJobs,
     pub pool: PgPool,
 }
 
@@ -50,7 +52,20 @@ impl Jobs {
                 settings: Arc::new(config.sync.settings()),
                 heartbeat,
             })),
-            webhooks: DeliveryJobs::new(DeliveryTask::from_config(config, pool.clone())?),
+            webhooks: DeliveryJobs::new(
+                WEBHOOK_QUEUE,
+                pool.clone(),
+                DeliveryTask::from_config(config, pool.clone())?,
+            ),
+            imports: ImportJobs::new(
+                IMPORT_QUEUE,
+                pool.clone(),
+                ImportTask {
+                    pool: pool.clone(),
+                    storage: Storage::open(&config.sync.storage_url)?,
+                    heartbeat,
+                },
+            ),
             pool,
         })
     }
@@ -74,6 +89,10 @@ impl Jobs {
         let mut deliver = Worker::new(self.webhooks.queue().await?, self.webhooks.task.clone());
         deliver.set_concurrency_limit(concurrency.max(1) * 2);
         deliver.set_shutdown_token(stop.clone());
+        // Imports, one at a time per worker: each writes its batches as fast as it can.
+        let mut import = Worker::new(self.imports.queue().await?, self.imports.task.clone());
+        import.set_concurrency_limit(1);
+        import.set_shutdown_token(stop.clone());
         let failed = |error| {
             tracing::error!(%error, "worker stopped");
             AppError::Unavailable
@@ -92,6 +111,7 @@ impl Jobs {
                     .await
                     .map_err(failed)
             },
+            async { import.run_every(5.seconds()).await.map_err(failed) },
             self.webhooks.relay(stop),
         )
         .map(drop)

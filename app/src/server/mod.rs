@@ -23,6 +23,7 @@ pub mod db;
 pub mod enrichment;
 pub mod generate;
 pub mod generate_companies;
+pub mod imports;
 pub mod inquiry;
 pub mod jobs;
 pub mod list_items;

@@ -10,6 +10,27 @@ use underway::{Queue, Task};
 
 use crate::model::AppError;
 
+/// One kind of job in this process: the task its jobs run, and the queue they wait in
+/// (created on first use).
+pub struct JobKind<T: Task> {
+    pub task: T,
+    queue: LazyQueue<T>,
+}
+
+impl<T: Task> JobKind<T> {
+    pub fn new(name: &'static str, pool: PgPool, task: T) -> Self {
+        Self {
+            task,
+            queue: LazyQueue::new(name, pool),
+        }
+    }
+
+    /// The queue; 503 while the database cannot be reached.
+    pub async fn queue(&self) -> Result<Arc<Queue<T>>, AppError> {
+        self.queue.get().await
+    }
+}
+
 pub struct LazyQueue<T: Task> {
     name: &'static str,
     pool: PgPool,

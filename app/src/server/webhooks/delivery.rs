@@ -30,7 +30,7 @@ use super::signing;
 use crate::model::AppError;
 use crate::server::Config;
 use crate::server::config::webhooks::WebhookConfig;
-use crate::server::queue::LazyQueue;
+use crate::server::queue::JobKind;
 
 /// The queue delivery attempts wait in.
 pub const WEBHOOK_QUEUE: &str = "webhook";
@@ -108,22 +108,10 @@ impl Task for DeliveryTask {
     }
 }
 
-/// Delivery's queue in this process and the task its jobs run.
-pub struct DeliveryJobs {
-    pub task: DeliveryTask,
-    queue: LazyQueue<DeliveryTask>,
-}
+/// Deliveries' queue in this process and the task its jobs run.
+pub type DeliveryJobs = JobKind<DeliveryTask>;
 
 impl DeliveryJobs {
-    pub fn new(task: DeliveryTask) -> Self {
-        let queue = LazyQueue::new(WEBHOOK_QUEUE, task.pool.clone());
-        Self { task, queue }
-    }
-
-    pub async fn queue(&self) -> Result<Arc<Queue<DeliveryTask>>, AppError> {
-        self.queue.get().await
-    }
-
     /// Hands new deliveries to jobs until none are left: woken by the triggers'
     /// NOTIFY, and every 5 s regardless (a notification can be lost with a
     /// connection). Runs until `stop`.

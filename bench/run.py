@@ -437,6 +437,10 @@ def main():
         import api
         api.main()
         return
+    if os.environ.get("BENCH_ONLY") == "imports":
+        import imports
+        imports.main()
+        return
     employee_id, email, queue = bench_employee()
     server = Server()
     server.start()
@@ -486,6 +490,8 @@ def main():
     dashboards.main()
     import api
     api.main()
+    import imports
+    imports.main()
 
 
 # The protection stack (rate limits, security headers, request metrics) side by side on

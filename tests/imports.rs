@@ -519,6 +519,46 @@ async fn companies_import_by_id_or_website_and_roles_and_workspaces_are_kept_apa
         ("Initech", Some("C-1"))
     );
     assert_eq!(count(&pool, "SELECT count(*) FROM companies WHERE website = 'globex.example' AND external_id = 'C-2'").await, 1);
+    // A row naming a company by its external id but giving another's website is left
+    // out with the reason; the rest of its batch is written.
+    let clash = b"Name,Website,ID\nInitech moved,globex.example,C-1\nHooli,hooli.example,C-4\n";
+    let second = uploaded(&world, &ana, "companies", clash).await;
+    let view = import(&world, &ana, second).await;
+    common::call_ok(
+        &world.state,
+        &ana,
+        "/api/imports/check",
+        &mapping_form(second, &view),
+    )
+    .await;
+    settled(&world, &ana, second, "Checked").await;
+    common::call_ok(
+        &world.state,
+        &ana,
+        "/api/imports/run",
+        &[("id", second.to_string())],
+    )
+    .await;
+    let done = settled(&world, &ana, second, "Done").await;
+    assert_eq!(
+        (done["created"].as_i64(), done["rows_bad"].as_i64()),
+        (Some(1), Some(1)),
+        "{done}"
+    );
+    assert_eq!(done["errors"][0]["line"], 2);
+    let reason = done["errors"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("belongs to another company (Globex)"),
+        "{reason}"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM companies WHERE name = 'Initech'"
+        )
+        .await,
+        1
+    );
     // A bad mapping is refused before anything runs.
     let reply = common::call_fn(
         &world.state,

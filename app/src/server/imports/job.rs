@@ -170,7 +170,7 @@ async fn run(task: &ImportTask, input: &ImportInput) -> Result<(), Failure> {
         .ok_or_else(|| Failure::File("the uploaded file is gone from storage".into()))?;
     let mut reader = RecordReader::default();
     let mut tally = Tally::default();
-    let mut batch: Vec<Item> = Vec::with_capacity(BATCH_ROWS);
+    let mut batch: Vec<(u32, Item)> = Vec::with_capacity(BATCH_ROWS);
     let mut refused: Vec<(u32, Refusal)> = Vec::new();
     // External ids (and companies' websites) met in the file, with their row: a second
     // row with the same one is refused, not written over the first.
@@ -202,7 +202,7 @@ async fn run(task: &ImportTask, input: &ImportInput) -> Result<(), Failure> {
             tally.rows += 1;
             last_line = line;
             match read {
-                Ok(item) => batch.push(item),
+                Ok(item) => batch.push((line, item)),
                 Err(refusal) => {
                     tally.bad += 1;
                     refused.push((line, refusal));
@@ -270,7 +270,7 @@ async fn commit_batch(
     input: &ImportInput,
     kind: ImportKind,
     import: &Import,
-    batch: &mut Vec<Item>,
+    batch: &mut Vec<(u32, Item)>,
     refused: &mut Vec<(u32, Refusal)>,
     tally: &mut Tally,
     line: u32,
@@ -279,11 +279,12 @@ async fn commit_batch(
         .await
         .map_err(retry)?;
     if !input.dry_run && !batch.is_empty() {
+        let lines: Vec<u32> = batch.iter().map(|(line, _)| *line).collect();
         let written = match kind {
             ImportKind::Cases => {
                 let items: Vec<_> = batch
                     .drain(..)
-                    .filter_map(|item| match item {
+                    .filter_map(|(_, item)| match item {
                         Item::Case(case) => Some(case),
                         Item::Company(_) => None,
                     })
@@ -293,7 +294,7 @@ async fn commit_batch(
             ImportKind::Companies => {
                 let items: Vec<_> = batch
                     .drain(..)
-                    .filter_map(|item| match item {
+                    .filter_map(|(_, item)| match item {
                         Item::Company(company) => Some(company),
                         Item::Case(_) => None,
                     })
@@ -304,6 +305,18 @@ async fn commit_batch(
         .map_err(retry)?;
         tally.written.created += written.created;
         tally.written.updated += written.updated;
+        for (place, reason) in written.refused {
+            if let Some(line) = place.checked_sub(1).and_then(|i| lines.get(i)) {
+                tally.bad += 1;
+                refused.push((
+                    *line,
+                    Refusal {
+                        field: Some("website".to_string()),
+                        reason,
+                    },
+                ));
+            }
+        }
     }
     batch.clear();
     record_refusals(&mut tx, input, refused)

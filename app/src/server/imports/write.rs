@@ -15,10 +15,13 @@ use super::rows::{CaseItem, CompanyItem};
 use crate::server::audit;
 
 /// What a batch did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Written {
     pub created: i64,
     pub updated: i64,
+    /// Rows left out (their place in the batch, from 1) and why: a company whose row
+    /// names it by external id but gives a website another company has.
+    pub refused: Vec<(usize, String)>,
 }
 
 static CASES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -115,7 +118,11 @@ pub async fn cases(
         )
         .fetch_one(&mut *tx)
         .await?;
-    Ok(Written { created, updated })
+    Ok(Written {
+        created,
+        updated,
+        refused: Vec::new(),
+    })
 }
 
 static COMPANIES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -133,6 +140,11 @@ static COMPANIES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| 
                    (SELECT c.id FROM companies c
                     WHERE c.tenant_id = $1 AND c.website = i.website)) AS company_id
         FROM input i
+    ), clash AS (
+        SELECT m.ord, o.name AS owner
+        FROM matched m
+        JOIN companies o ON o.tenant_id = $1 AND o.website = m.website
+        WHERE m.company_id IS NOT NULL AND o.id <> m.company_id
     ), updated AS (
         UPDATE companies c
         SET name = m.name, website_url = m.website_url, website = m.website,
@@ -141,6 +153,7 @@ static COMPANIES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| 
             version = c.version + 1, updated_at = now()
         FROM matched m
         WHERE c.id = m.company_id
+          AND m.ord NOT IN (SELECT ord FROM clash)
           AND (c.name, c.website_url, c.sector, c.stage, c.location, c.external_id)
               IS DISTINCT FROM
               (m.name, m.website_url, m.sector, m.stage, m.location,
@@ -165,7 +178,9 @@ static COMPANIES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| 
               UNION ALL
               SELECT 'update'::company_action_kind, * FROM updated) a
     )
-    SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM updated)",
+    SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM updated),
+           coalesce((SELECT array_agg(ord ORDER BY ord) FROM clash), '{{}}')::int8[],
+           coalesce((SELECT array_agg(owner ORDER BY ord) FROM clash), '{{}}')::text[]",
         audit::COMPANY_ACTIONS_INSERT
     )
 });
@@ -178,22 +193,40 @@ pub async fn companies(
     items: &[CompanyItem],
 ) -> Result<Written, sqlx::Error> {
     let column = |f: fn(&CompanyItem) -> String| items.iter().map(f).collect::<Vec<_>>();
-    let (created, updated): (i64, i64) = sqlx::query_as(COMPANIES_SQL.as_str())
-        .bind(tenant_id)
-        .bind(actor)
-        .bind(
-            items
-                .iter()
-                .map(|i| i.external_id.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|i| i.company.name.clone()))
-        .bind(column(|i| i.company.website.url.clone()))
-        .bind(column(|i| i.company.website.key.clone()))
-        .bind(column(|i| i.company.sector.clone()))
-        .bind(items.iter().map(|i| i.company.stage).collect::<Vec<_>>())
-        .bind(column(|i| i.company.location.clone()))
-        .fetch_one(&mut *tx)
-        .await?;
-    Ok(Written { created, updated })
+    let (created, updated, clashes, owners): (i64, i64, Vec<i64>, Vec<String>) =
+        sqlx::query_as(COMPANIES_SQL.as_str())
+            .bind(tenant_id)
+            .bind(actor)
+            .bind(
+                items
+                    .iter()
+                    .map(|i| i.external_id.clone())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(column(|i| i.company.name.clone()))
+            .bind(column(|i| i.company.website.url.clone()))
+            .bind(column(|i| i.company.website.key.clone()))
+            .bind(column(|i| i.company.sector.clone()))
+            .bind(items.iter().map(|i| i.company.stage).collect::<Vec<_>>())
+            .bind(column(|i| i.company.location.clone()))
+            .fetch_one(&mut *tx)
+            .await?;
+    let refused = clashes
+        .into_iter()
+        .zip(owners)
+        .map(|(ord, owner)| {
+            let place = usize::try_from(ord).unwrap_or(0);
+            (
+                place,
+                format!(
+                    "the website belongs to another company ({owner}), not the one this row's external id names"
+                ),
+            )
+        })
+        .collect();
+    Ok(Written {
+        created,
+        updated,
+        refused,
+    })
 }

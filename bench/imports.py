@@ -156,7 +156,7 @@ def section(results):
         f"{datetime.date.today().isoformat()}, {run.machine()}; production build. "
         "`BENCH_ONLY=imports make bench`.",
         "",
-        f"Cases uploaded as a browser's form does into the bench workspace (its {TENANT} million cases "
+        "Cases uploaded as a browser's form does into the bench workspace (its million cases "
         "and their indexes in place), every 1,000th row without a title; the dry run, then the "
         "import of the good rows, through the page's own calls.",
         "",

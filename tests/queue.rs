@@ -906,10 +906,12 @@ async fn the_teams_filtered_queue_is_read_from_its_index(pool: PgPool) {
         "status and priority are index conditions: {plan}"
     );
     assert!(
-        !plan.contains(r#""Filter":"#),
-        "nothing read is thrown away: {plan}"
+        scans[0].get("Filter").is_none(),
+        "no case read is thrown away: {plan}"
     );
-    // The count is the tallies' sum, not a walk over up to 10,001 cases.
+    assert_eq!(scans[0]["Node Type"], "Index Scan", "{plan}");
+    // The count is the tallies' sum, not a walk over up to 10,001 cases (a few rows,
+    // which the planner may read by index or whole, as their statistics say).
     assert!(
         plan.contains(r#""Relation Name":"case_tallies""#),
         "the count reads the tallies: {plan}"
@@ -917,10 +919,6 @@ async fn the_teams_filtered_queue_is_read_from_its_index(pool: PgPool) {
     assert!(
         !plan.contains(r#""Node Type":"Sort""#),
         "nothing is sorted: {plan}"
-    );
-    assert!(
-        !plan.contains(r#""Node Type":"Seq Scan""#),
-        "nothing scans the table: {plan}"
     );
     // And what it reads is right: the same cases as the table says, in order.
     let page = cases::queue(&state.pool, &admin, Scope::Everyone, &filter)

@@ -30,7 +30,7 @@ export BENCH_DATABASE_URL="${url%/*}/casework_bench"
 
 say "release build (the site), then the server as shipped (profile production)"
 cargo leptos build --release
-node scripts/precompress.mjs "$CASEWORK_SITE_ROOT/pkg"
+node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
 LEPTOS_OUTPUT_NAME=casework cargo build --profile production --package=casework --bin=casework \
   --no-default-features --features=ssr
 export CASEWORK_BIN="$CARGO_TARGET_DIR/production/casework"

@@ -17,7 +17,7 @@ export BENCH_DATABASE_URL="${url%/*}/casework_bench"
 
 say "release build (the site), the server as shipped, and the fake Zoho"
 cargo leptos build --release
-node scripts/precompress.mjs "$CASEWORK_SITE_ROOT/pkg"
+node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
 LEPTOS_OUTPUT_NAME=casework cargo build --profile production --package=casework --bin=casework \
   --no-default-features --features=ssr
 cargo build --release -p zoho --features fake --bin fake-zoho

@@ -14,7 +14,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 say "building (release)"
 cargo leptos build --release
-node scripts/precompress.mjs "$CASEWORK_SITE_ROOT/pkg"
+node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$CASEWORK_SITE_ROOT}"
 if [ -z "${ZOHO_ACCOUNTS_URL:-}" ]; then
   # The demo's Zoho CRM is the fake one (zoho/src/fake): connect it at Admin → Zoho CRM.

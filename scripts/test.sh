@@ -30,7 +30,7 @@ cargo nextest run --workspace --features ssr,app/ssr --no-fail-fast
 
 say "release build"
 cargo leptos build --release
-node scripts/precompress.mjs "$CASEWORK_SITE_ROOT/pkg"
+node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
 cargo build --release -p zoho --features fake --bin fake-zoho
 
 say "end-to-end tests"

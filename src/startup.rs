@@ -163,8 +163,9 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/zoho/{tenant}", post(http::zoho_webhook::receive))
         .route("/api/sync/events", get(http::events::sync_events))
         .nest(http::api::PREFIX, http::api::router(&state))
+        .route(http::api_reference::PATH, get(http::api_reference::page))
         // The build's scripts, styles and wasm, with the .br / .gz files written beside
-        // them at build time (scripts/precompress.mjs) sent when the browser takes them.
+        // them at build time (scripts/site-assets.mjs) sent when the browser takes them.
         .nest_service(
             "/pkg",
             ServeDir::new(format!("{}/pkg", state.config.site_root))

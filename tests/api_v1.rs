@@ -1150,3 +1150,79 @@ async fn the_openapi_document_and_the_router_list_the_same_routes(pool: PgPool) 
         "only /openapi.json is routed outside routes!()"
     );
 }
+
+/// `/api/docs`: public like the document, every operation of the document listed on
+/// the page itself (a reference without JavaScript), Swagger UI loaded from the app's
+/// own files by non-inline scripts, under the same strict Content-Security-Policy, in
+/// the theme the person chose.
+#[sqlx::test]
+async fn the_reference_page_lists_every_operation_of_the_document(pool: PgPool) {
+    let world = world(&pool, &[]).await;
+    let document = json(&get(&world, "", "/api/v1/openapi.json").await);
+    let mut expected = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let summary = operation["summary"].as_str().unwrap_or_default();
+            assert!(!summary.is_empty(), "{method} {path} has a summary");
+            expected.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    assert!(expected.len() >= 16, "{expected:?}");
+
+    let page = common::send(
+        world.state.clone(),
+        Request::get("/api/docs").header("accept", "text/html"),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "anonymous readers get it");
+    assert!(page.header("content-type").starts_with("text/html"));
+    let html = &page.body;
+    let listed: BTreeSet<String> = html
+        .split(r#"<tr data-testid="api-operation">"#)
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<&str> = row
+                .split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let start = cell.find('>').unwrap() + 1;
+                    let end = cell.find("</td>").unwrap();
+                    &cell[start..end]
+                })
+                .collect();
+            format!("{} {}", cells[0], cells[1])
+        })
+        .collect();
+    assert_eq!(listed, expected);
+
+    // Its scripts are files of this app, none inline, and the policy is the strict one.
+    for src in [
+        "/pkg/swagger-ui/swagger-ui-bundle.js",
+        "/api-reference.js",
+        "/pkg/swagger-ui/swagger-ui.css",
+    ] {
+        assert!(html.contains(src), "{src} in {html}");
+    }
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script src=\"/").count(),
+        "{html}"
+    );
+    let policy = page.header("content-security-policy");
+    assert!(policy.contains("script-src 'self' 'nonce-"), "{policy}");
+    assert!(policy.contains("style-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+
+    let dark = common::send(
+        world.state.clone(),
+        Request::get("/api/docs")
+            .header("accept", "text/html")
+            .header("cookie", "theme=dark"),
+    )
+    .await;
+    assert!(dark.body.contains(r#"class="dark-mode""#), "{}", dark.body);
+    assert!(
+        !html.contains("dark-mode"),
+        "the system theme is left to the script"
+    );
+}

@@ -163,7 +163,7 @@ fn observatory(reply: &Reply, https: bool) -> Vec<String> {
 }
 
 /// A site root with a hashed, pre-compressed script (what a release build and
-/// scripts/precompress.mjs leave), for the static-file responses.
+/// scripts/site-assets.mjs leave), for the static-file responses.
 fn site_root() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let pkg = dir.path().join("pkg");
@@ -261,6 +261,9 @@ async fn every_kind_of_response_passes_the_observatory_rules(pool: PgPool) {
         broken.body
     );
     responses.push(("500", broken));
+    let reference = get(&world.state, "/api/docs", None, html).await;
+    assert_eq!(reference.status, StatusCode::OK);
+    responses.push(("API reference", reference));
     assert_eq!(responses[2].1.status, StatusCode::OK);
     assert_eq!(responses[4].1.status, StatusCode::OK);
     assert_eq!(responses[5].1.status, StatusCode::NOT_FOUND);

@@ -3,6 +3,7 @@
 //! event streams and `/metrics`; the REST API (`/api/v1`).
 
 pub mod api;
+pub mod api_reference;
 pub mod auth;
 pub mod client_ip;
 pub mod contractor_photo;

@@ -1,5 +1,8 @@
 //! View pieces used by several pages.
 
+/// A server-rendered document only (the browser never builds it).
+#[cfg(feature = "ssr")]
+pub mod api_reference;
 mod app_frame;
 mod bulk_bar;
 mod case_form;

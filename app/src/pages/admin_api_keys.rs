@@ -30,7 +30,10 @@ pub fn AdminApiKeys() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">"API keys"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                 "Keys let other tools use this workspace through the API (" <code>"/api/v1"</code>
-                "), each limited to what its scopes allow. A key acts as its own identity: the audit trail names it."
+                "), each limited to what its scopes allow. A key acts as its own identity: the audit trail names it. "
+                // Not an app route: a whole page of its own, so the router must not take it.
+                <a href="/api/docs" rel="external" data-testid="api-reference-link"
+                    class="font-medium text-indigo-700 hover:underline dark:text-indigo-300">"API reference"</a>
             </p>
         </header>
         <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>

@@ -575,3 +575,249 @@ async fn companies_import_by_id_or_website_and_roles_and_workspaces_are_kept_apa
     );
     stop.cancel();
 }
+
+/// Waits (60 s at most) until import `id` is failed, and returns it.
+async fn failed(world: &World, cookie: &str, id: i64) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let view = import(world, cookie, id).await;
+        if view["status"] == "Failed" {
+            return view;
+        }
+        assert!(view["status"] != "Done", "{view}");
+        assert!(started.elapsed() < Duration::from_secs(60), "still {view}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `rows` case rows with no external id (so a row written twice would be two cases).
+fn plain_cases_file(rows: usize) -> Vec<u8> {
+    let mut file = String::from("Subject,Customer,E-mail\n");
+    for i in 1..=rows {
+        file.push_str(&format!("Stop test {i},Customer {i},c{i}@example.com\n"));
+    }
+    file.into_bytes()
+}
+
+/// Uploads `file` and runs its dry run to "Checked" (workers stopped after it).
+async fn checked_import(world: &World, cookie: &str, file: &[u8]) -> i64 {
+    let id = uploaded(world, cookie, "cases", file).await;
+    let view = import(world, cookie, id).await;
+    let stop = start_workers(world);
+    common::call_ok(
+        &world.state,
+        cookie,
+        "/api/imports/check",
+        &mapping_form(id, &view),
+    )
+    .await;
+    settled(world, cookie, id, "Checked").await;
+    stop.cancel();
+    id
+}
+
+/// The database refuses one row of the file: the first batch is written, every run of
+/// the job fails on the second, and after the last run (the queue's own retry policy:
+/// no fewer, no more) the import is marked stopped with the count of what is in,
+/// instead of staying "Importing". Resuming carries on after the rows written, and no
+/// row is written twice.
+#[sqlx::test]
+async fn an_import_whose_job_gives_up_says_so_and_resumes_after_its_rows(pool: PgPool) {
+    let world = world(&pool).await;
+    let ada = world.cookie("ada@acme.example").await;
+    let id = checked_import(&world, &ada, &plain_cases_file(2_500)).await;
+    sqlx::query(
+        "CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF NEW.title = 'Stop test 1500' THEN RAISE EXCEPTION 'the disk is full'; END IF;
+             RETURN NEW;
+         END $$",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("CREATE TRIGGER refuse_row BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION refuse_row()")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let stop = start_workers(&world);
+    common::call_ok(
+        &world.state,
+        &ada,
+        "/api/imports/run",
+        &[("id", id.to_string())],
+    )
+    .await;
+    let stopped = failed(&world, &ada, id).await;
+    assert_eq!(stopped["resumable"], true, "{stopped}");
+    let error = stopped["error"].as_str().unwrap();
+    assert!(error.contains("stopped before the end"), "{error}");
+    assert!(
+        !error.contains("disk"),
+        "inside detail stays in the log: {error}"
+    );
+    assert_eq!(stopped["rows_done"], 1000, "{stopped}");
+    assert_eq!(stopped["created"], 1000, "{stopped}");
+    let attempts: i32 = sqlx::query_scalar("SELECT attempts FROM imports WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, app::server::imports::job::ATTEMPTS);
+    let written = "SELECT count(*) FROM cases WHERE title LIKE 'Stop test %'";
+    assert_eq!(count(&pool, written).await, 1000);
+
+    // Checking it again would count from the start (and write rows twice): refused.
+    let again = common::call_fn(
+        &world.state,
+        &ada,
+        "/api/imports/check",
+        &mapping_form(id, &stopped),
+    )
+    .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.body
+    );
+    assert!(again.body.contains("resume"), "{}", again.body);
+    assert_eq!(failed(&world, &ada, id).await["resumable"], true);
+
+    // The database mended, the import resumes after the rows it wrote.
+    sqlx::query("DROP TRIGGER refuse_row ON cases")
+        .execute(&pool)
+        .await
+        .unwrap();
+    common::call_ok(
+        &world.state,
+        &ada,
+        "/api/imports/run",
+        &[("id", id.to_string())],
+    )
+    .await;
+    let done = settled(&world, &ada, id, "Done").await;
+    assert_eq!(done["rows_done"], 2_500, "{done}");
+    assert_eq!(done["created"], 2_500, "{done}");
+    assert_eq!(done["rows_bad"], 0, "{done}");
+    assert_eq!(done["resumable"], false, "{done}");
+    assert_eq!(count(&pool, written).await, 2_500);
+    let distinct = "SELECT count(DISTINCT title) FROM cases WHERE title LIKE 'Stop test %'";
+    assert_eq!(count(&pool, distinct).await, 2_500);
+    stop.cancel();
+}
+
+/// The queue gives up on a job without our code seeing the end (a worker killed on its
+/// last attempt, a timeout): reading the import marks it stopped, and only then.
+#[sqlx::test]
+async fn an_import_the_queue_gave_up_on_is_marked_stopped_when_read(pool: PgPool) {
+    let world = world(&pool).await;
+    let ada = world.cookie("ada@acme.example").await;
+    let id = checked_import(&world, &ada, &plain_cases_file(10)).await;
+    // No worker runs now: the import's job waits.
+    common::call_ok(
+        &world.state,
+        &ada,
+        "/api/imports/run",
+        &[("id", id.to_string())],
+    )
+    .await;
+    let job: uuid::Uuid = sqlx::query_scalar("SELECT job_id FROM imports WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let set = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(sql).bind(job).execute(&pool).await.unwrap();
+        }
+    };
+    assert_eq!(import(&world, &ada, id).await["status"], "Importing");
+    // Taken, its one attempt used, its worker beating: alive.
+    set(
+        "UPDATE underway.task SET state = 'in_progress', last_heartbeat_at = now(),
+                retry_policy.max_attempts = 1 WHERE id = $1",
+    )
+    .await;
+    set(
+        "INSERT INTO underway.task_attempt (task_id, task_queue_name, attempt_number)
+         VALUES ($1, 'import', 1)",
+    )
+    .await;
+    assert_eq!(import(&world, &ada, id).await["status"], "Importing");
+    // Its worker silent for an hour, with no attempt left: the queue will not run it
+    // again.
+    set("UPDATE underway.task SET last_heartbeat_at = now() - interval '1 hour' WHERE id = $1")
+        .await;
+    let stopped = import(&world, &ada, id).await;
+    assert_eq!(stopped["status"], "Failed", "{stopped}");
+    assert_eq!(stopped["resumable"], true, "{stopped}");
+    assert!(
+        stopped["error"]
+            .as_str()
+            .unwrap()
+            .contains("stopped before the end"),
+        "{stopped}"
+    );
+
+    // A dry run whose job the queue marked failed: stopped too, and checked again.
+    let other = checked_import(&world, &ada, &plain_cases_file(5)).await;
+    let view = import(&world, &ada, other).await;
+    common::call_ok(
+        &world.state,
+        &ada,
+        "/api/imports/check",
+        &mapping_form(other, &view),
+    )
+    .await;
+    assert_eq!(import(&world, &ada, other).await["status"], "Checking");
+    sqlx::query(
+        "UPDATE underway.task SET state = 'failed'
+         WHERE id = (SELECT job_id FROM imports WHERE id = $1)",
+    )
+    .bind(other)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let stopped = import(&world, &ada, other).await;
+    assert_eq!(stopped["status"], "Failed", "{stopped}");
+    assert_eq!(stopped["resumable"], false, "{stopped}");
+    assert!(
+        stopped["error"].as_str().unwrap().contains("Check again"),
+        "{stopped}"
+    );
+    let stop = start_workers(&world);
+    common::call_ok(
+        &world.state,
+        &ada,
+        "/api/imports/check",
+        &mapping_form(other, &view),
+    )
+    .await;
+    settled(&world, &ada, other, "Checked").await;
+    stop.cancel();
+
+    // A file gone from storage is the file's failure: said, and not resumable.
+    let gone = checked_import(&world, &ada, &plain_cases_file(5)).await;
+    sqlx::query("UPDATE imports SET object_key = object_key || '.gone' WHERE id = $1")
+        .bind(gone)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let stop = start_workers(&world);
+    common::call_ok(
+        &world.state,
+        &ada,
+        "/api/imports/run",
+        &[("id", gone.to_string())],
+    )
+    .await;
+    let lost = failed(&world, &ada, gone).await;
+    assert_eq!(lost["resumable"], false, "{lost}");
+    assert_eq!(
+        lost["error"],
+        "The file could not be read to the end: the uploaded file is gone from storage."
+    );
+    stop.cancel();
+}

@@ -1,5 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { ADMIN, EMPLOYEE, hydrated, signIn } from './helpers';
+
+/** Runs SQL as the database's owner (to break and mend the database under a test). */
+function sql(statement: string) {
+  const url = process.env.CASEWORK_E2E_DATABASE_URL;
+  if (!url) throw new Error('CASEWORK_E2E_DATABASE_URL is not set');
+  execFileSync('psql', [url, '-q', '-v', 'ON_ERROR_STOP=1', '-c', statement]);
+}
 
 /** 300 cases; rows 3 and 5 (file rows 4 and 6) cannot be imported. */
 function casesFile(stamp: number): string {
@@ -82,4 +90,44 @@ test('an employee is not offered the import and is refused it', async ({ page })
     headers: { origin: new URL(page.url()).origin },
   });
   expect(response.status()).toBe(403);
+});
+
+test('an import the database keeps failing stops with what is in, and resumes after it', async ({ page }) => {
+  test.setTimeout(90_000);
+  const stamp = Date.now();
+  const lines = ['Subject,Customer,E-mail'];
+  for (let i = 1; i <= 2500; i++) lines.push(`Resumed e2e ${stamp} #${i},Customer ${i},r${i}@example.com`);
+  // The database refuses one row of the second batch, on every try.
+  const trigger = `refuse_${stamp}`;
+  sql(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF NEW.title = 'Resumed e2e ${stamp} #1500' THEN RAISE EXCEPTION 'no room'; END IF; RETURN NEW; END $$;
+       CREATE TRIGGER ${trigger} BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION ${trigger}();`);
+  try {
+    await signIn(page, ADMIN);
+    await page.goto('/imports/new?kind=cases');
+    await page.getByLabel('CSV file').setInputFiles({
+      name: 'resume.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(lines.join('\n') + '\n'),
+    });
+    await page.getByRole('button', { name: 'Upload and match the columns' }).click();
+    await expect(page).toHaveURL(/\/imports\/\d+$/);
+    await hydrated(page);
+    await page.getByRole('button', { name: /^Check every row/ }).click();
+    await page.getByRole('button', { name: 'Import 2500 rows' }).click({ timeout: 20_000 });
+
+    // Five tries (backing off), then said on the page, with what is in.
+    const stopped = page.getByTestId('import-stopped');
+    await expect(stopped).toContainText('The import stopped before the end', { timeout: 45_000 });
+    await expect(stopped.getByTestId('import-counts')).toHaveText(
+      '1000 of 2500 rows handled: 1000 cases added, 0 updated, 0 rows left out.',
+    );
+    await expect(page.getByTestId('import-mapping')).toHaveCount(0);
+  } finally {
+    sql(`DROP TRIGGER IF EXISTS ${trigger} ON cases; DROP FUNCTION IF EXISTS ${trigger}();`);
+  }
+  await page.getByRole('button', { name: 'Resume the import' }).click();
+  await expect(page.getByTestId('import-counts')).toHaveText('2500 cases added, 0 updated, 0 rows left out.', { timeout: 30_000 });
+  await page.goto(`/cases?q=${stamp}&source=import`);
+  await expect(page.getByTestId('match-count')).toHaveText('2,500 cases');
 });

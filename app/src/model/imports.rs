@@ -316,7 +316,11 @@ pub struct ImportView {
     pub rows_bad: i32,
     pub created: i32,
     pub updated: i32,
+    /// Why it failed, in a sentence for people.
     pub error: Option<String>,
+    /// Failed part way through the import, not because of the file: it can resume
+    /// after the rows already written.
+    pub resumable: bool,
     /// The first rows refused (all of them are in the error report).
     pub errors: Vec<ImportRowError>,
     pub created_at: OffsetDateTime,

@@ -136,13 +136,14 @@ fn Import(
                 {format!("{} rows, {} KB, uploaded {}", import.rows_total, (import.size_bytes + 1023) / 1024, format_timestamp(import.created_at))}
             </p>
         </header>
-        {(status == ImportStatus::Failed).then(|| view! {
+        {(status == ImportStatus::Failed && !import.resumable).then(|| view! {
             <p role="alert" class="mt-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200" data-testid="import-failed">
-                "The file could not be read to the end: " {import.error.clone().unwrap_or_default()}
+                {import.error.clone().unwrap_or_default()}
             </p>
         })}
+        {(status == ImportStatus::Failed && import.resumable).then(|| view! { <Stopped import=import.clone() run/> })}
         {status.running().then(|| view! { <Running import=import.clone()/> })}
-        {matches!(status, ImportStatus::Uploaded | ImportStatus::Checked | ImportStatus::Failed)
+        {(matches!(status, ImportStatus::Uploaded | ImportStatus::Checked | ImportStatus::Failed) && !import.resumable)
             .then(|| view! { <Mapping import=import.clone() check/> })}
         {(status == ImportStatus::Checked).then(|| view! { <Checked import=import.clone() run/> })}
         {(status == ImportStatus::Done).then(|| view! {
@@ -155,6 +156,26 @@ fn Import(
             </section>
         })}
         {(import.rows_bad > 0 && !status.running()).then(|| view! { <Refused import=import.clone()/> })}
+    }
+}
+
+/// An import stopped part way (its job gave up): what is in, and carrying on after it.
+#[component]
+fn Stopped(import: ImportView, run: ServerAction<RunImport>) -> impl IntoView {
+    let (things, _) = kind_words(import.kind);
+    view! {
+        <section role="alert" class="mt-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100" data-testid="import-stopped">
+            <h2 class="font-medium">"Stopped before the end"</h2>
+            <p class="mt-1">{import.error.clone().unwrap_or_default()}</p>
+            <p class="mt-1" data-testid="import-counts">
+                {format!("{} of {} rows handled: {} {things} added, {} updated, {} rows left out.",
+                    import.rows_done, import.rows_total, import.created, import.updated, import.rows_bad)}
+            </p>
+            <ActionForm action=run attr:class="mt-3">
+                <input type="hidden" name="id" value=import.id.to_string()/>
+                <button type="submit" class=BUTTON disabled=move || run.pending().get()>"Resume the import"</button>
+            </ActionForm>
+        </section>
     }
 }
 

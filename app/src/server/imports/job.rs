@@ -27,6 +27,8 @@ use crate::server::storage::Storage;
 pub const IMPORT_QUEUE: &str = "import";
 /// Rows a batch writes in one transaction.
 pub const BATCH_ROWS: usize = 1000;
+/// Runs of one step (the dry run, the import) before it is marked failed.
+pub const ATTEMPTS: i32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportInput {
@@ -54,9 +56,23 @@ impl Task for ImportTask {
     ) -> TaskResult<Self::Output> {
         // Progress is written in transactions of the job's own (each batch's); the
         // queue's transaction only marks the job done.
-        match run(self, &input).await {
+        let Some(import) = claim(&self.pool, &input).await.map_err(retryable)? else {
+            // Deleted, or a job that already finished its work (run twice).
+            return Ok(());
+        };
+        match run(self, &input, &import).await {
             Ok(()) => {}
-            Err(Failure::Retry(error)) => return Err(TaskError::Retryable(error)),
+            Err(Failure::Retry(error)) if import.attempts < ATTEMPTS => {
+                return Err(TaskError::Retryable(error));
+            }
+            Err(Failure::Retry(error)) => {
+                // The last run: say so on the page rather than leave it running.
+                tracing::error!(import = input.import_id, %error, "an import gave up");
+                give_up(&self.pool, input.tenant_id, input.import_id, None)
+                    .await
+                    .map_err(retryable)?;
+                return Err(TaskError::Fatal(error));
+            }
             Err(Failure::File(message)) => {
                 fail(&self.pool, &input, &message)
                     .await
@@ -69,7 +85,7 @@ impl Task for ImportTask {
 
     fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy::builder()
-            .max_attempts(5)
+            .max_attempts(ATTEMPTS)
             .initial_interval_ms(1_000)
             .backoff_coefficient(2.0)
             .max_interval_ms(60_000)
@@ -111,9 +127,10 @@ struct Import {
     header: Vec<String>,
     mapping: sqlx::types::Json<Mapping>,
     created_by: Option<Uuid>,
-    status: String,
     /// The last row written (or checked) and committed: a resumed job starts after it.
     resume_line: i32,
+    /// This run's number (1 for the first).
+    attempts: i32,
 }
 
 async fn tenant_conn(
@@ -136,29 +153,32 @@ struct Tally {
     written: Written,
 }
 
-async fn run(task: &ImportTask, input: &ImportInput) -> Result<(), Failure> {
-    let mut tx = tenant_conn(&task.pool, input.tenant_id)
-        .await
-        .map_err(retry)?;
-    let import: Option<Import> = sqlx::query_as(
-        "SELECT kind, object_key, header, mapping, created_by, status, resume_line
-         FROM imports WHERE id = $1",
+/// Takes the import for one more run of its step, if it is still in it.
+async fn claim(pool: &PgPool, input: &ImportInput) -> Result<Option<Import>, sqlx::Error> {
+    let mut tx = tenant_conn(pool, input.tenant_id).await?;
+    let import = sqlx::query_as(
+        "UPDATE imports SET attempts = attempts + 1
+         WHERE id = $1 AND status = $2
+         RETURNING kind, object_key, header, mapping, created_by, resume_line, attempts",
     )
     .bind(input.import_id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(retry)?;
-    let wanted = if input.dry_run {
+    .bind(if input.dry_run {
         "checking"
     } else {
         "importing"
-    };
-    let Some(import) = import.filter(|i| i.status == wanted) else {
-        // Deleted, or a job that already finished its work (run twice).
-        return Ok(());
-    };
+    })
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(import)
+}
+
+async fn run(task: &ImportTask, input: &ImportInput, import: &Import) -> Result<(), Failure> {
     let kind =
         ImportKind::parse(&import.kind).ok_or_else(|| Failure::File("unknown kind".into()))?;
+    let mut tx = tenant_conn(&task.pool, input.tenant_id)
+        .await
+        .map_err(retry)?;
     let workspace = workspace(&mut tx, kind).await.map_err(retry)?;
     tx.commit().await.map_err(retry)?;
 
@@ -213,7 +233,7 @@ async fn run(task: &ImportTask, input: &ImportInput) -> Result<(), Failure> {
                     task,
                     input,
                     kind,
-                    &import,
+                    import,
                     &mut batch,
                     &mut refused,
                     &mut tally,
@@ -227,7 +247,7 @@ async fn run(task: &ImportTask, input: &ImportInput) -> Result<(), Failure> {
         task,
         input,
         kind,
-        &import,
+        import,
         &mut batch,
         &mut refused,
         &mut tally,
@@ -409,13 +429,47 @@ async fn finish(pool: &PgPool, input: &ImportInput) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
+/// Marks import `id` failed because its job gave up (not because of its file): its
+/// last run failed, or the queue stopped running it (`job`: only if that job is still
+/// the one working on it). An import stopped while importing can resume after the
+/// rows it wrote; a dry run is simply run again. The reason is said for people: what
+/// failed inside is in the log.
+pub async fn give_up(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    id: i64,
+    job: Option<Uuid>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = tenant_conn(pool, tenant_id).await?;
+    let done = sqlx::query(
+        "UPDATE imports SET status = 'failed', resumable = (status = 'importing'),
+                error = CASE status
+                    WHEN 'importing' THEN 'The import stopped before the end: the database or the file store kept failing. '
+                        || 'The rows before the stop are in; resume to carry on after them.'
+                    ELSE 'The check stopped before the end: the database or the file store kept failing. Check again.'
+                END,
+                finished_at = now()
+         WHERE id = $1 AND status IN ('checking', 'importing')
+           AND ($2::uuid IS NULL OR job_id = $2)",
+    )
+    .bind(id)
+    .bind(job)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(done > 0)
+}
+
+/// Marks the import failed because of its file (which running again cannot mend).
 async fn fail(pool: &PgPool, input: &ImportInput, message: &str) -> Result<(), sqlx::Error> {
     let mut tx = tenant_conn(pool, input.tenant_id).await?;
     sqlx::query(
-        "UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1",
+        "UPDATE imports SET status = 'failed', resumable = false, error = $2, finished_at = now()
+         WHERE id = $1",
     )
     .bind(input.import_id)
-    .bind(message)
+    .bind(format!("The file could not be read to the end: {message}."))
     .execute(&mut *tx)
     .await?;
     tx.commit().await

@@ -250,14 +250,29 @@ struct ImportRow {
     updated: i32,
     error: Option<String>,
     created_at: OffsetDateTime,
+    resumable: bool,
+    /// Running, but the job working on it is gone or given up by the queue.
+    abandoned: bool,
+    job_id: Option<uuid::Uuid>,
 }
 
-/// Import `id` as its page shows it.
+/// Import `id` as its page shows it. One whose job the queue gave up on (a worker
+/// killed on its last attempt, a timeout: no code of ours saw the end) is marked
+/// stopped here, so the page never shows it running for ever.
 pub async fn view(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<ImportView, AppError> {
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
     let row: Option<ImportRow> = sqlx::query_as(
         "SELECT id, kind, file_name, size_bytes, header, sample, mapping, rows_total, status,
-                rows_done, rows_bad, created, updated, error, created_at
+                rows_done, rows_bad, created, updated, error, created_at, resumable,
+                (status IN ('checking', 'importing') AND NOT EXISTS (
+                    SELECT FROM underway.task t
+                    WHERE t.id = imports.job_id AND (t.state IN ('pending', 'succeeded')
+                        OR t.state = 'in_progress' AND (
+                            t.last_heartbeat_at >= now() - t.heartbeat
+                            OR (t.retry_policy).max_attempts > (
+                                SELECT count(*) FROM underway.task_attempt a
+                                WHERE a.task_queue_name = t.task_queue_name AND a.task_id = t.id))))
+                ) AND job_id IS NOT NULL AS abandoned, job_id
          FROM imports WHERE id = $1",
     )
     .bind(id)
@@ -267,6 +282,14 @@ pub async fn view(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<ImportView,
     let row = row.ok_or(AppError::NotFound)?;
     let kind = ImportKind::parse(&row.kind).ok_or(AppError::Internal)?;
     allowed(viewer, kind)?;
+    if row.abandoned {
+        db::end_read(tx);
+        tracing::error!(import = id, job = ?row.job_id, "the queue gave up on an import's job");
+        job::give_up(pool, viewer.tenant_id, id, row.job_id)
+            .await
+            .map_err(internal)?;
+        return Box::pin(view(pool, viewer, id)).await;
+    }
     let errors: Vec<(i32, Option<String>, String)> = sqlx::query_as(
         "SELECT line, field, reason FROM import_errors WHERE import_id = $1 ORDER BY line LIMIT $2",
     )
@@ -291,6 +314,7 @@ pub async fn view(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<ImportView,
         created: row.created,
         updated: row.updated,
         error: row.error,
+        resumable: row.resumable,
         errors: errors
             .into_iter()
             .map(|(line, field, reason)| ImportRowError {
@@ -318,58 +342,81 @@ pub async fn start(
     db::write(pool, viewer.tenant_id, |mut tx| {
         let queue = queue.clone();
         Box::pin(async move {
-            let found: Option<(String, String)> =
-                sqlx::query_as("SELECT kind, status FROM imports WHERE id = $1 FOR UPDATE")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let (kind, status) = found.ok_or(AppError::NotFound)?;
+            let found: Option<(String, String, bool)> = sqlx::query_as(
+                "SELECT kind, status, resumable FROM imports WHERE id = $1 FOR UPDATE",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (kind, status, resumable) = found.ok_or(AppError::NotFound)?;
             let kind = ImportKind::parse(&kind).ok_or(AppError::Internal)?;
             allowed(viewer, kind)?;
             let status = ImportStatus::parse(&status).unwrap_or(ImportStatus::Failed);
+            let stopped = status == ImportStatus::Failed && resumable;
             let may = if dry_run {
-                matches!(
-                    status,
-                    ImportStatus::Uploaded | ImportStatus::Checked | ImportStatus::Failed
-                )
+                // Checking again would start the count over, and rows without an
+                // external id would then be written twice.
+                !stopped
+                    && matches!(
+                        status,
+                        ImportStatus::Uploaded | ImportStatus::Checked | ImportStatus::Failed
+                    )
             } else {
-                status == ImportStatus::Checked
+                status == ImportStatus::Checked || stopped
             };
             if !may {
                 let message = match status {
                     ImportStatus::Checking | ImportStatus::Importing => "is already running",
                     ImportStatus::Done => "is done: upload the file again to import it again",
+                    ImportStatus::Failed if stopped => {
+                        "stopped part way: resume it to import the rest"
+                    }
                     _ => "must be checked (the dry run) before it is imported",
                 };
                 return Err(AppError::invalid("import", message).into());
             }
-            sqlx::query(
-                "UPDATE imports SET status = $2, mapping = coalesce($3, mapping), rows_done = 0,
-                        rows_bad = 0, created = 0, updated = 0, resume_line = 0, error = NULL,
-                        finished_at = NULL
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(if dry_run { "checking" } else { "importing" })
-            .bind(mapping.map(Json))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM import_errors WHERE import_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
             let input = ImportInput {
                 tenant_id: viewer.tenant_id,
                 import_id: id,
                 dry_run,
             };
-            queue
+            let job = queue
                 .enqueue(&mut *tx, &jobs.task, &input)
                 .await
                 .map_err(|error| {
                     tracing::error!(%error, "could not enqueue an import");
                     AppError::Unavailable
                 })?;
+            if stopped {
+                // Resume: the counts, the refused rows and the place reached are kept;
+                // the job carries on after `resume_line`.
+                sqlx::query(
+                    "UPDATE imports SET status = 'importing', attempts = 0, job_id = $2,
+                            resumable = false, error = NULL, finished_at = NULL
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(*job)
+                .execute(&mut *tx)
+                .await?;
+                return Ok(());
+            }
+            sqlx::query(
+                "UPDATE imports SET status = $2, mapping = coalesce($3, mapping), rows_done = 0,
+                        rows_bad = 0, created = 0, updated = 0, resume_line = 0, error = NULL,
+                        finished_at = NULL, attempts = 0, job_id = $4, resumable = false
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(if dry_run { "checking" } else { "importing" })
+            .bind(mapping.map(Json))
+            .bind(*job)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM import_errors WHERE import_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             Ok::<_, Abort>(())
         })
     })

@@ -105,18 +105,29 @@ async fn import(world: &World, cookie: &str, id: i64) -> Value {
     .await
 }
 
-/// Waits (60 s at most) for import `id` to reach `status`.
-async fn settled(world: &World, cookie: &str, id: i64, status: &str) -> Value {
+/// Waits (60 s at most) for import `id` to reach `status`, failing at once if it
+/// reaches `never` instead.
+async fn until(world: &World, cookie: &str, id: i64, status: &str, never: &str) -> Value {
     let started = std::time::Instant::now();
     loop {
         let view = import(world, cookie, id).await;
         if view["status"] == status {
             return view;
         }
-        assert!(view["status"] != "Failed", "{view}");
+        assert!(view["status"] != never, "{view}");
         assert!(started.elapsed() < Duration::from_secs(60), "still {view}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Waits for import `id` to reach `status` without failing on the way.
+async fn settled(world: &World, cookie: &str, id: i64, status: &str) -> Value {
+    until(world, cookie, id, status, "Failed").await
+}
+
+/// Waits for import `id` to fail (not to finish).
+async fn failed(world: &World, cookie: &str, id: i64) -> Value {
+    until(world, cookie, id, "Failed", "Done").await
 }
 
 /// Every file under `dir`.
@@ -574,20 +585,6 @@ async fn companies_import_by_id_or_website_and_roles_and_workspaces_are_kept_apa
         reply.body
     );
     stop.cancel();
-}
-
-/// Waits (60 s at most) until import `id` is failed, and returns it.
-async fn failed(world: &World, cookie: &str, id: i64) -> Value {
-    let started = std::time::Instant::now();
-    loop {
-        let view = import(world, cookie, id).await;
-        if view["status"] == "Failed" {
-            return view;
-        }
-        assert!(view["status"] != "Done", "{view}");
-        assert!(started.elapsed() < Duration::from_secs(60), "still {view}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// `rows` case rows with no external id (so a row written twice would be two cases).

@@ -74,6 +74,13 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     let directory = app::server::contractors::cache::DirectoryCache::new(
         std::time::Duration::from_secs(config.directory_cache_seconds),
     );
+    let read_pools = db::read_pools(&config).context("invalid DATABASE_READ_URL")?;
+    let replicas = (!read_pools.is_empty()).then(|| {
+        Arc::new(app::server::replicas::Replicas::new(
+            read_pools,
+            config.replicas.max_lag(),
+        ))
+    });
     Ok(app::server::state::Shared {
         leptos_options: leptos_options(&config)?,
         pool: db::request_pool(&config).context("invalid DATABASE_URL")?,
@@ -94,6 +101,7 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         directory,
         viewers,
         rollup,
+        replicas,
     }
     .into())
 }
@@ -224,7 +232,12 @@ pub fn router(state: AppState) -> Router {
                     http::api::caller::resolve_key,
                 ))
                 // Per person and plan, so after the viewer; before anything does work.
-                .layer(from_fn_with_state(state.clone(), http::rate_limit::limit)),
+                .layer(from_fn_with_state(state.clone(), http::rate_limit::limit))
+                // Which database a request reads from (a replica when fresh enough).
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    http::read_after::route_reads,
+                )),
         )
         .with_state(state)
 }
@@ -260,6 +273,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let rollups = tokio::spawn(http::metrics::write_minutes(state.clone()));
     let last_minute = state.clone();
     start_live_updates(&state);
+    start_replica_monitor(&state);
     let stop_workers = CancellationToken::new();
     if state.config.workers > 0 {
         state
@@ -281,6 +295,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     http::metrics::write_minute(&last_minute).await;
     tracing::info!("shutdown complete");
     Ok(())
+}
+
+/// Checks the read replicas' replay positions until the server stops (reads use a
+/// replica only once it has been seen fresh).
+pub fn start_replica_monitor(state: &AppState) {
+    if let Some(replicas) = &state.replicas {
+        tokio::spawn(replicas.clone().monitor(
+            state.pool.clone(),
+            state.config.replicas.check_every(),
+            state.stopping.subscribe(),
+        ));
+    }
 }
 
 /// `casework worker`: migrate, then run background jobs only (no HTTP) until

@@ -234,6 +234,30 @@ pub async fn sample_gauges(state: &AppState) {
     metrics::counter!("casework_cache_requests_total", "cache" => "directory", "outcome" => "miss")
         .absolute(directory.misses);
     metrics::gauge!("casework_cache_entries", "cache" => "directory").set(directory.entries as f64);
+    if let Some(replicas) = &state.replicas {
+        replica_metrics(replicas);
+    }
+}
+
+/// Where reads went (a replica, or the primary and why), and each replica's state.
+fn replica_metrics(replicas: &app::server::replicas::Replicas) {
+    let counts = replicas.counts();
+    for (target, reason, count) in [
+        ("replica", "fresh", counts.replica),
+        ("primary", "wrote_here", counts.wrote_here),
+        ("primary", "own_write", counts.own_write),
+        ("primary", "none_fresh", counts.none_fresh),
+    ] {
+        metrics::counter!("casework_db_reads_total", "target" => target, "reason" => reason)
+            .absolute(count);
+    }
+    for (name, up, fresh, behind) in replicas.states() {
+        metrics::gauge!("casework_replica_up", "replica" => name.clone())
+            .set(f64::from(u8::from(up)));
+        metrics::gauge!("casework_replica_fresh", "replica" => name.clone())
+            .set(f64::from(u8::from(fresh)));
+        metrics::gauge!("casework_replica_behind_bytes", "replica" => name).set(behind as f64);
+    }
 }
 
 /// Writes this instance's minutes to PostgreSQL as each one ends (and sweeps the

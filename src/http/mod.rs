@@ -20,6 +20,7 @@ pub mod input_guard;
 pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
+pub mod read_after;
 pub mod refusal;
 pub mod render_to_end;
 pub mod request_id;

@@ -25,6 +25,7 @@ pub(crate) use eventually;
 
 pub mod api;
 pub mod redis;
+pub mod replica;
 pub mod site;
 pub mod sources;
 pub mod tallies;

@@ -48,7 +48,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// while the database is down, instead of refusing to boot. Every connection drops to
 /// the app role first, so row-level security applies to everything it runs.
 pub fn request_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
-    Ok(PgPoolOptions::new()
+    Ok(as_app_role(PgPoolOptions::new())
         .max_connections(config.database_pool_size)
         .acquire_timeout(config.acquire_timeout())
         // No ping before handing out a connection: a page takes three connections in
@@ -57,14 +57,44 @@ pub fn request_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
         // dropped fails its first query instead; sqlx then discards it, and the request
         // answers 503 ("try again shortly") rather than hanging.
         .test_before_acquire(false)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
-                    .await?;
-                Ok(())
-            })
-        })
         .connect_lazy_with(config.connect_options()?))
+}
+
+/// Every connection of a pool drops to the app role first, so row-level security
+/// applies to everything it runs.
+fn as_app_role(options: PgPoolOptions) -> PgPoolOptions {
+    options.after_connect(|conn, _meta| {
+        Box::pin(async move {
+            conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                .await?;
+            Ok(())
+        })
+    })
+}
+
+/// A lazy pool per read replica (`DATABASE_READ_URL`), as the app role like the
+/// request pool, each as big as it: a replica takes the reads the primary is spared.
+pub fn read_pools(config: &Config) -> Result<Vec<(String, PgPool)>, sqlx::Error> {
+    let replicas = config
+        .replicas
+        .replicas(config.database_statement_timeout_ms)?;
+    Ok(replicas
+        .into_iter()
+        .map(|(name, options)| {
+            let pool = as_app_role(PgPoolOptions::new())
+                .max_connections(config.database_pool_size)
+                // A replica that is down must fail its reads fast: the monitor skips
+                // it within a check, and reads meanwhile fall back to the primary.
+                .acquire_timeout(
+                    config
+                        .acquire_timeout()
+                        .min(std::time::Duration::from_secs(2)),
+                )
+                .test_before_acquire(false)
+                .connect_lazy_with(options);
+            (name, pool)
+        })
+        .collect())
 }
 
 /// Whether the database answers a trivial query (the health check's probe).
@@ -81,6 +111,17 @@ pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
 pub async fn tenant_tx(pool: &PgPool, tenant_id: Uuid) -> Result<ReadTx, AppError> {
     if let Some(shared) = super::atomic::current(tenant_id).await? {
         return Ok(ReadTx::Shared(shared));
+    }
+    // A replica when one is fresh enough for this request (super::replicas).
+    if let Some(replica) = super::replicas::current().and_then(|context| context.pick()) {
+        match begin_detached(&replica, begin_for(tenant_id, "")).await {
+            Ok(tx) => return Ok(ReadTx::Own(tx)),
+            // Gone since the last check: this read goes to the primary, and the
+            // monitor takes the replica out at its next check.
+            Err(error) => {
+                tracing::warn!(%error, "a replica failed a read; reading from the primary")
+            }
+        }
     }
     begin_detached(pool, begin_for(tenant_id, ""))
         .await
@@ -231,6 +272,11 @@ where
             Err(Abort::Refused(error)) => Err(error),
             Err(Abort::Database(error)) => Err(super::retry::give_up(error)),
         };
+    }
+    // From here on this request reads from the primary, and its person's next reads
+    // wait for a replica that has this write (super::replicas).
+    if let Some(context) = super::replicas::current() {
+        context.mark_wrote();
     }
     let mut delays = super::retry::backoff();
     loop {
@@ -402,19 +448,12 @@ pub async fn migrate_jobs(pool: &PgPool) -> Result<(), sqlx::Error> {
 /// transaction and advisory lock), so jobs never take request connections. Same role
 /// as requests: row-level security applies to job writes too.
 pub fn jobs_pool(config: &Config) -> Result<PgPool, String> {
-    Ok(PgPoolOptions::new()
+    Ok(as_app_role(PgPoolOptions::new())
         // Per running job: its transaction and a heartbeat (WORKERS enrichments, one
         // sync, twice WORKERS webhook deliveries); the three workers' listeners, the
         // webhook relay's listener and batch, and a few short progress writes.
         .max_connections(config.workers.max(1) * 6 + 9)
         .acquire_timeout(config.acquire_timeout())
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
-                    .await?;
-                Ok(())
-            })
-        })
         .connect_lazy_with(
             config
                 .connect_options()

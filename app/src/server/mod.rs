@@ -33,6 +33,7 @@ pub mod markdown;
 pub mod password;
 pub mod queue;
 pub mod rate_limit;
+pub mod replicas;
 pub mod request;
 pub mod retry;
 pub mod saved_searches;

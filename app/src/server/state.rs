@@ -47,6 +47,8 @@ pub struct Shared {
     pub directory: super::contractors::cache::DirectoryCache,
     /// What this instance served, minute by minute, for the admin System page.
     pub rollup: Arc<super::system::rollup::Rollup>,
+    /// The read replicas (`DATABASE_READ_URL`), when there are any.
+    pub replicas: Option<Arc<super::replicas::Replicas>>,
 }
 
 impl From<Shared> for AppState {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 pub mod protection;
+pub mod replicas;
 pub mod sync;
 pub mod webhooks;
 pub use protection::{PlanRates, Rate};
@@ -242,6 +243,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub webhooks: webhooks::WebhookConfig,
+
+    #[command(flatten)]
+    pub replicas: replicas::ReplicaConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -411,6 +415,15 @@ impl Config {
                 "DATABASE_STATEMENT_TIMEOUT_MS={}",
                 self.database_statement_timeout_ms
             ),
+            format!("DATABASE_READ_URL={}", self.replicas.display()),
+            format!(
+                "DATABASE_READ_MAX_LAG_MS={}",
+                self.replicas.database_read_max_lag_ms
+            ),
+            format!(
+                "DATABASE_READ_CHECK_MS={}",
+                self.replicas.database_read_check_ms
+            ),
             format!("LEPTOS_SITE_ADDR={}", self.site_addr),
             format!("LEPTOS_SITE_ROOT={}", self.site_root),
             format!(
@@ -461,7 +474,7 @@ fn default_pool_size() -> u32 {
     u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 500)
 }
 
-fn parse_database_url(value: &str) -> Result<SecretString, String> {
+pub(super) fn parse_database_url(value: &str) -> Result<SecretString, String> {
     const EXPECTED: &str = "expected postgres://user:password@host:port/database";
     // sqlx's parser ignores the scheme (it accepts mysql://…), so check it here.
     if !(value.starts_with("postgres://") || value.starts_with("postgresql://")) {

@@ -87,6 +87,9 @@ async fn reads_use_a_fresh_replica_and_people_read_their_own_writes(pool: PgPool
         listed.headers
     );
 
+    let session =
+        common::session_cookie(&world.state, "ada@acme.example", common::world::PASSWORD).await;
+
     // The replica stops replaying; a case is written on the primary.
     replica.pause().await;
     let created = call(
@@ -115,6 +118,20 @@ async fn reads_use_a_fresh_replica_and_people_read_their_own_writes(pool: PgPool
     // 4 s the replica may lag: that is what "tolerates replica lag" means.)
     let other = call(&world, &secret, "GET", &path, None, &[]).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
+    // The same for pages (rendered by Leptos, which may read in tasks of its own) and
+    // server functions.
+    let page = format!("/cases/{number}");
+    let mine = format!("{session}; {cookie}");
+    let seen = common::get_with_cookie(world.state.clone(), &page, &mine).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(seen.body.contains("Only on the primary"));
+    let unseen = common::get_with_cookie(world.state.clone(), &page, &session).await;
+    assert_eq!(unseen.status, StatusCode::NOT_FOUND);
+    let detail = format!("/api/case/detail?number={number}");
+    let seen = common::get_with_cookie(world.state.clone(), &detail, &mine).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    let unseen = common::get_with_cookie(world.state.clone(), &detail, &session).await;
+    assert_eq!(unseen.status, StatusCode::NOT_FOUND, "{}", unseen.body);
 
     // Further behind than the limit: no longer read from; everyone sees the case.
     until(&world, "stale", |_, fresh| !fresh).await;

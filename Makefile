@@ -1,5 +1,5 @@
 # The two commands the README starts with, and a few for day-to-day work.
-.PHONY: run test dev db db-stop fmt lint bench bench-sync
+.PHONY: run test dev db db-stop fmt lint bench bench-sync cluster cluster-stop
 
 run:            ## build and serve at http://127.0.0.1:3000 with demo data
 	@scripts/run.sh
@@ -15,6 +15,12 @@ bench:          ## load the 1M-case data set (once), benchmark the release serve
 
 bench-sync:     ## the CRM sync benchmark (fake Zoho, 10,000 contacts with photos), into bench/RESULTS.md
 	@bench/sync.sh
+
+cluster:        ## several instances on this machine: PostgreSQL primary + replica, Redis, 3 × serve, nginx on :3100
+	@scripts/cluster.sh start
+
+cluster-stop:   ## stop what `make cluster` started (its data stays in .data/cluster)
+	@scripts/cluster.sh stop
 
 db:             ## start the embedded PostgreSQL and print its URL
 	@scripts/pg.sh start dev

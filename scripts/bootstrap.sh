@@ -5,12 +5,15 @@
 #
 #   scripts/bootstrap.sh          build tools
 #   scripts/bootstrap.sh --test   build tools + Chromium and test tools
+#   scripts/bootstrap.sh --cluster   build tools + what `make cluster` runs (Redis, nginx)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 want_test=false
+want_cluster=false
 [ "${1:-}" = "--test" ] && want_test=true
+[ "${1:-}" = "--cluster" ] && want_cluster=true
 
 CARGO_LEPTOS_VERSION=0.3.10
 
@@ -58,6 +61,18 @@ if ! [ -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   # (tailwind's native builds), which the registry mirror here does not carry.
   npm install --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
+fi
+
+if $want_cluster; then
+  command -v redis-server >/dev/null || { say "installing Redis (Debian)"; apt_install redis-server; }
+  command -v nginx >/dev/null || { say "installing nginx (Debian)"; apt_install nginx-light || apt_install nginx; }
+  # Debian starts the packaged nginx and Redis as services; the cluster runs its own.
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now nginx redis-server >/dev/null 2>&1 || true
+  else
+    service nginx stop >/dev/null 2>&1 || true
+    service redis-server stop >/dev/null 2>&1 || true
+  fi
 fi
 
 if $want_test; then

@@ -1,5 +1,5 @@
 # The two commands the README starts with, and a few for day-to-day work.
-.PHONY: run test dev db db-stop fmt lint bench bench-sync cluster cluster-stop
+.PHONY: run test dev db db-stop fmt lint bench bench-sync cluster cluster-stop test-cluster
 
 run:            ## build and serve at http://127.0.0.1:3000 with demo data
 	@scripts/run.sh
@@ -21,6 +21,9 @@ cluster:        ## several instances on this machine: PostgreSQL primary + repli
 
 cluster-stop:   ## stop what `make cluster` started (its data stays in .data/cluster)
 	@scripts/cluster.sh stop
+
+test-cluster:   ## a fresh cluster of its own, then instance kill, rolling restart and replica faults under load
+	@scripts/test-cluster.sh
 
 db:             ## start the embedded PostgreSQL and print its URL
 	@scripts/pg.sh start dev

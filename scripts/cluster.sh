@@ -17,7 +17,7 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 action="${1:-start}"
-dir="$ROOT/.data/cluster"
+dir="${CASEWORK_CLUSTER_DIR:-$ROOT/.data/cluster}"
 port="${CASEWORK_CLUSTER_PORT:-3100}"
 instances="${CASEWORK_CLUSTER_INSTANCES:-3}"
 primary_port="${CASEWORK_CLUSTER_PG_PORT:-54360}"
@@ -116,7 +116,10 @@ start_instance() {
 write_nginx_conf() {
   local n servers=""
   for n in $(seq 1 "$instances"); do
-    servers+="    server 127.0.0.1:$(app_port "$n") max_fails=1 fail_timeout=2s;"$'\n'
+    # An instance being restarted is marked down first (see `restart`).
+    local down=""
+    [ -f "$dir/draining-$n" ] && down=" down"
+    servers+="    server 127.0.0.1:$(app_port "$n") max_fails=1 fail_timeout=2s$down;"$'\n'
   done
   cat > "$dir/nginx.conf" <<EOF
 # Written by scripts/cluster.sh.
@@ -132,9 +135,12 @@ http {
   uwsgi_temp_path $dir/nginx-tmp/uwsgi;
   scgi_temp_path $dir/nginx-tmp/scgi;
   client_max_body_size 60m;
+  # No keep-alive connections to the instances: an instance shutting down closes its
+  # idle ones, and a write nginx had just sent on one would fail with a 502 that nginx
+  # must not retry (the write may have happened). A new connection per request is
+  # refused instead, before anything is sent, and then safely tried on the next one.
   upstream casework {
-$servers    keepalive 64;
-  }
+$servers  }
   server {
     listen 127.0.0.1:$port;
     proxy_http_version 1.1;
@@ -232,8 +238,17 @@ case "$action" in
     stop_pid "$dir/app-${2:?instance number}.pid" KILL
     ;;
   restart)
-    stop_pid "$dir/app-${2:?instance number}.pid" TERM
-    start_instance "$2"
+    # As a deployment would: take it out of the proxy (a reload lets nginx finish what
+    # it already sent there), stop it with SIGTERM (it finishes its own in-flight
+    # requests), start it, put it back. Stopping an instance the proxy still sends to
+    # resets the connections waiting in its accept queue, and a write sent on one of
+    # those cannot be retried safely: that is the SIGKILL case, not a planned restart.
+    n="${2:?instance number}"
+    touch "$dir/draining-$n"; start_nginx
+    sleep 0.5
+    stop_pid "$dir/app-$n.pid" TERM
+    start_instance "$n"
+    rm -f "$dir/draining-$n"; start_nginx
     ;;
   env)
     echo "CLUSTER_URL=http://127.0.0.1:$port"

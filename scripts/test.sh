@@ -49,3 +49,6 @@ api_db="casework_api"
 "${psql_admin[@]}" -c "DROP DATABASE IF EXISTS $api_db WITH (FORCE)" -c "CREATE DATABASE $api_db"
 DATABASE_URL="${test_url%/*}/$api_db" "$CASEWORK_BIN" seed --demo >/dev/null
 scripts/api-conformance.sh "${test_url%/*}/$api_db"
+
+say "cluster faults under load (make test-cluster: primary + replica, Redis, 3 instances, nginx)"
+SKIP_BUILD=1 scripts/test-cluster.sh

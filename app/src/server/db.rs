@@ -367,19 +367,36 @@ pub fn listener_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
 /// A pool that cannot give out a connection in time means "try again shortly", not
 /// "the server is broken".
 pub fn unavailable(error: sqlx::Error) -> AppError {
-    match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            tracing::warn!(%error, "database unavailable");
-            AppError::Unavailable
-        }
-        other => internal(other),
-    }
+    internal(error)
 }
 
 /// Logs the detail (the request id is on the span) and hands the browser nothing of it.
+/// A database that went away (a connection lost mid-request, a server shutting down or
+/// restarting, no connection to be had in time) is "try again shortly" (503, which a
+/// proxy may retry elsewhere for a read), not "the server is broken" (500).
 pub fn internal(error: sqlx::Error) -> AppError {
-    tracing::error!(%error, "database error");
-    AppError::Internal
+    if connection_lost(&error) {
+        tracing::warn!(%error, "database unavailable");
+        AppError::Unavailable
+    } else {
+        tracing::error!(%error, "database error");
+        AppError::Internal
+    }
+}
+
+/// The database, not the request, failed: the connection (class 08), the server
+/// shutting down or starting (57P01–57P03), or the pool.
+fn connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::Io(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
 }
 
 /// A short-lived connection pool for migrations, seeding and admin commands.

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make test-cluster`: a fresh cluster of its own (scripts/cluster.sh, under
+# .data/cluster-test, on ports apart from `make cluster`'s), the faults of
+# scripts/test-cluster.py against it under load, then the cluster stopped and removed.
+#
+#   scripts/test-cluster.sh              build (release), every fault
+#   SKIP_BUILD=1 scripts/test-cluster.sh kill rolling
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+export CASEWORK_CLUSTER_DIR="$ROOT/.data/cluster-test"
+export CASEWORK_CLUSTER_PORT="${CASEWORK_CLUSTER_TEST_PORT:-3300}"
+export CASEWORK_CLUSTER_PG_PORT="${CASEWORK_CLUSTER_TEST_PG_PORT:-54370}"
+# The load is many requests of one person: the route-class limits would refuse them
+# (they are tested on their own, in tests/rate_limits.rs). Sign-in limits stay.
+export RATE_LIMITS=off
+
+scripts/cluster.sh stop >/dev/null 2>&1 || true
+rm -rf "$CASEWORK_CLUSTER_DIR"
+trap 'scripts/cluster.sh stop >/dev/null 2>&1 || true; rm -rf "$CASEWORK_CLUSTER_DIR"' EXIT
+scripts/cluster.sh start
+say "faults under load"
+python3 scripts/test-cluster.py "$@"

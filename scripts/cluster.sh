@@ -11,6 +11,8 @@
 #   scripts/cluster.sh status     what runs
 #   scripts/cluster.sh kill N     SIGKILL instance N        (for fault tests)
 #   scripts/cluster.sh restart N  SIGTERM instance N, wait, start it again
+#   scripts/cluster.sh replica-stop / replica-start             (for fault tests)
+#   scripts/cluster.sh destroy    stop everything and delete its data
 #   scripts/cluster.sh env        the addresses, as shell variables
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -20,7 +22,9 @@ action="${1:-start}"
 dir="${CASEWORK_CLUSTER_DIR:-$ROOT/.data/cluster}"
 port="${CASEWORK_CLUSTER_PORT:-3100}"
 instances="${CASEWORK_CLUSTER_INSTANCES:-3}"
-primary_port="${CASEWORK_CLUSTER_PG_PORT:-54360}"
+# Below the ephemeral port range (32768 and up): a port the kernel gave an outgoing
+# connection (in TIME-WAIT for a minute after) cannot be listened on.
+primary_port="${CASEWORK_CLUSTER_PG_PORT:-25460}"
 replica_port=$((primary_port + 1))
 redis_port=$((primary_port + 2))
 app_port() { echo $((port + $1)); }
@@ -50,13 +54,24 @@ wait_for_port() {
   die "$what did not start on port $p (see $dir/*.log)"
 }
 
-pg_dir() { echo "$dir/$1"; }
+# PostgreSQL runs as `postgres`, which may not reach a checkout under a private home
+# (/root): its data and logs then live under /var/lib/casework instead.
+pgroot="$dir"
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$dir"
+  id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  if ! runuser -u postgres -- test -x "$dir"; then
+    pgroot="/var/lib/casework/$(printf '%s' "$dir" | md5sum | cut -c1-12)-cluster"
+  fi
+  mkdir -p "$pgroot"; chown postgres "$pgroot"
+fi
+pg_dir() { echo "$pgroot/$1"; }
 
 start_primary() {
   local data; data="$(pg_dir primary)"
   if [ ! -f "$data/PG_VERSION" ]; then
     say "initialising the primary ($data)"
-    mkdir -p "$data"; [ "$(id -u)" = 0 ] && chown postgres "$dir" "$data"; chmod 700 "$data"
+    mkdir -p "$data"; [ "$(id -u)" = 0 ] && chown postgres "$data"; chmod 700 "$data"
     as_owner "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     {
       echo "listen_addresses = '127.0.0.1'"
@@ -71,7 +86,7 @@ start_primary() {
     } | as_owner tee -a "$data/postgresql.conf" >/dev/null
   fi
   if ! answers "$primary_port"; then
-    as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/primary.log" -o "-p $primary_port" -w -t 60 start >/dev/null
+    as_owner "$bindir/pg_ctl" -D "$data" -l "$pgroot/primary.log" -o "-p $primary_port" -w -t 60 start >/dev/null
   fi
   if [ "$(as_owner "$bindir/psql" -h 127.0.0.1 -p "$primary_port" -U postgres -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname = 'casework'")" != 1 ]; then
@@ -88,7 +103,7 @@ start_replica() {
       -D "$data" -R -X stream -c fast
   fi
   if ! answers "$replica_port"; then
-    as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/replica.log" -o "-p $replica_port" -w -t 60 start >/dev/null
+    as_owner "$bindir/pg_ctl" -D "$data" -l "$pgroot/replica.log" -o "-p $replica_port" -w -t 60 start >/dev/null
   fi
 }
 
@@ -196,7 +211,7 @@ case "$action" in
   start)
     scripts/bootstrap.sh --cluster
     bindir="$(find_bindir)" || die "PostgreSQL server binaries are missing (scripts/bootstrap.sh installs them)"
-    mkdir -p "$dir"; [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    mkdir -p "$dir"
     if [ -z "${SKIP_BUILD:-}" ]; then
       say "building (release)"
       cargo leptos build --release
@@ -250,11 +265,23 @@ case "$action" in
     start_instance "$n"
     rm -f "$dir/draining-$n"; start_nginx
     ;;
+  replica-stop)
+    bindir="$(find_bindir)"
+    as_owner "$bindir/pg_ctl" -D "$(pg_dir replica)" -m immediate -w stop >/dev/null
+    ;;
+  replica-start)
+    bindir="$(find_bindir)"
+    start_replica
+    ;;
+  destroy)
+    "$0" stop >/dev/null 2>&1 || true
+    rm -rf "$dir" "$pgroot"
+    ;;
   env)
     echo "CLUSTER_URL=http://127.0.0.1:$port"
     echo "CLUSTER_PRIMARY_URL=$primary_url"
     echo "CLUSTER_REPLICA_URL=$replica_url"
     echo "CLUSTER_REDIS_URL=$redis_url"
     ;;
-  *) die "unknown action '$action' (start, stop, status, kill N, restart N, env)" ;;
+  *) die "unknown action '$action' (start, stop, status, kill N, restart N, replica-stop, replica-start, destroy, env)" ;;
 esac

@@ -201,30 +201,15 @@ def replica(session, cases):
     replica_url = ENV["CLUSTER_REPLICA_URL"].rsplit("/", 1)[0] + "/postgres"
     with Load("replica", session, cases) as load:
         time.sleep(1)
-        subprocess.run(["runuser", "-u", "postgres", "--", *pg_ctl(), "-m", "immediate",
-                        "-w", "stop"], check=True, stdout=subprocess.DEVNULL)
+        cluster("replica-stop")
         time.sleep(3)
-        start_replica()
+        cluster("replica-start")
         time.sleep(2)
         psql("SELECT pg_wal_replay_pause()", replica_url)
         time.sleep(4)
         psql("SELECT pg_wal_replay_resume()", replica_url)
         time.sleep(1)
     return load.check("the replica stopped, then paused", 0)
-
-
-def pg_ctl():
-    bindir = sorted(p for p in os.listdir("/usr/lib/postgresql"))[-1]
-    data = os.path.join(os.environ.get("CASEWORK_CLUSTER_DIR", os.path.join(ROOT, ".data/cluster")),
-                        "replica")
-    return [f"/usr/lib/postgresql/{bindir}/bin/pg_ctl", "-D", data]
-
-
-def start_replica():
-    port = urllib.parse.urlparse(ENV["CLUSTER_REPLICA_URL"]).port
-    log = os.path.join(os.path.dirname(pg_ctl()[2]), "replica.log")
-    subprocess.run(["runuser", "-u", "postgres", "--", *pg_ctl(), "-l", log, "-o", f"-p {port}",
-                    "-w", "start"], check=True, stdout=subprocess.DEVNULL)
 
 
 FAULTS = {"kill": kill, "rolling": rolling, "replica": replica}

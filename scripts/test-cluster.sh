@@ -11,14 +11,13 @@ cd "$ROOT"
 
 export CASEWORK_CLUSTER_DIR="$ROOT/.data/cluster-test"
 export CASEWORK_CLUSTER_PORT="${CASEWORK_CLUSTER_TEST_PORT:-3300}"
-export CASEWORK_CLUSTER_PG_PORT="${CASEWORK_CLUSTER_TEST_PG_PORT:-54370}"
+export CASEWORK_CLUSTER_PG_PORT="${CASEWORK_CLUSTER_TEST_PG_PORT:-25470}"
 # The load is many requests of one person: the route-class limits would refuse them
 # (they are tested on their own, in tests/rate_limits.rs). Sign-in limits stay.
 export RATE_LIMITS=off
 
-scripts/cluster.sh stop >/dev/null 2>&1 || true
-rm -rf "$CASEWORK_CLUSTER_DIR"
-trap 'scripts/cluster.sh stop >/dev/null 2>&1 || true; rm -rf "$CASEWORK_CLUSTER_DIR"' EXIT
+scripts/cluster.sh destroy
+trap 'scripts/cluster.sh destroy' EXIT
 scripts/cluster.sh start
 say "faults under load"
 python3 scripts/test-cluster.py "$@"

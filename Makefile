@@ -1,5 +1,5 @@
 # The two commands the README starts with, and a few for day-to-day work.
-.PHONY: run test dev db db-stop fmt lint bench bench-sync cluster cluster-stop test-cluster
+.PHONY: run test dev db db-stop fmt lint bench bench-sync bench-mixed cluster cluster-stop test-cluster
 
 run:            ## build and serve at http://127.0.0.1:3000 with demo data
 	@scripts/run.sh
@@ -12,6 +12,9 @@ dev:            ## rebuild and reload on every change (debug build)
 
 bench:          ## load the 1M-case data set (once), benchmark the release server, write bench/RESULTS.md
 	@bench/run.sh
+
+bench-mixed:    ## 200 signed-in people, 80 % reads / 20 % writes, on the 1M-case data set, into bench/RESULTS.md
+	@bench/mixed.sh
 
 bench-sync:     ## the CRM sync benchmark (fake Zoho, 10,000 contacts with photos), into bench/RESULTS.md
 	@bench/sync.sh

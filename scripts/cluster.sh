@@ -12,6 +12,7 @@
 #   scripts/cluster.sh kill N     SIGKILL instance N        (for fault tests)
 #   scripts/cluster.sh restart N  SIGTERM instance N, wait, start it again
 #   scripts/cluster.sh replica-stop / replica-start             (for fault tests)
+#   scripts/cluster.sh primary-restart / redis-stop / redis-start (for fault tests)
 #   scripts/cluster.sh destroy    stop everything and delete its data
 #   scripts/cluster.sh env        the addresses, as shell variables
 set -euo pipefail
@@ -24,15 +25,30 @@ port="${CASEWORK_CLUSTER_PORT:-3100}"
 instances="${CASEWORK_CLUSTER_INSTANCES:-3}"
 # Below the ephemeral port range (32768 and up): a port the kernel gave an outgoing
 # connection (in TIME-WAIT for a minute after) cannot be listened on.
-primary_port="${CASEWORK_CLUSTER_PG_PORT:-25460}"
-replica_port=$((primary_port + 1))
-redis_port=$((primary_port + 2))
+pg_base="${CASEWORK_CLUSTER_PG_PORT:-25460}"
+replica_port=$((pg_base + 1))
+redis_port=$((pg_base + 2))
 app_port() { echo $((port + $1)); }
 metrics_port() { echo $((port + 100 + $1)); }
 
-primary_url="postgres://postgres@127.0.0.1:$primary_port/casework"
-replica_url="postgres://postgres@127.0.0.1:$replica_port/casework"
+# CASEWORK_CLUSTER_PRIMARY_URL: a primary of your own (say, the benchmark's database on
+# this machine, which must accept replication connections): it is not started, seeded,
+# stopped, restarted or deleted here; the replica is made from it.
+external_primary="${CASEWORK_CLUSTER_PRIMARY_URL:-}"
+if [ -n "$external_primary" ]; then
+  primary_url="$external_primary"
+  hostport="${external_primary#*@}"; hostport="${hostport%%/*}"
+  primary_port="${hostport##*:}"
+  dbname="${external_primary##*/}"
+else
+  primary_port="$pg_base"
+  dbname=casework
+  primary_url="postgres://postgres@127.0.0.1:$primary_port/$dbname"
+fi
+replica_url="postgres://postgres@127.0.0.1:$replica_port/$dbname"
 redis_url="redis://127.0.0.1:$redis_port"
+# The server binary (CASEWORK_CLUSTER_BIN: another build, e.g. the benchmark's).
+bin="${CASEWORK_CLUSTER_BIN:-$CASEWORK_BIN}"
 
 find_bindir() {
   local d
@@ -122,7 +138,7 @@ start_instance() {
     export LEPTOS_SITE_ADDR="127.0.0.1:$p" LEPTOS_SITE_ROOT="$CASEWORK_SITE_ROOT"
     export PUBLIC_URL="http://127.0.0.1:$port" TRUSTED_PROXIES="127.0.0.1"
     export INSTANCE_NAME="app-$n" LOG_FORMAT=json METRICS_ADDR="127.0.0.1:$(metrics_port "$n")"
-    exec "$CASEWORK_BIN" serve >>"$dir/app-$n.log" 2>&1
+    exec "$bin" serve >>"$dir/app-$n.log" 2>&1
   ) &
   echo $! > "$dir/app-$n.pid"
   wait_for_port "$p" "instance $n"
@@ -217,10 +233,10 @@ case "$action" in
       cargo leptos build --release
       node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
     fi
-    start_primary
-    if [ ! -f "$dir/seeded" ]; then
+    [ -z "$external_primary" ] && start_primary
+    if [ -z "$external_primary" ] && [ ! -f "$dir/seeded" ]; then
       say "migrating and loading the demo data"
-      DATABASE_URL="$primary_url" "$CASEWORK_BIN" seed --demo >/dev/null
+      DATABASE_URL="$primary_url" "$bin" seed --demo >/dev/null
       touch "$dir/seeded"
     fi
     start_replica
@@ -235,7 +251,7 @@ case "$action" in
     [ -f "$dir/nginx.pid" ] && nginx -c "$dir/nginx.conf" -p "$dir" -s quit 2>/dev/null || true
     for file in "$dir"/app-*.pid; do [ -e "$file" ] && stop_pid "$file"; done
     stop_pid "$dir/redis.pid"
-    for which in replica primary; do
+    for which in replica $([ -z "$external_primary" ] && echo primary); do
       [ -f "$(pg_dir "$which")/postmaster.pid" ] && as_owner "$bindir/pg_ctl" -D "$(pg_dir "$which")" -m fast -w stop >/dev/null || true
     done
     say "cluster stopped (data kept in $dir)"
@@ -273,6 +289,19 @@ case "$action" in
     bindir="$(find_bindir)"
     start_replica
     ;;
+  primary-restart)
+    # A fast shutdown (open transactions rolled back, sessions ended), then up again.
+    [ -z "$external_primary" ] || die "the primary is not this cluster's to restart"
+    bindir="$(find_bindir)"
+    as_owner "$bindir/pg_ctl" -D "$(pg_dir primary)" -m fast -w -t 60 restart \
+      -l "$pgroot/primary.log" -o "-p $primary_port" >/dev/null
+    ;;
+  redis-stop)
+    stop_pid "$dir/redis.pid"
+    ;;
+  redis-start)
+    start_redis
+    ;;
   destroy)
     "$0" stop >/dev/null 2>&1 || true
     rm -rf "$dir" "$pgroot"
@@ -283,5 +312,5 @@ case "$action" in
     echo "CLUSTER_REPLICA_URL=$replica_url"
     echo "CLUSTER_REDIS_URL=$redis_url"
     ;;
-  *) die "unknown action '$action' (start, stop, status, kill N, restart N, replica-stop, replica-start, destroy, env)" ;;
+  *) die "unknown action '$action' (start, stop, status, kill N, restart N, replica-stop, replica-start, primary-restart, redis-stop, redis-start, destroy, env)" ;;
 esac

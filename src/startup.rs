@@ -9,7 +9,6 @@ use app::server::{AppState, Config, db};
 use app::{App, shell};
 use std::net::SocketAddr;
 
-use app::server::auth::resolve_viewer;
 use app::server::rate_limit::Limiter;
 use axum::Router;
 use axum::http::Request;
@@ -74,6 +73,8 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     let directory = app::server::contractors::cache::DirectoryCache::new(
         std::time::Duration::from_secs(config.directory_cache_seconds),
     );
+    let caches =
+        app::server::caches::Caches::new(std::time::Duration::from_secs(config.cache_seconds));
     let read_pools = db::read_pools(&config).context("invalid DATABASE_READ_URL")?;
     let replicas = (!read_pools.is_empty()).then(|| {
         Arc::new(app::server::replicas::Replicas::new(
@@ -99,6 +100,8 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
         stopping: tokio::sync::watch::channel(false).0,
         figures,
         directory,
+        caches,
+        heard: Arc::default(),
         viewers,
         rollup,
         replicas,
@@ -224,7 +227,10 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(from_fn_with_state(state.clone(), http::csrf::verify_origin))
                 .layer(sessions)
-                .layer(from_fn_with_state(state.clone(), resolve_viewer))
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    http::guard::resolve_viewer,
+                ))
                 // The REST API's key, in place of any session (before the limiter, which
                 // budgets by the key and its workspace's plan).
                 .layer(from_fn_with_state(
@@ -422,8 +428,12 @@ pub fn start_live_updates(state: &AppState) {
         viewers: state.viewers.clone(),
         figures: state.figures.clone(),
         directory: state.directory.clone(),
+        kept: state.caches.clone(),
+        heard: Arc::clone(&state.heard),
     };
     tokio::spawn(app::server::live::listen(pool, state.live.clone(), caches));
+    // What tells the caches how far the listener has heard (server::heard).
+    tokio::spawn(Arc::clone(&state.heard).announce(state.pool.clone()));
 }
 
 /// Expired sessions are deleted every minute (they are refused when read anyway; this

@@ -446,7 +446,14 @@ async fn row_level_security_keeps_tenants_apart(pool: PgPool) {
 async fn sessions_expire_after_the_idle_window(pool: PgPool) {
     let state = app_with_users(&pool, &["--session-idle-minutes=30"]).await;
     let reply = sign_in(&state, "ada@acme.example", PASSWORD, None).await;
-    let set_cookie = reply.headers["set-cookie"].to_str().unwrap().to_string();
+    let set_cookie = reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("casework_session="))
+        .unwrap()
+        .to_string();
     assert!(set_cookie.contains("Max-Age=1800"), "{set_cookie}");
     let seconds_left: f64 = sqlx::query_scalar(
         "SELECT EXTRACT(EPOCH FROM expiry_date - now())::float8 FROM tower_sessions.session",

@@ -501,3 +501,52 @@ async fn redis_going_away_fails_open_and_sharing_resumes_when_it_is_back(pool: P
     let allowed = alternate(&first.state, &second, 6).await;
     assert_eq!(allowed, 3, "the instances did not share one budget again");
 }
+
+/// One answer slower than REDIS_TIMEOUT_MS (a busy machine) decides that request here
+/// and nothing more: the next goes to Redis. Several in a row (a Redis that hangs)
+/// leave Redis alone for a while, as an error does, so requests stop paying the wait.
+#[sqlx::test]
+async fn a_slow_answer_falls_back_once_and_a_hung_redis_is_left_alone(pool: PgPool) {
+    let redis = Redis::start();
+    let url = redis.url();
+    let flags = [
+        "--rate-limit-form",
+        "1000/s",
+        "--redis-url",
+        url.as_str(),
+        "--redis-timeout-ms",
+        "50",
+    ];
+    let world = World::build(&pool).flags(&flags).done().await;
+    let limiter = &world.state.limiter;
+    let probe = [Check {
+        policy: &limiter.policies.form,
+        key: "slow".into(),
+    }];
+    until_shared(&world.state).await;
+    assert!(limiter.check(&probe).await.shared);
+
+    redis.pause();
+    assert!(
+        !limiter.check(&probe).await.shared,
+        "a hung call was waited for"
+    );
+    redis.unpause();
+    assert!(
+        limiter.check(&probe).await.shared,
+        "one slow answer took Redis out of use"
+    );
+    assert!(limiter.sharing());
+
+    redis.pause();
+    for _ in 0..3 {
+        assert!(!limiter.check(&probe).await.shared);
+    }
+    redis.unpause();
+    // Left alone for a while: decided here without asking, at once.
+    let started = std::time::Instant::now();
+    assert!(!limiter.check(&probe).await.shared);
+    assert!(started.elapsed() < Duration::from_millis(50));
+    assert!(!limiter.sharing());
+    until_shared(&world.state).await;
+}

@@ -216,24 +216,13 @@ pub async fn sample_gauges(state: &AppState) {
         Err(error) => tracing::warn!(%error, "job queues could not be read for the metrics"),
     }
     metrics::gauge!("casework_uptime_seconds").set(state.started_at.elapsed().as_secs_f64());
-    let cache = state.viewers.stats();
-    metrics::counter!("casework_cache_requests_total", "cache" => "viewers", "outcome" => "hit")
-        .absolute(cache.hits);
-    metrics::counter!("casework_cache_requests_total", "cache" => "viewers", "outcome" => "miss")
-        .absolute(cache.misses);
-    let dashboards = state.figures.stats();
-    metrics::counter!("casework_cache_requests_total", "cache" => "dashboards", "outcome" => "hit")
-        .absolute(dashboards.hits);
-    metrics::counter!("casework_cache_requests_total", "cache" => "dashboards", "outcome" => "miss")
-        .absolute(dashboards.misses);
-    metrics::gauge!("casework_cache_entries", "cache" => "dashboards")
-        .set(dashboards.entries as f64);
-    let directory = state.directory.stats();
-    metrics::counter!("casework_cache_requests_total", "cache" => "directory", "outcome" => "hit")
-        .absolute(directory.hits);
-    metrics::counter!("casework_cache_requests_total", "cache" => "directory", "outcome" => "miss")
-        .absolute(directory.misses);
-    metrics::gauge!("casework_cache_entries", "cache" => "directory").set(directory.entries as f64);
+    for (name, stats) in app::server::caches::all(state) {
+        metrics::counter!("casework_cache_requests_total", "cache" => name, "outcome" => "hit")
+            .absolute(stats.hits);
+        metrics::counter!("casework_cache_requests_total", "cache" => name, "outcome" => "miss")
+            .absolute(stats.misses);
+        metrics::gauge!("casework_cache_entries", "cache" => name).set(stats.entries as f64);
+    }
     if let Some(replicas) = &state.replicas {
         replica_metrics(replicas);
     }
@@ -247,6 +236,7 @@ fn replica_metrics(replicas: &app::server::replicas::Replicas) {
         ("primary", "wrote_here", counts.wrote_here),
         ("primary", "own_write", counts.own_write),
         ("primary", "none_fresh", counts.none_fresh),
+        ("primary", "cache_fill", counts.cache_fill),
     ] {
         metrics::counter!("casework_db_reads_total", "target" => target, "reason" => reason)
             .absolute(count);
@@ -287,7 +277,11 @@ pub async fn write_minutes(state: AppState) {
 pub async fn write_minute(state: &AppState) {
     let now = time::OffsetDateTime::now_utc();
     let minute = rollup::minute_of(now - time::Duration::seconds(1));
-    let cache = state.viewers.stats();
+    // Every cache together: the System page's hit rate (its table has each of them).
+    let cache = app::server::caches::all(state).into_iter().fold(
+        app::server::versioned::CacheStats::default(),
+        |all, (_, one)| all + one,
+    );
     let figures = &state.rollup;
     figures.redis_fallbacks.store(
         state.limiter.fallbacks(),

@@ -1,7 +1,8 @@
-//! Read-your-writes across read replicas (app/src/server/replicas.rs): every request
-//! gets a routing context; one that wrote ends by putting the primary's WAL position
-//! after its commit in a cookie, so the person's next reads — on any instance — wait
-//! for a replica that has replayed it (or go to the primary).
+//! Read-your-writes across read replicas (app/src/server/replicas.rs) and caches
+//! (app/src/server/heard.rs): every request gets a routing context; one that wrote
+//! ends by putting the primary's WAL position after its commit in a cookie, so the
+//! person's next reads — on any instance — wait for a replica that has replayed it (or
+//! go to the primary), and skip the caches of a process that has not heard of it yet.
 
 use std::sync::Arc;
 
@@ -26,9 +27,6 @@ pub async fn route_reads(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(replicas) = state.replicas.clone() else {
-        return next.run(request).await;
-    };
     // Event streams replay what a client missed from the primary, where the live
     // announcements come from: a replica behind them would leave a gap.
     if request.uri().path().ends_with("/events") {
@@ -44,7 +42,7 @@ pub async fn route_reads(
         .find(|(name, _)| *name == COOKIE)
         .and_then(|(_, value)| value.parse::<u64>().ok())
         .unwrap_or(0);
-    let context = ReadContext::new(replicas, after);
+    let context = ReadContext::new(state.replicas.clone(), Arc::clone(&state.heard), after);
     request.extensions_mut().insert(Arc::clone(&context));
     let mut response = replicas::scope(Arc::clone(&context), next.run(request)).await;
     if context.wrote() {

@@ -114,5 +114,8 @@ pub async fn load_system(window: String) -> Result<SystemReport, AppError> {
             .filter(|minutes| crate::model::WINDOWS.iter().any(|(m, _)| m == minutes))
             .ok_or_else(|| AppError::invalid("window", "must be 5 or 60 (minutes)"))?,
     };
-    crate::server::system::report::report(&request::state()?.pool, &viewer, minutes).await
+    let state = request::state()?;
+    let mut report = crate::server::system::report::report(&state.pool, &viewer, minutes).await?;
+    report.now = crate::server::system::instance_now(&state);
+    Ok(report)
 }

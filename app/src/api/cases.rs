@@ -36,11 +36,12 @@ pub async fn team_queue(query: String) -> Result<TeamPage, AppError> {
         .find(|(key, _)| key == "assignee")
         .map(|(_, value)| value.as_str());
     let scope = cases::Scope::from_assignee_param(assignee)?;
-    let pool = &request::state()?.pool;
+    let state = request::state()?;
+    let pool = &state.pool;
     let page = cases::queue(pool, &viewer, scope, &filter).await?;
     Ok(TeamPage {
         page,
-        assignees: cases::assignees(pool, &viewer).await?,
+        assignees: cases::assignees(pool, &state.caches, &viewer).await?,
     })
 }
 

@@ -21,7 +21,14 @@ use crate::server::{companies, company_edit, enrichment, request};
 pub async fn load_company(id: i64) -> Result<CompanyDetail, AppError> {
     let state = request::state()?;
     let viewer = request::require(Capability::UseCompanies)?;
-    companies::detail(&state.pool, &viewer, id, &state.config.enrich_per_hour).await
+    companies::detail(
+        &state.pool,
+        &state.caches,
+        &viewer,
+        id,
+        &state.config.enrich_per_hour,
+    )
+    .await
 }
 
 /// Just the enrichment and the quota: what the page reloads when the live stream says
@@ -30,7 +37,14 @@ pub async fn load_company(id: i64) -> Result<CompanyDetail, AppError> {
 pub async fn enrichment_status(id: i64) -> Result<(Option<EnrichmentView>, Quota), AppError> {
     let state = request::state()?;
     let viewer = request::require(Capability::UseCompanies)?;
-    let detail = companies::detail(&state.pool, &viewer, id, &state.config.enrich_per_hour).await?;
+    let detail = companies::detail(
+        &state.pool,
+        &state.caches,
+        &viewer,
+        id,
+        &state.config.enrich_per_hour,
+    )
+    .await?;
     Ok((detail.enrichment, detail.quota))
 }
 

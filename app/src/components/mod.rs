@@ -20,6 +20,7 @@ pub mod escape;
 pub mod form_style;
 mod html_splice;
 pub mod icons;
+pub mod instance_now;
 mod linked_bars;
 mod list_picker;
 mod live;

@@ -82,8 +82,8 @@ pub use lists::{
 pub use new_case::{CaseSource, NewCase};
 pub use page_data::QueuePageData;
 pub use system::{
-    BUCKETS_MS, InstanceFigures, MinutePoint, QueueRow, RouteFigures, SlowRow, SystemReport,
-    WINDOWS, merge as merge_histograms, quantile,
+    BUCKETS_MS, CacheRow, InstanceFigures, InstanceNow, MinutePoint, QueueRow, ReplicaRow,
+    RouteFigures, SlowRow, SystemReport, WINDOWS, merge as merge_histograms, quantile,
 };
 pub use text::{check_text, refused_control};
 pub use theme::Theme;

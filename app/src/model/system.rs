@@ -79,6 +79,51 @@ pub struct QueueRow {
     pub oldest_pending_s: f64,
 }
 
+/// One cache of the instance that answered, since it started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CacheRow {
+    pub name: String,
+    pub hits: u64,
+    pub misses: u64,
+    pub entries: u64,
+}
+
+impl CacheRow {
+    pub fn hit_rate(&self) -> Option<f64> {
+        let all = self.hits + self.misses;
+        (all > 0).then(|| self.hits as f64 / all as f64)
+    }
+}
+
+/// One read replica as the instance that answered sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaRow {
+    pub name: String,
+    pub up: bool,
+    pub fresh: bool,
+    pub behind_bytes: u64,
+}
+
+/// What only the instance that answered knows (each keeps its own caches and reads
+/// its replicas' state itself), since it started.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceNow {
+    pub instance: String,
+    pub caches: Vec<CacheRow>,
+    pub replicas: Vec<ReplicaRow>,
+    /// Reads served by a replica, and by the primary although replicas are there.
+    pub replica_reads: u64,
+    pub primary_reads: u64,
+}
+
+impl InstanceNow {
+    /// The share of reads a replica served (None: no replica, or no read yet).
+    pub fn replica_share(&self) -> Option<f64> {
+        let all = self.replica_reads + self.primary_reads;
+        (!self.replicas.is_empty() && all > 0).then(|| self.replica_reads as f64 / all as f64)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemReport {
     pub window_minutes: u32,
@@ -92,6 +137,7 @@ pub struct SystemReport {
     pub cache_misses: u64,
     pub slow: Vec<SlowRow>,
     pub queues: Vec<QueueRow>,
+    pub now: InstanceNow,
 }
 
 impl SystemReport {

@@ -1,7 +1,8 @@
 //! `/admin/system` — how every instance is serving, over the last 5 minutes or hour:
 //! request rate and latency percentiles per route, errors, the slowest recent
 //! requests of this workspace, rate-limit refusals by class, cache hit rate, database
-//! pool use, job queues and open event streams. Merged from every instance's minutes,
+//! pool use, job queues and open event streams; and, from the instance that answers,
+//! each cache and the read replicas (components/instance_now.rs). Merged from every instance's minutes,
 //! so it shows the whole system whichever instance answers; refreshed every 15 s once
 //! the page is live (and by the Refresh link without JavaScript).
 
@@ -12,6 +13,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::admin::load_system;
 use crate::components::AdminRefusal;
 use crate::components::chart::{BarLineChart, Point, format_figure};
+use crate::components::instance_now::InstanceNowSection;
 use crate::model::{RouteFigures, SystemReport, WINDOWS};
 
 #[component]
@@ -121,6 +123,7 @@ fn Report(report: SystemReport) -> impl IntoView {
             <BarLineChart title="Requests per minute and p95 latency".into() points bar_name="requests" line_name="p95 ms" testid="traffic-chart"/>
         </div>
         <Instances report=report.clone()/>
+        <InstanceNowSection now=report.now.clone()/>
         <Routes routes=report.routes.clone() total/>
         <Slow report=report.clone()/>
         <Limits report/>

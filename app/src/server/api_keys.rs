@@ -242,14 +242,16 @@ pub async fn authenticate(
     ip: Option<std::net::IpAddr>,
 ) -> Result<Viewer, AppError> {
     let prefix = prefix_of(key).ok_or(AppError::Unauthenticated)?;
-    let found: Option<Presented> = sqlx::query_as(
-        "SELECT key_id, tenant_id, user_id, secret_sha256, scopes, expires_at, revoked_at,
-                last_used_at, host(last_used_ip) AS last_used_ip, tenant_name, plan,
-                display_name, email
-         FROM api_key_by_prefix($1)",
-    )
-    .bind(prefix)
-    .fetch_optional(pool)
+    let found: Option<Presented> = super::connections::read(|| {
+        sqlx::query_as(
+            "SELECT key_id, tenant_id, user_id, secret_sha256, scopes, expires_at, revoked_at,
+                    last_used_at, host(last_used_ip) AS last_used_ip, tenant_name, plan,
+                    display_name, email
+             FROM api_key_by_prefix($1)",
+        )
+        .bind(prefix)
+        .fetch_optional(pool)
+    })
     .await
     .map_err(internal)?;
     let found = found.ok_or(AppError::Unauthenticated)?;

@@ -36,22 +36,28 @@ impl Scope {
     }
 }
 
-/// Active people who work cases, by name, for the assignee filter.
+/// Active people who work cases, by name, for the assignee filter (kept per
+/// workspace until someone joins, leaves or is renamed: server::caches).
 pub async fn assignees(
     pool: &PgPool,
+    caches: &super::caches::Caches,
     viewer: &Viewer,
 ) -> Result<Vec<crate::model::Assignee>, AppError> {
-    let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let people = sqlx::query_as(
-        "SELECT id, display_name FROM users
-         WHERE active AND role IN ('employee', 'admin')
-         ORDER BY lower(display_name), id",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(internal)?;
-    end_read(tx);
-    Ok(people)
+    caches
+        .people(viewer.tenant_id, async {
+            let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+            let people = sqlx::query_as(
+                "SELECT id, display_name FROM users
+                 WHERE active AND role IN ('employee', 'admin')
+                 ORDER BY lower(display_name), id",
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+            end_read(tx);
+            Ok(people)
+        })
+        .await
 }
 
 pub async fn queue(

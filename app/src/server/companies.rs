@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::audit::{self, Subject};
 use super::conditions::{Conditions, capped, push_capped_count};
-use super::db::{self, internal, tenant_tx};
+use super::db::{self, end_read, internal, tenant_tx};
 use crate::model::{
     AppError, CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, NewCompany,
     Viewer,
@@ -281,21 +281,41 @@ pub async fn exists(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<bool, App
     Ok(found.is_some())
 }
 
-/// One company for its page: details, enrichment, and the viewer's quota.
+/// One company for its page: details, notes and enrichment (the same for everyone of
+/// the workspace, so kept until the company changes: server::caches), and the
+/// viewer's own lists and quota.
 pub async fn detail(
     pool: &PgPool,
+    caches: &super::caches::Caches,
     viewer: &Viewer,
     id: i64,
     limits: &super::config::PlanLimits,
 ) -> Result<crate::model::CompanyDetail, AppError> {
+    let shared = caches
+        .company(viewer.tenant_id, id, async {
+            let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
+            let company = super::company_edit::record(&mut tx, id, false)
+                .await
+                .map_err(internal)?
+                .ok_or(AppError::NotFound)?;
+            let notes = super::company_edit::notes(&mut tx, id)
+                .await
+                .map_err(internal)?;
+            let enrichment = super::enrichment::view(&mut tx, id).await?;
+            end_read(tx);
+            Ok(super::caches::CompanyShared {
+                company,
+                notes,
+                enrichment,
+            })
+        })
+        .await?;
+    let super::caches::CompanyShared {
+        company,
+        notes,
+        enrichment,
+    } = std::sync::Arc::unwrap_or_clone(shared);
     let mut tx = tenant_tx(pool, viewer.tenant_id).await?;
-    let company = super::company_edit::record(&mut tx, id, false)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
-    let notes = super::company_edit::notes(&mut tx, id)
-        .await
-        .map_err(internal)?;
     let lists: Vec<crate::model::ListRef> = sqlx::query_as(
         "SELECT l.id, l.name, l.owner_id IS NULL AS shared
          FROM company_list_items i JOIN company_lists l ON l.id = i.list_id
@@ -307,11 +327,10 @@ pub async fn detail(
     .fetch_all(&mut *tx)
     .await
     .map_err(internal)?;
-    let enrichment = super::enrichment::view(&mut tx, id).await?;
     let quota = super::enrichment::quota(&mut tx, viewer, limits)
         .await
         .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    end_read(tx);
     Ok(crate::model::CompanyDetail {
         company,
         notes,

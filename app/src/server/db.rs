@@ -63,7 +63,7 @@ pub fn request_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
 /// Every connection of a pool drops to the app role first, so row-level security
 /// applies to everything it runs.
 fn as_app_role(options: PgPoolOptions) -> PgPoolOptions {
-    options.after_connect(|conn, _meta| {
+    super::connections::checked(options).after_connect(|conn, _meta| {
         Box::pin(async move {
             conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
                 .await?;
@@ -174,10 +174,10 @@ pub async fn write_tx(
     tenant_id: Uuid,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let _waiting = Waiting::start();
-    pool.begin_with(begin_for(
-        tenant_id,
-        ", set_config('lock_timeout', '3s', true)",
-    ))
+    super::connections::begin(
+        pool,
+        begin_for(tenant_id, ", set_config('lock_timeout', '3s', true)"),
+    )
     .await
 }
 
@@ -325,7 +325,7 @@ async fn begin_detached(
     let pool = pool.clone();
     tokio::spawn(async move {
         let _waiting = Waiting::start();
-        pool.begin_with(statement).await
+        super::connections::begin(&pool, statement).await
     })
     .await
     // Only a panic inside sqlx or a runtime shutting down gets here.
@@ -375,27 +375,12 @@ pub fn unavailable(error: sqlx::Error) -> AppError {
 /// restarting, no connection to be had in time) is "try again shortly" (503, which a
 /// proxy may retry elsewhere for a read), not "the server is broken" (500).
 pub fn internal(error: sqlx::Error) -> AppError {
-    if connection_lost(&error) {
+    if super::connections::lost(&error) {
         tracing::warn!(%error, "database unavailable");
         AppError::Unavailable
     } else {
         tracing::error!(%error, "database error");
         AppError::Internal
-    }
-}
-
-/// The database, not the request, failed: the connection (class 08), the server
-/// shutting down or starting (57P01–57P03), or the pool.
-fn connection_lost(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::Io(_)
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
-        _ => false,
     }
 }
 

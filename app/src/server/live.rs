@@ -168,6 +168,8 @@ pub struct Caches {
     pub viewers: ViewerCache,
     pub figures: FiguresCache,
     pub directory: DirectoryCache,
+    pub kept: super::caches::Caches,
+    pub heard: std::sync::Arc<super::heard::Heard>,
 }
 
 impl Caches {
@@ -175,6 +177,7 @@ impl Caches {
         self.viewers.set_listening(listening);
         self.figures.set_listening(listening);
         self.directory.set_listening(listening);
+        self.kept.set_listening(listening);
     }
 }
 
@@ -197,6 +200,9 @@ pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>, caches: 
                         AUTH_CHANNEL,
                         DASHBOARD_CHANNEL,
                         CONTRACTOR_CHANNEL,
+                        super::caches::PEOPLE_CHANNEL,
+                        super::caches::COMPANY_CHANNEL,
+                        super::heard::CHANNEL,
                     ])
                     .await
                 {
@@ -226,6 +232,8 @@ async fn receive(
         viewers,
         figures,
         directory,
+        kept,
+        heard,
     } = caches;
     loop {
         match listener.try_recv().await {
@@ -237,6 +245,15 @@ async fn receive(
             }
             Ok(Some(notification)) if notification.channel() == CONTRACTOR_CHANNEL => {
                 directory.apply(notification.payload());
+            }
+            Ok(Some(notification)) if notification.channel() == super::heard::CHANNEL => {
+                heard.apply(notification.payload());
+            }
+            Ok(Some(notification)) if notification.channel() == super::caches::PEOPLE_CHANNEL => {
+                kept.apply_people(notification.payload());
+            }
+            Ok(Some(notification)) if notification.channel() == super::caches::COMPANY_CHANNEL => {
+                kept.apply_company(notification.payload());
             }
             Ok(Some(notification)) if notification.channel() == SYNC_CHANNEL => {
                 match serde_json::from_str::<SyncChange>(notification.payload()) {
@@ -287,8 +304,13 @@ async fn receive(
             // The connection dropped, and what was sent meanwhile is lost: start over
             // (the caller resyncs the streams and stops trusting the viewer cache
             // until it listens again).
-            Ok(None) => return,
+            Ok(None) => {
+                super::connections::suspect();
+                return;
+            }
             Err(error) => {
+                // Very likely the first to know the database went away.
+                super::connections::lost(&error);
                 tracing::warn!(%error, "live updates: listener failed");
                 return;
             }

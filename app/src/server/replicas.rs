@@ -43,6 +43,8 @@ pub enum Fallback {
     OwnWrite,
     /// Every replica is down or further behind than the limit.
     NoneFresh,
+    /// Read for a shared cache, which must not be behind what it heard of.
+    CacheFill,
 }
 
 /// What the read routing counted since the process started.
@@ -52,6 +54,7 @@ pub struct ReadCounts {
     pub wrote_here: u64,
     pub own_write: u64,
     pub none_fresh: u64,
+    pub cache_fill: u64,
 }
 
 pub struct Replicas {
@@ -64,6 +67,7 @@ pub struct Replicas {
     wrote_here: AtomicU64,
     own_write: AtomicU64,
     none_fresh: AtomicU64,
+    cache_fill: AtomicU64,
 }
 
 /// The current WAL insert position, in bytes. Taken after a commit, it is at or past
@@ -98,6 +102,7 @@ impl Replicas {
             wrote_here: AtomicU64::new(0),
             own_write: AtomicU64::new(0),
             none_fresh: AtomicU64::new(0),
+            cache_fill: AtomicU64::new(0),
         }
     }
 
@@ -136,6 +141,7 @@ impl Replicas {
             Fallback::WroteHere => &self.wrote_here,
             Fallback::OwnWrite => &self.own_write,
             Fallback::NoneFresh => &self.none_fresh,
+            Fallback::CacheFill => &self.cache_fill,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -146,6 +152,7 @@ impl Replicas {
             wrote_here: self.wrote_here.load(Ordering::Relaxed),
             own_write: self.own_write.load(Ordering::Relaxed),
             none_fresh: self.none_fresh.load(Ordering::Relaxed),
+            cache_fill: self.cache_fill.load(Ordering::Relaxed),
         }
     }
 
@@ -182,6 +189,7 @@ impl Replicas {
             Ok(position) => u64::try_from(position).unwrap_or(0),
             Err(error) => {
                 // Without the primary's position no replica can be called fresh.
+                super::connections::lost(&error);
                 tracing::warn!(%error, "could not read the primary's WAL position");
                 for replica in &self.replicas {
                     replica.fresh.store(false, Ordering::Release);
@@ -257,24 +265,40 @@ pub async fn position_after_writes(primary: &PgPool) -> Result<i64, sqlx::Error>
 }
 
 /// One request's view of the routing: the person's last write (from their cookie),
-/// and whether this request has written.
+/// and whether this request has written. Also what the caches ask: whether this
+/// process has heard of everything up to that write (server::heard).
 pub struct ReadContext {
-    replicas: Arc<Replicas>,
+    /// None without read replicas: every read is on the primary.
+    replicas: Option<Arc<Replicas>>,
+    heard: Arc<super::heard::Heard>,
     after: u64,
     wrote: AtomicBool,
+    /// Reads for a shared cache ([`on_primary`]).
+    primary_only: bool,
 }
 
 impl ReadContext {
-    pub fn new(replicas: Arc<Replicas>, after: u64) -> Arc<Self> {
+    pub fn new(
+        replicas: Option<Arc<Replicas>>,
+        heard: Arc<super::heard::Heard>,
+        after: u64,
+    ) -> Arc<Self> {
         Arc::new(Self {
             replicas,
+            heard,
             after,
             wrote: AtomicBool::new(false),
+            primary_only: false,
         })
     }
 
     pub fn pick(&self) -> Option<PgPool> {
-        self.replicas
+        let replicas = self.replicas.as_ref()?;
+        if self.primary_only {
+            replicas.count(Fallback::CacheFill);
+            return None;
+        }
+        replicas
             .pick(self.after, self.wrote.load(Ordering::Acquire))
             .cloned()
     }
@@ -286,10 +310,35 @@ impl ReadContext {
     pub fn wrote(&self) -> bool {
         self.wrote.load(Ordering::Acquire)
     }
+
+    /// Whether the caches may answer this request: its person's last write (if any) is
+    /// one this process has heard of, and this request has not written since.
+    pub fn caches_may_answer(&self) -> bool {
+        !self.wrote() && self.heard.covers(self.after)
+    }
 }
 
 tokio::task_local! {
     static CONTEXT: Arc<ReadContext>;
+}
+
+/// Runs `work` reading from the primary only, whatever its request may read from
+/// otherwise: what a shared cache keeps (server/versioned.rs) must not be older than
+/// the announcements it has heard. The request itself is not marked as having written.
+pub async fn on_primary<F: Future>(work: F) -> F::Output {
+    match current() {
+        Some(context) => {
+            let primary = Arc::new(ReadContext {
+                replicas: context.replicas.clone(),
+                heard: Arc::clone(&context.heard),
+                after: context.after,
+                wrote: AtomicBool::new(false),
+                primary_only: true,
+            });
+            CONTEXT.scope(primary, work).await
+        }
+        None => work.await,
+    }
 }
 
 /// Runs `work` with `context` as its request's (for the code that reads the task-local).

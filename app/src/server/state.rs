@@ -45,6 +45,10 @@ pub struct Shared {
     pub figures: super::dashboard::FiguresCache,
     /// The contractor directory's pages, for `DIRECTORY_CACHE_SECONDS`.
     pub directory: super::contractors::cache::DirectoryCache,
+    /// The people pickers' list and company pages (server::caches).
+    pub caches: super::caches::Caches,
+    /// How far this process has heard announcements (server::heard).
+    pub heard: Arc<super::heard::Heard>,
     /// What this instance served, minute by minute, for the admin System page.
     pub rollup: Arc<super::system::rollup::Rollup>,
     /// The read replicas (`DATABASE_READ_URL`), when there are any.

@@ -13,6 +13,13 @@
 //!   `try_get_with`): right after a change, 32 clients each reading for themselves took
 //!   a dashboard's p99 from 28 to 200 ms (bench/RESULTS.md).
 //! - What is not announced is bounded by the TTL the owner chooses.
+//! - A value is read from the primary, never a replica: a replica may not yet have
+//!   the change whose announcement moved the version on, and what it read would then be
+//!   filed under the new version, stale, for everyone (the writer included).
+//! - A person who just wrote is answered around the cache until this process has
+//!   heard of their write (server::heard), on whichever instance they land.
+//! - The scope of a version is a workspace (`Uuid`), or finer (a company of one:
+//!   `(Uuid, i64)`) when a workspace's changes are too frequent to void all of it.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -25,27 +32,41 @@ use uuid::Uuid;
 
 use crate::model::AppError;
 
-/// Each workspace's version: the tick of the last change heard in it, or of the last
-/// (re)connection of the listener if that came later.
-#[derive(Default)]
-pub struct Versions {
+/// Scopes whose versions are remembered one by one, at most: past it, every version
+/// moves on at once (and the memory is freed), which is always correct.
+const MAX_SCOPES: usize = 100_000;
+
+/// Each scope's version (a workspace's, by default): the tick of the last change heard
+/// in it, or of the last (re)connection of the listener if that came later.
+pub struct Versions<S = Uuid> {
     /// Ticks on every change heard.
     clock: AtomicU64,
-    /// Every workspace is at least at this version (the listener reconnected: what it
-    /// may have missed could concern anyone).
+    /// Every scope is at least at this version (the listener reconnected: what it may
+    /// have missed could concern anyone).
     floor: AtomicU64,
-    changed: Mutex<HashMap<Uuid, u64>>,
+    changed: Mutex<HashMap<S, u64>>,
     listening: AtomicBool,
 }
 
-impl Versions {
+impl<S> Default for Versions<S> {
+    fn default() -> Self {
+        Self {
+            clock: AtomicU64::new(0),
+            floor: AtomicU64::new(0),
+            changed: Mutex::new(HashMap::new()),
+            listening: AtomicBool::new(false),
+        }
+    }
+}
+
+impl<S: Hash + Eq> Versions<S> {
     fn tick(&self) -> u64 {
         self.clock.fetch_add(1, Ordering::AcqRel) + 1
     }
 
-    /// Workspace `tenant`'s version, or None while announcements are not heard
-    /// (nothing may be kept then).
-    fn of(&self, tenant: Uuid) -> Option<u64> {
+    /// Scope `scope`'s version, or None while announcements are not heard (nothing may
+    /// be kept then).
+    fn of(&self, scope: &S) -> Option<u64> {
         if !self.listening.load(Ordering::Acquire) {
             return None;
         }
@@ -53,22 +74,40 @@ impl Versions {
             .changed
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&tenant)
+            .get(scope)
             .copied()
             .unwrap_or(0);
         Some(changed.max(self.floor.load(Ordering::Acquire)))
     }
 
-    /// Something in workspace `tenant` changed.
-    pub fn forget_tenant(&self, tenant: Uuid) {
+    /// Something in `scope` changed.
+    pub fn forget(&self, scope: S) {
         let mut changed = self.changed.lock().unwrap_or_else(PoisonError::into_inner);
+        if changed.len() >= MAX_SCOPES {
+            changed.clear();
+            self.floor.store(self.tick(), Ordering::Release);
+        }
         // Ticked under the lock, so a reader taking the version after this sees it.
-        changed.insert(tenant, self.tick());
+        changed.insert(scope, self.tick());
     }
 
     /// Anything anywhere may have changed.
     pub fn forget_all(&self) {
         self.floor.store(self.tick(), Ordering::Release);
+    }
+
+    /// Called by the listener: values are kept only while it hears announcements, and
+    /// none read before a (re)connection are used again.
+    pub fn set_listening(&self, listening: bool) {
+        self.listening.store(listening, Ordering::Release);
+        self.forget_all();
+    }
+}
+
+impl Versions<Uuid> {
+    /// Something in workspace `tenant` changed.
+    pub fn forget_tenant(&self, tenant: Uuid) {
+        self.forget(tenant);
     }
 
     /// Applies one announcement whose payload is a workspace id (an unreadable one
@@ -78,13 +117,6 @@ impl Versions {
             Ok(tenant) => self.forget_tenant(tenant),
             Err(_) => self.forget_all(),
         }
-    }
-
-    /// Called by the listener: values are kept only while it hears announcements, and
-    /// none read before a (re)connection are used again.
-    pub fn set_listening(&self, listening: bool) {
-        self.listening.store(listening, Ordering::Release);
-        self.forget_all();
     }
 }
 
@@ -108,21 +140,22 @@ impl std::ops::Add for CacheStats {
     }
 }
 
-/// Where a value is filed: its workspace, the workspace's version, its own key.
-type Filed<K> = (Uuid, u64, K);
-type Entries<K, V> = Cache<Filed<K>, Arc<V>>;
+/// Where a value is filed: its scope, the scope's version, its own key.
+type Filed<S, K> = (S, u64, K);
+type Entries<S, K, V> = Cache<Filed<S, K>, Arc<V>>;
 
-/// Values of one kind, per workspace, version and key `K`.
-pub struct Kept<K, V> {
-    entries: Option<Entries<K, V>>,
+/// Values of one kind, per scope (a workspace by default), version and key `K`.
+pub struct Kept<K, V, S = Uuid> {
+    entries: Option<Entries<S, K, V>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
-impl<K, V> Kept<K, V>
+impl<K, V, S> Kept<K, V, S>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Send + Sync + 'static,
+    S: Hash + Eq + Clone + Send + Sync + 'static,
 {
     /// At most `capacity` values, each kept at most `ttl` (zero: nothing kept).
     pub fn new(ttl: Duration, capacity: u64) -> Self {
@@ -141,7 +174,7 @@ where
 
     fn built(
         ttl: Duration,
-        builder: moka::future::CacheBuilder<Filed<K>, Arc<V>, Entries<K, V>>,
+        builder: moka::future::CacheBuilder<Filed<S, K>, Arc<V>, Entries<S, K, V>>,
     ) -> Self {
         Self {
             entries: (!ttl.is_zero()).then(|| builder.time_to_live(ttl).build()),
@@ -150,28 +183,35 @@ where
         }
     }
 
-    /// Workspace `tenant`'s value for `key`, kept or read by `load` (which those
-    /// asking for it meanwhile wait for; an error is theirs too, and nothing is kept).
+    /// Scope `scope`'s value for `key`, kept or read by `load` (which those asking for
+    /// it meanwhile wait for; an error is theirs too, and nothing is kept). A value to
+    /// be kept is read from the primary (see the module's notes).
     pub async fn through<F>(
         &self,
-        versions: &Versions,
-        tenant: Uuid,
+        versions: &Versions<S>,
+        scope: S,
         key: K,
         load: F,
     ) -> Result<Arc<V>, AppError>
     where
         F: Future<Output = Result<V, AppError>>,
     {
-        let (Some(entries), Some(version)) = (&self.entries, versions.of(tenant)) else {
+        // A person who just wrote, to a process that has not heard of it yet, is
+        // answered by a read of their own, not kept (server::heard; their read goes to
+        // the primary or a replica that has their write, server::replicas).
+        let may_answer = super::replicas::current().is_none_or(|c| c.caches_may_answer());
+        let (Some(entries), Some(version), true) = (&self.entries, versions.of(&scope), may_answer)
+        else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return load.await.map(Arc::new);
         };
-        let key = (tenant, version, key);
+        let key = (scope, version, key);
         if let Some(found) = entries.get(&key).await {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(found);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
+        let load = super::replicas::on_primary(load);
         entries
             .try_get_with(key, async { load.await.map(Arc::new) })
             .await

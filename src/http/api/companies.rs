@@ -365,7 +365,14 @@ pub async fn get_enrichment(
     Id(id): Id,
 ) -> Result<Response, Problem> {
     let viewer = caller.allowed(ApiScope::CompaniesRead, Capability::UseCompanies)?;
-    let detail = companies::detail(&state.pool, viewer, id, &state.config.enrich_per_hour).await?;
+    let detail = companies::detail(
+        &state.pool,
+        &state.caches,
+        viewer,
+        id,
+        &state.config.enrich_per_hour,
+    )
+    .await?;
     let view = detail.enrichment.ok_or(AppError::NotFound)?;
     Ok(Json(Enrichment::from(view)).into_response())
 }
@@ -390,7 +397,7 @@ pub async fn request_enrichment(
     let viewer = caller.allowed(ApiScope::CompaniesWrite, Capability::UseCompanies)?;
     let limits = &state.config.enrich_per_hour;
     enrichment::request(&state.pool, &state.jobs.enrich, viewer, id, limits).await?;
-    let detail = companies::detail(&state.pool, viewer, id, limits).await?;
+    let detail = companies::detail(&state.pool, &state.caches, viewer, id, limits).await?;
     let view = detail.enrichment.ok_or(AppError::Internal)?;
     let mut response = (StatusCode::ACCEPTED, Json(Enrichment::from(view))).into_response();
     if let Ok(location) = format!("/api/v1/companies/{id}/enrichment").parse() {

@@ -9,7 +9,7 @@ pub mod viewer_cache;
 
 pub use password_login::{SignInError, authenticate};
 pub use session::{SignedIn, sign_in, sign_out};
-pub use viewer::{resolve_viewer, viewer_from_parts};
+pub use viewer::{resolve, viewer_from_parts};
 pub use viewer_cache::ViewerCache;
 
 /// Only local paths are allowed as "where to go after signing in": `/cases?x=1` yes,

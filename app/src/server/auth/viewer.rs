@@ -2,18 +2,15 @@
 //! against the user's row, and puts the `Viewer` into the request's extensions, where
 //! pages and server functions find it.
 
-use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::Response;
 use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::session::{KEY, SignedIn, sign_out};
 use super::viewer_cache::Remembered;
-use crate::model::{Plan, Role, Viewer};
-use crate::server::AppState;
+use crate::model::{AppError, Plan, Role, Viewer};
+use crate::server::{AppState, db};
 
 #[derive(sqlx::FromRow)]
 struct SessionUser {
@@ -28,71 +25,84 @@ struct SessionUser {
     session_epoch: i32,
 }
 
-pub async fn resolve_viewer(
-    State(state): State<AppState>,
-    session: Session,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    if let Some(viewer) = load(&state, &session).await {
-        request.extensions_mut().insert(viewer);
-    }
-    next.run(request).await
-}
-
 /// The viewer of the request these parts belong to (server functions and SSR pages
 /// reach the parts through Leptos' context).
 pub fn viewer_from_parts(parts: &Parts) -> Option<Viewer> {
     parts.extensions.get::<Viewer>().cloned()
 }
 
-async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
+/// The request's viewer: `None` when no one is signed in (or the session ended), an
+/// error when the database could not say (503: a person is not signed out because the
+/// database restarted; src/http/guard.rs answers it).
+pub async fn resolve(state: &AppState, session: &Session) -> Result<Option<Viewer>, AppError> {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let settings = &state.config;
     // No cookie: no session row to read, no query.
-    let id = session.id()?;
+    let Some(id) = session.id() else {
+        return Ok(None);
+    };
     if let Some(hit) = state.viewers.get(&id)
         && !past_max_age(&hit.signed_in, now, settings.session_max_age())
         && now - hit.signed_in.seen <= settings.session_touch_interval_s()
     {
-        return Some(hit.viewer.clone());
+        return Ok(Some(hit.viewer.clone()));
     }
     // Otherwise read it all (and end or extend the session as below).
     let generation = state.viewers.generation();
-    let mut signed_in: SignedIn = match session.get(KEY).await {
-        Ok(found) => found?,
+    let mut loaded = session.get(KEY).await;
+    if matches!(
+        loaded,
+        Err(tower_sessions::session::Error::Store(
+            tower_sessions::session_store::Error::Backend(_)
+        ))
+    ) {
+        // Its connection may have been one the database dropped (a restart): once
+        // more, on a connection checked first (super::super::connections).
+        crate::server::connections::suspect();
+        loaded = session.get(KEY).await;
+    }
+    let mut signed_in: SignedIn = match loaded {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(None),
+        // The session store is the database: when it cannot be read the person is
+        // still signed in, only not now.
+        Err(tower_sessions::session::Error::Store(
+            tower_sessions::session_store::Error::Backend(error),
+        )) => {
+            tracing::warn!(%error, "the session could not be read");
+            return Err(AppError::Unavailable);
+        }
+        // A record that does not read as one of ours: not a sign-in.
         Err(error) => {
-            tracing::warn!(%error, "session could not be read; treating the request as signed out");
-            return None;
+            revoke(state, session, &format!("unreadable session: {error}")).await;
+            return Ok(None);
         }
     };
     if past_max_age(&signed_in, now, settings.session_max_age()) {
         revoke(state, session, "absolute session lifetime reached").await;
-        return None;
+        return Ok(None);
     }
-    let user = sqlx::query_as::<_, SessionUser>(
-        "SELECT tenant_id, tenant_name, employees_may_enrich, plan, email, display_name, role, active,
-                session_epoch
-         FROM auth_session_user($1)",
-    )
-    .bind(signed_in.user_id)
-    .fetch_optional(&state.pool)
+    let user = crate::server::connections::read(|| {
+        sqlx::query_as::<_, SessionUser>(
+            "SELECT tenant_id, tenant_name, employees_may_enrich, plan, email, display_name, role,
+                    active, session_epoch
+             FROM auth_session_user($1)",
+        )
+        .bind(signed_in.user_id)
+        .fetch_optional(&state.pool)
+    })
     .await;
-    let user = match user {
-        Ok(Some(user)) => user,
-        Ok(None) => {
+    let user = match user.map_err(db::internal)? {
+        Some(user) => user,
+        None => {
             revoke(state, session, "user no longer exists").await;
-            return None;
-        }
-        Err(error) => {
-            tracing::warn!(%error, "could not load the session's user");
-            return None;
+            return Ok(None);
         }
     };
     // An API key's identity has no sessions (it cannot sign in); one would be forged.
     if !user.active || user.session_epoch != signed_in.epoch || user.role == Role::Service {
         revoke(state, session, "user deactivated or sessions revoked").await;
-        return None;
+        return Ok(None);
     }
     // Sliding idle expiry without a write per request: extend the session (which
     // saves it and pushes its expiry out) at most every few minutes.
@@ -121,7 +131,7 @@ async fn load(state: &AppState, session: &Session) -> Option<Viewer> {
             signed_in,
         },
     );
-    Some(viewer)
+    Ok(Some(viewer))
 }
 
 /// Absolute expiry: however active, a sign-in ends `max_age` after it began.

@@ -15,6 +15,7 @@
 //!   generation counter), so a change racing a request cannot be papered over.
 //! - Entries expire after `AUTH_CACHE_TTL_S` whatever happens (0 turns caching off).
 
+use crate::server::versioned::CacheStats;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -54,13 +55,6 @@ struct Inner {
     generation: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
-}
-
-/// How often the cache answered, since the process started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CacheStats {
-    pub hits: u64,
-    pub misses: u64,
 }
 
 impl ViewerCache {
@@ -168,6 +162,7 @@ impl ViewerCache {
         CacheStats {
             hits: self.inner.hits.load(Ordering::Relaxed),
             misses: self.inner.misses.load(Ordering::Relaxed),
+            entries: self.inner.entries.as_ref().map_or(0, Cache::entry_count),
         }
     }
 

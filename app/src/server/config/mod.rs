@@ -102,6 +102,13 @@ pub struct Config {
     #[arg(long, env = "DIRECTORY_CACHE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
     pub directory_cache_seconds: u64,
 
+    /// How long (seconds) a process may keep the people pickers' list and the shared
+    /// part of company pages instead of reading them anew. The database announces
+    /// every change to people and companies to every process, which forget at once;
+    /// this bounds memory and a lost announcement. 0 turns these caches off.
+    #[arg(long, env = "CACHE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
+    pub cache_seconds: u64,
+
     /// Web origins (comma-separated, e.g. `https://tools.example.com`) whose pages may
     /// call the REST API (`/api/v1`) from a browser with an API key. Empty: none, the
     /// API answers other servers only. Pages and server functions stay same-origin

@@ -7,12 +7,14 @@
 //! nothing.
 //!
 //! Failing open: a call that errors or takes longer than `REDIS_TIMEOUT_MS` gives
-//! `None`, and the caller decides in-process. Redis is then left alone for a second
-//! (no request pays the timeout in the meantime) before one request tries it again.
+//! `None`, and the caller decides in-process. After an error, or three slow answers in
+//! a row, Redis is left alone for a second (no request pays the timeout in the
+//! meantime) before one request tries it again. A single slow answer (a busy machine)
+//! only decides that one request here.
 //! Going away and coming back are logged once each and counted in the metrics.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -22,6 +24,10 @@ use super::{Check, Status, Verdict};
 
 /// How long Redis is left alone after it failed to answer.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
+
+/// Answers slower than the timeout, in a row, before Redis is left alone as if it had
+/// failed (see `check`).
+const SLOW_BEFORE_RESTING: u32 = 3;
 
 /// KEYS: one per check. ARGV: per check, its interval (µs per request) and burst.
 /// Returns `allowed` then, per check, `allowed, remaining, reset µs, retry µs`.
@@ -67,6 +73,8 @@ pub struct Shared {
     /// Until when Redis is skipped after a failure.
     resting_until: Mutex<Option<Instant>>,
     up: AtomicBool,
+    /// Calls in a row that Redis answered too slowly.
+    slow_in_a_row: AtomicU32,
     /// Decisions made in-process because Redis did not answer, since start.
     pub fallbacks: std::sync::atomic::AtomicU64,
 }
@@ -92,6 +100,7 @@ impl Shared {
             timeout,
             resting_until: Mutex::new(None),
             up: AtomicBool::new(true),
+            slow_in_a_row: AtomicU32::new(0),
             fallbacks: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -137,6 +146,7 @@ impl Shared {
         let reason = match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(reply)) => match verdict(checks, &reply) {
                 Some(verdict) => {
+                    self.slow_in_a_row.store(0, Ordering::Relaxed);
                     if !self.up.swap(true, Ordering::Relaxed) {
                         tracing::info!("Redis answers again: rate limits are shared again");
                         metrics::gauge!("casework_rate_limit_redis_up").set(1.0);
@@ -145,15 +155,22 @@ impl Shared {
                 }
                 None => "bad_reply",
             },
-            Ok(Err(error)) => {
+            Ok(Err(error)) if !error.is_timeout() => {
                 tracing::debug!(%error, "Redis rate-limit call failed");
                 "error"
             }
-            Err(_) => "timeout",
+            Ok(Err(_)) | Err(_) => "timeout",
         };
         metrics::counter!("casework_rate_limit_redis_fallbacks_total", "reason" => reason)
             .increment(1);
         self.fallbacks.fetch_add(1, Ordering::Relaxed);
+        // One slow answer on a busy machine is not Redis gone: only this request is
+        // decided here. Several in a row (a Redis that hangs) rest it like an error.
+        if reason == "timeout"
+            && self.slow_in_a_row.fetch_add(1, Ordering::Relaxed) + 1 < SLOW_BEFORE_RESTING
+        {
+            return None;
+        }
         if let Ok(mut guard) = self.resting_until.lock() {
             *guard = Some(Instant::now() + RETRY_AFTER_FAILURE);
         }

@@ -43,3 +43,42 @@ pub async fn queues(pool: &PgPool) -> Result<Vec<QueueState>, sqlx::Error> {
         })
         .collect())
 }
+
+/// What only this instance knows: its caches and its view of the read replicas.
+pub fn instance_now(state: &super::AppState) -> crate::model::InstanceNow {
+    let caches = super::caches::all(state)
+        .into_iter()
+        .map(|(name, stats)| crate::model::CacheRow {
+            name: name.to_string(),
+            hits: stats.hits,
+            misses: stats.misses,
+            entries: stats.entries,
+        })
+        .collect();
+    let (replicas, replica_reads, primary_reads) = match &state.replicas {
+        None => (Vec::new(), 0, 0),
+        Some(replicas) => {
+            let counts = replicas.counts();
+            let rows = replicas
+                .states()
+                .into_iter()
+                .map(|(name, up, fresh, behind_bytes)| crate::model::ReplicaRow {
+                    name,
+                    up,
+                    fresh,
+                    behind_bytes,
+                })
+                .collect();
+            let primary =
+                counts.wrote_here + counts.own_write + counts.none_fresh + counts.cache_fill;
+            (rows, counts.replica, primary)
+        }
+    };
+    crate::model::InstanceNow {
+        instance: state.config.protection.instance(),
+        caches,
+        replicas,
+        replica_reads,
+        primary_reads,
+    }
+}

@@ -224,6 +224,7 @@ fn assemble(
             .collect(),
         cache_hits: count(cache_hits),
         cache_misses: count(cache_misses),
+        now: crate::model::InstanceNow::default(),
         slow: slow
             .into_iter()
             .map(|row| SlowRow {

@@ -17,7 +17,7 @@ import os
 import random
 import uuid
 
-from locust import FastHttpUser, constant_throughput, task
+from locust import HttpUser, constant_throughput, task
 
 PEOPLE = json.load(open(os.environ["MIXED_USERS"]))
 RUN = uuid.uuid4().hex[:8]
@@ -39,10 +39,10 @@ def next_person(role):
     return person
 
 
-class Person(FastHttpUser):
+class Person(HttpUser):
     abstract = True
-    # About one action a second each (a write and its read-back are one action).
-    wait_time = constant_throughput(1)
+    # MIXED_RATE actions a second each (default 1; a write and its read-back are one).
+    wait_time = constant_throughput(float(os.environ.get("MIXED_RATE", "1")))
     role = None
 
     def on_start(self):
@@ -67,14 +67,16 @@ class Person(FastHttpUser):
 
     def post(self, path, form, name):
         """A server function; its JSON on 200 (and the read-after cookie kept)."""
+        # A server function posted from the app's own pages: same origin.
         with self.client.post(path, data=form, name=name, catch_response=True,
-                              headers=self.headers(Accept="application/json")) as reply:
+                              headers=self.headers(Accept="application/json",
+                                                   Origin=self.host)) as reply:
             if reply.status_code != 200:
                 reply.failure(f"status {reply.status_code}: {reply.text[:200]}")
                 return None
-            for header in reply.headers.get_all("set-cookie") or []:
-                if header.startswith("casework_read_after="):
-                    self.read_after = header.split(";", 1)[0]
+            read_after = reply.cookies.get("casework_read_after")
+            if read_after:
+                self.read_after = f"casework_read_after={read_after}"
             reply.success()
             try:
                 return json.loads(reply.text)

@@ -375,6 +375,15 @@ pub async fn serve_until(
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stopping_tx.send(true);
     };
+    // Pages are streamed in several writes. With Nagle's algorithm each write after the
+    // first waits for the client to acknowledge the one before, and a client that
+    // delays its acknowledgements (40 ms and more on Linux) held pages read after a
+    // pause for 80–100 ms at any load (bench/RESULTS.md, "Mixed load").
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY on a connection");
+        }
+    });
     // Peer addresses feed the per-IP sign-in limits.
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, service).with_graceful_shutdown(signal);

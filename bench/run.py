@@ -441,6 +441,10 @@ def main():
         import imports
         imports.main()
         return
+    if os.environ.get("BENCH_ONLY") == "compression":
+        import compression
+        compression.main()
+        return
     employee_id, email, queue = bench_employee()
     server = Server()
     server.start()
@@ -492,6 +496,8 @@ def main():
     api.main()
     import imports
     imports.main()
+    import compression
+    compression.main()
 
 
 # The protection stack (rate limits, security headers, request metrics) side by side on

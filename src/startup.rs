@@ -67,9 +67,11 @@ pub fn state(config: Config) -> anyhow::Result<AppState> {
     let viewers = app::server::auth::ViewerCache::new(std::time::Duration::from_secs(
         config.auth_cache_ttl_s,
     ));
-    let figures = app::server::dashboard::FiguresCache::new(std::time::Duration::from_secs(
-        config.dashboard_cache_seconds,
-    ));
+    let figures = app::server::dashboard::FiguresCache::new(app::server::dashboard::Keeping {
+        unannounced: std::time::Duration::from_secs(config.dashboard_cache_seconds),
+        announced: std::time::Duration::from_secs(config.cache_seconds),
+        settle: std::time::Duration::from_secs(config.dashboard_settle_seconds),
+    });
     let directory = app::server::contractors::cache::DirectoryCache::new(
         std::time::Duration::from_secs(config.directory_cache_seconds),
     );
@@ -201,10 +203,18 @@ pub fn router(state: AppState) -> Router {
                     state.clone(),
                     http::security_headers::secure,
                 ))
-                // br or gzip as the client asks, for everything but event streams and
-                // images (and files already compressed at build time). Level 4: most of
-                // brotli's gain for dynamic pages at a small part of its CPU.
-                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+                // zstd where the client takes it, else gzip, both at level 1, for
+                // everything but event streams and images (built files come with their
+                // brotli, compressed once at build time). Not brotli: on a 60 KB page its
+                // encoder took 350 µs at any level (its set-up) and 780 µs at level 4, a
+                // quarter of the server's CPU under the mixed benchmark, for output no
+                // smaller than zstd-1's at 60 µs; gzip-1 takes 145 µs for 12 % more
+                // bytes (bench/RESULTS.md, "Compression").
+                .layer(
+                    CompressionLayer::new()
+                        .no_br()
+                        .quality(CompressionLevel::Precise(1)),
+                )
                 .layer(from_fn(http::request_id::keep_only_sane))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::x_request_id())

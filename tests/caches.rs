@@ -73,21 +73,6 @@ async fn company(state: &AppState, cookie: &str, id: i64) -> (StatusCode, Vec<St
     (reply.status, notes, name)
 }
 
-/// The read-after cookie a write's answer set, added to the person's cookies (as a
-/// browser keeps it).
-fn with_read_after(cookie: &str, reply: &common::Reply) -> String {
-    let read_after = reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find(|value| value.starts_with("casework_read_after="))
-        .and_then(|value| value.split(';').next())
-        .expect("a write sets the read-after cookie")
-        .to_string();
-    format!("{cookie}; {read_after}")
-}
-
 #[sqlx::test]
 async fn people_are_kept_until_someone_joins_or_is_renamed_anywhere(pool: PgPool) {
     let world = world(&pool).await;
@@ -125,7 +110,7 @@ async fn people_are_kept_until_someone_joins_or_is_renamed_anywhere(pool: PgPool
     )
     .await;
     assert_eq!(add.status, StatusCode::OK, "{}", add.body);
-    let ada_after = with_read_after(&ada, &add);
+    let ada_after = common::with_read_after(&ada, &add);
     for state in [&there, &here] {
         let people = assignees(state, &ada_after).await;
         assert!(people.contains(&"Zoe Newcomer".to_string()), "{people:?}");
@@ -205,7 +190,7 @@ async fn company_pages_are_kept_per_company_and_a_writer_sees_their_change_at_on
         )
         .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        let anna_after = with_read_after(&anna, &reply);
+        let anna_after = common::with_read_after(&anna, &reply);
         let (_, notes, _) = company(&there, &anna_after, first).await;
         assert!(notes.contains(&body), "{n}: {notes:?}");
     }

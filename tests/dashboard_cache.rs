@@ -250,3 +250,62 @@ async fn charts_drawn_once_per_read_follow_every_change(pool: PgPool) {
         opened_today(&page(&here, &ada).await) == expected
     });
 }
+
+#[sqlx::test]
+async fn shared_figures_settle_for_others_but_never_for_the_writer(pool: PgPool) {
+    let world = World::build(&pool)
+        .tenant(
+            "acme",
+            &[
+                ("ada@acme.example", Role::Admin),
+                ("bea@acme.example", Role::Admin),
+                ("emil@acme.example", Role::Employee),
+            ],
+        )
+        .cases("acme", 40, 10)
+        .done()
+        .await;
+    let settled = [
+        "--dashboard-cache-seconds",
+        "300",
+        "--dashboard-settle-seconds",
+        "60",
+    ];
+    let here = common::listening_instance(&pool, &settled).await;
+    let there = common::listening_instance(&pool, &settled).await;
+    let ada = world.cookie("ada@acme.example").await;
+    let bea = world.cookie("bea@acme.example").await;
+    let emil = world.cookie("emil@acme.example").await;
+    let unassigned = |figures: Value| figures["unassigned"].as_i64().unwrap();
+    let before = unassigned(team(&here, &bea).await);
+    let emil_first = mine(&here, &emil).await;
+
+    // The first change after a quiet spell is shown to everyone at once.
+    common::call_ok(&there, &ada, "/api/case/create", &new_unassigned_case()).await;
+    eventually!("the first new case is counted for bea", {
+        unassigned(team(&here, &bea).await) == before + 1
+    });
+    // Emil holds none of those cases: his own figures were kept throughout.
+    let hits_before = hits(&here);
+    assert_eq!(mine(&here, &emil).await, emil_first);
+    assert_eq!(hits(&here), hits_before + 1, "emil's figures were kept");
+
+    // A second change within the window: Ada, who made it, sees it on her next page on
+    // either process, whatever they have heard...
+    let reply = common::call_fn(&there, &ada, "/api/case/create", &new_unassigned_case()).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let ada_after = common::with_read_after(&ada, &reply);
+    // (Bea first, so that Ada's read does not refresh what she is shown.)
+    let hits_before = hits(&here);
+    let hers = unassigned(team(&here, &bea).await);
+    assert_eq!(
+        hers,
+        before + 1,
+        "bea's figures settle: the second case waits"
+    );
+    assert_eq!(hits(&here), hits_before + 1);
+    assert_eq!(unassigned(team(&here, &ada_after).await), before + 2);
+    assert_eq!(unassigned(team(&there, &ada_after).await), before + 2);
+    // ...and her read, the newest, is what everyone is shown next.
+    assert_eq!(unassigned(team(&here, &bea).await), before + 2);
+}

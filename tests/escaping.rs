@@ -57,6 +57,10 @@ fn stored() -> Vec<(&'static str, String)> {
         ("[list]", cut(&payload("[list]"), 100)),
         ("[search]", cut(&payload("[search]"), 100)),
         ("[user]", payload("[user]")),
+        // A contractor's, as Zoho CRM sends them (the directory's source).
+        ("[contractor]", payload("[contractor]")),
+        ("[trade]", payload("[trade]")),
+        ("[city]", payload("[city]")),
     ]
 }
 
@@ -115,6 +119,26 @@ const PAGES: &[(&str, Who, &[&str])] = &[
     ("/", Who::Named, &["[user]"]),
     ("/work", Who::Named, &["[user]"]),
     ("/", Who::Admin, &[]),
+    (
+        "/contractors",
+        Who::Employee,
+        &["[contractor]", "[trade]", "[city]"],
+    ),
+    (
+        "/contractors/{contractor}",
+        Who::Admin,
+        &["[contractor]", "[trade]", "[city]"],
+    ),
+    // Pages that show none of the strings above: checked for live markup, and for
+    // blocks of HTML made for nothing, like every other.
+    ("/cases/new", Who::Employee, &[]),
+    ("/imports/new", Who::Admin, &[]),
+    ("/admin", Who::Admin, &[]),
+    ("/admin/system", Who::Admin, &[]),
+    ("/admin/api-keys", Who::Admin, &[]),
+    ("/admin/webhooks", Who::Admin, &[]),
+    ("/admin/inquiry-form", Who::Admin, &[]),
+    ("/admin/integrations/zoho", Who::Admin, &[]),
 ];
 
 /// Query parameters pages read: each row is one address with every parameter set to
@@ -205,6 +229,7 @@ struct World {
     case: i32,
     company: i64,
     list: i64,
+    contractor: i64,
 }
 
 impl World {
@@ -217,6 +242,7 @@ impl World {
             .replace("{case}", &self.case.to_string())
             .replace("{company}", &self.company.to_string())
             .replace("{list}", &self.list.to_string())
+            .replace("{contractor}", &self.contractor.to_string())
     }
 
     /// A server function called as `who`; it must succeed. Its JSON answer.
@@ -250,6 +276,7 @@ async fn setup(pool: &PgPool) -> World {
         case,
         company: 0,
         list: 0,
+        contractor: 0,
     };
     let text = stored();
     let p = |tag: &str| text.iter().find(|(t, _)| *t == tag).unwrap().1.clone();
@@ -343,6 +370,19 @@ async fn setup(pool: &PgPool) -> World {
         .await;
     let named = common::session_cookie(&world.state, "named@acme.example", PASSWORD).await;
     world.cookies.push((Who::Named, named));
+
+    // A contractor as a sync from Zoho CRM stores it.
+    world.contractor = sqlx::query_scalar(
+        "INSERT INTO contractors (tenant_id, zoho_id, name, trade, city, zoho_modified_at)
+         VALUES ($1, '4100001', $2, $3, $4, now()) RETURNING id",
+    )
+    .bind(tenant)
+    .bind(p("[contractor]"))
+    .bind(p("[trade]"))
+    .bind(p("[city]"))
+    .fetch_one(pool)
+    .await
+    .unwrap();
     world
 }
 
@@ -460,6 +500,8 @@ async fn stored_text_shows_literally_on_every_page_for_every_role(pool: PgPool) 
         format!("#{} {} · Casework", world.case, payload("[title]"))
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Every block of HTML a page set aside was rendered (none made for nothing).
+    assert_eq!(casework::http::html_splice::unused_blocks(), 0);
 }
 
 #[sqlx::test]

@@ -40,19 +40,6 @@ async fn until(world: &World, what: &str, check: impl Fn(bool, bool) -> bool) {
     }
 }
 
-/// The read-your-writes cookie a response set, as a `Cookie:` header value.
-fn read_after(reply: &common::Reply) -> String {
-    reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("casework_read_after="))
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_else(|| panic!("no read-after cookie in {:?}", reply.headers))
-        .to_string()
-}
-
 #[sqlx::test]
 async fn reads_use_a_fresh_replica_and_people_read_their_own_writes(pool: PgPool) {
     let replica = Replica::start();
@@ -107,7 +94,7 @@ async fn reads_use_a_fresh_replica_and_people_read_their_own_writes(pool: PgPool
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let number = json(&created)["number"].as_i64().unwrap();
     let path = format!("/api/v1/cases/{number}");
-    let cookie = read_after(&created);
+    let cookie = common::read_after_cookie(&created);
 
     // The writer, with the position of the write: read where the write is.
     let own = call(&world, &secret, "GET", &path, None, &[("cookie", &cookie)]).await;

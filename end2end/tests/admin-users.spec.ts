@@ -25,6 +25,9 @@ test('an admin adds a user, changes their role, and the user sees it on their ne
   const row = page.locator(`[data-testid=user-row][data-email="${email}"]`);
   await expect(row).toBeVisible();
   await expect(page.getByTestId('audit-trail')).toContainText('Avery Admin added Robin Newcomer as employee');
+  // The form starts empty again: no password left for the next person added.
+  await expect(page.getByLabel('Initial password (optional)')).toHaveValue('');
+  await expect(page.getByLabel('Email')).toHaveValue('');
 
   // The new user signs in elsewhere.
   const theirContext = await browser.newContext();
@@ -48,7 +51,10 @@ test('an admin adds a user, changes their role, and the user sees it on their ne
   await expect(theirs.getByTestId('viewer-role')).toHaveText('Analyst');
 
   // Deactivated, they cannot sign in at all.
-  await row.getByRole('button', { name: 'Deactivate' }).click();
+  // Asked again, naming them, before it is done.
+  await row.getByText('Deactivate', { exact: true }).click();
+  await expect(row.getByTestId('deactivate-confirm')).toContainText('Deactivate Robin Newcomer?');
+  await row.getByTestId('deactivate-yes').click();
   await expect(row.getByText('Deactivated', { exact: true })).toBeVisible();
   await theirs.reload();
   await expect(theirs).toHaveURL(/\/login/);

@@ -16,6 +16,8 @@ test('select rows from the keyboard, change their status, then all matching', as
   expect(before).toBeGreaterThan(2);
   const picked = [await rows.nth(0).getAttribute('data-number'), await rows.nth(1).getAttribute('data-number')];
 
+  // Nothing ticked yet: nothing to apply to.
+  await expect(page.getByTestId('apply-selected')).toBeDisabled();
   // j moves, x selects: the first two rows.
   await page.keyboard.press('j');
   await expect(rows.nth(0)).toHaveAttribute('aria-current', 'true');
@@ -26,6 +28,8 @@ test('select rows from the keyboard, change their status, then all matching', as
   await expect(page.getByTestId('case-rows').locator('input[name="cases[]"]').nth(0)).toBeChecked();
   await expect(page.getByTestId('case-rows').locator('input[name="cases[]"]').nth(1)).toBeChecked();
   await expect(page.getByTestId('case-rows').locator('input[name="cases[]"]').nth(2)).not.toBeChecked();
+  await expect(page.getByTestId('apply-selected')).toHaveText('Apply to 2 selected');
+  await expect(page.getByTestId('apply-selected')).toBeEnabled();
 
   await page.getByTestId('bulk-change').selectOption('status:closed');
   await page.getByTestId('apply-selected').click();
@@ -41,6 +45,12 @@ test('select rows from the keyboard, change their status, then all matching', as
   // Then every case this filter still matches.
   await page.getByTestId('bulk-change').selectOption('status:closed');
   await page.getByTestId('apply-all').click();
+  // Asked again, with the count, before anything is done.
+  const yes = page.getByTestId('apply-all-yes');
+  await expect(yes).toHaveText(`Yes, apply to all ${before - 2} cases`);
+  // Nothing done yet: the report is still the last action's.
+  await expect(page.getByTestId('bulk-report')).toHaveText('2 cases updated.');
+  await yes.click();
   await expect(page.getByTestId('bulk-report')).toHaveText(`${before - 2} cases updated.`);
   await expect(page.getByTestId('empty-queue')).toBeVisible();
 

@@ -86,6 +86,42 @@ test('two people on one case: live changes, a conflict resolved, a comment arriv
   expect(errors.filter((e) => !e.includes('409 (Conflict)'))).toEqual([]);
 });
 
+test("a comment's Markdown looks like what it means, in both themes", async ({ page }) => {
+  await signIn(page, EMPLOYEE);
+  const number = await anOpenCase(page, 2);
+  await page.goto(`/cases/${number}`);
+  await hydrated(page);
+  const token = `md-${Date.now()}`;
+  await page.getByTestId('comment-input').fill(
+    `${token}\n\n- first point\n- second point\n\n> what the customer wrote\n\nSee [the policy](https://example.com/policy) and \`code\`.`,
+  );
+  await page.getByTestId('post-comment').click();
+  const body = page.getByTestId('comment-body').filter({ hasText: token });
+  await expect(body).toBeVisible();
+  for (const theme of ['light', 'dark']) {
+    await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+    const looks = await body.evaluate((el) => {
+      const style = (selector: string) => getComputedStyle(el.querySelector(selector)!);
+      const text = getComputedStyle(el);
+      return {
+        bullets: style('ul').listStyleType,
+        indent: parseFloat(style('ul').paddingLeft),
+        bar: parseFloat(style('blockquote').borderLeftWidth),
+        underline: style('a').textDecorationLine,
+        linkColour: style('a').color,
+        textColour: text.color,
+        code: style('code').fontFamily,
+      };
+    });
+    expect(looks.bullets, theme).toBe('disc');
+    expect(looks.indent, theme).toBeGreaterThan(8);
+    expect(looks.bar, theme).toBeGreaterThanOrEqual(3);
+    expect(looks.underline, theme).toContain('underline');
+    expect(looks.linkColour, theme).not.toBe(looks.textColour);
+    expect(looks.code, theme).toContain('mono');
+  }
+});
+
 test('an unsent comment survives a reload and is cleared once posted', async ({ page }) => {
   await signIn(page, EMPLOYEE);
   const number = await anOpenCase(page, 1);

@@ -62,6 +62,7 @@ test('the directory shows contractors with photos, searchable and filterable', a
   await page.getByLabel('Trade').selectOption('Electrician');
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/trade=Electrician/);
+  expect(new URL(page.url()).search).not.toMatch(/(^\?|&)=/);
   // The filtered page replaces the first one: fewer contractors, all electricians.
   await expect(page.getByTestId('match-count')).not.toHaveText('150 contractors');
   const count = Number(((await page.getByTestId('match-count').textContent()) ?? '').split(' ')[0]);

@@ -9,11 +9,14 @@ function casesLabel(n: number): string {
 /**
  * Clicks the biggest of `marks` on the dashboard and checks the table it opens counts
  * exactly its figure. Other tests change the demo's cases meanwhile (in parallel), so
- * a figure that moved between the two reads is measured again, a few times at most.
+ * a figure that moved between the two reads is measured again, a few times at most,
+ * a second apart: the workspace's figures may lag others' changes by up to
+ * DASHBOARD_SETTLE_SECONDS (2 s).
  */
 async function biggestOpensItsCases(page: Page, marks: string, url: RegExp) {
   let seen = '';
-  for (let attempt = 0; attempt < 4; attempt++) {
+  for (let attempt = 0; attempt < 6; attempt++) {
+    if (attempt > 0) await page.waitForTimeout(1000);
     await page.goto('/');
     await hydrated(page);
     const all = page.locator(marks);

@@ -7,6 +7,7 @@
 //! `Content-Length` rather than chunked.
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use app::components::HtmlSplices;
 use axum::body::{Body, Bytes};
@@ -16,6 +17,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use memchr::memmem;
+
+/// Blocks set aside and never rendered, since the process started: each is HTML made
+/// for nothing (a view built twice with a new source each time, say). Zero on every
+/// page (tests/escaping.rs walks them all).
+static UNUSED: AtomicU64 = AtomicU64::new(0);
+
+pub fn unused_blocks() -> u64 {
+    UNUSED.load(Ordering::Relaxed)
+}
 
 pub async fn html_splice(mut request: Request, next: Next) -> Response {
     let splices = HtmlSplices::default();
@@ -65,6 +75,7 @@ fn splice(mut chunks: Vec<Bytes>, blocks: Vec<(String, Bytes)>) -> Vec<Bytes> {
             find(&chunks, &marker)
         });
         let Some((index, at)) = found else {
+            UNUSED.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(
                 bytes = block.len(),
                 "a page set aside a block of HTML but rendered no marker for it"

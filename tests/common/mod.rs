@@ -256,6 +256,25 @@ pub async fn listening_instance(pool: &PgPool, extra: &[&str]) -> AppState {
     state
 }
 
+/// The read-after cookie (`name=value`) a write's answer set.
+pub fn read_after_cookie(reply: &Reply) -> String {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("casework_read_after="))
+        .and_then(|value| value.split(';').next())
+        .unwrap_or_else(|| panic!("no read-after cookie in {:?}", reply.headers))
+        .to_string()
+}
+
+/// The read-after cookie a write's answer set, added to the person's cookies (as a
+/// browser keeps it).
+pub fn with_read_after(cookie: &str, reply: &Reply) -> String {
+    format!("{cookie}; {}", read_after_cookie(reply))
+}
+
 /// A server function that must succeed; its JSON answer.
 pub async fn call_ok(
     state: &AppState,

@@ -49,7 +49,10 @@ pub async fn team_dashboard(query: String) -> Result<AdminDashboard, AppError> {
     let window = Window::from_query_string(&query)?;
     let state = request::state()?;
     let load = dashboard::admin(&state.pool, &viewer, window);
-    state.figures.team(viewer.tenant_id, window, load).await
+    let figures = &state.figures;
+    figures
+        .team(viewer.tenant_id, window, &state.pool, load)
+        .await
 }
 
 /// The workspace's companies: scores, sectors and stages, recent enrichments, the
@@ -59,10 +62,12 @@ pub async fn companies_dashboard() -> Result<AnalystDashboard, AppError> {
     let viewer = request::require(Capability::UseCompanies)?;
     let state = request::state()?;
     let load = dashboard::analyst(&state.pool, &viewer);
-    state
-        .figures
-        .companies(viewer.tenant_id, viewer.user_id, load)
-        .await
+    let figures = &state.figures;
+    let mut shared = figures
+        .companies(viewer.tenant_id, &state.pool, load)
+        .await?;
+    shared.own_lists = dashboard::own_lists(&state.pool, &viewer).await?;
+    Ok(shared)
 }
 
 /// Sets the work-in-progress limit per person (empty: no limit).

@@ -7,26 +7,39 @@ use leptos_router::components::A;
 use super::ThemeToggle;
 use super::icons::Logo;
 use super::use_viewer;
-use crate::model::{Role, Viewer};
+use crate::model::{Capability, Viewer, allows};
 
-/// The main navigation, in the order people reach for it, with who sees each entry
-/// (the server enforces access either way; this only keeps the menu honest).
-type NavEntry = (&'static str, &'static str, fn(Role) -> bool);
+/// The main navigation, in the order people reach for it, each entry with what its
+/// page asks of the viewer (None: every signed-in person). The server decides access
+/// either way, by the same table (model::capability); this keeps the menu honest: a
+/// person is offered only the places they may open.
+type NavEntry = (&'static str, &'static str, Option<Capability>);
 
 const NAV: [NavEntry; 7] = [
-    ("/", "Dashboard", |_| true),
-    ("/work", "My work", |role| role != Role::Analyst),
-    ("/cases", "All cases", |role| role == Role::Admin),
-    ("/companies", "Companies", |_| true),
-    ("/lists", "Lists", |_| true),
-    ("/contractors", "Contractors", |_| true),
-    ("/admin", "Admin", |role| role == Role::Admin),
+    ("/", "Dashboard", None),
+    ("/work", "My work", Some(Capability::WorkOwnCases)),
+    ("/cases", "All cases", Some(Capability::ManageAllCases)),
+    ("/companies", "Companies", Some(Capability::UseCompanies)),
+    ("/lists", "Lists", Some(Capability::UseCompanies)),
+    (
+        "/contractors",
+        "Contractors",
+        Some(Capability::ViewContractors),
+    ),
+    ("/admin", "Admin", Some(Capability::ManageUsers)),
 ];
+
+/// Whether `viewer` may open a place that asks for `needs`.
+pub fn may_open(viewer: &Viewer, needs: Option<Capability>) -> bool {
+    needs.is_none_or(|capability| allows(viewer, capability))
+}
 
 #[component]
 pub fn AppFrame(children: Children) -> impl IntoView {
     let viewer = use_viewer();
-    let works_cases = viewer.as_ref().is_some_and(|v| v.role != Role::Analyst);
+    let works_cases = viewer
+        .as_ref()
+        .is_some_and(|v| allows(v, Capability::WorkOwnCases));
     super::shortcuts::install(works_cases);
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:shadow dark:focus:bg-slate-800">
@@ -38,7 +51,7 @@ pub fn AppFrame(children: Children) -> impl IntoView {
                     <Logo/>
                     <span>"Casework"</span>
                 </a>
-                {viewer.as_ref().map(|viewer| view! { <MainNav role=viewer.role/> })}
+                {viewer.clone().map(|viewer| view! { <MainNav viewer/> })}
                 <div class="ml-auto flex shrink-0 items-center gap-2">
                     {works_cases.then(|| view! {
                         <a href="/cases/new" data-testid="new-case-button" aria-keyshortcuts="c" title="New case (c)"
@@ -58,13 +71,13 @@ pub fn AppFrame(children: Children) -> impl IntoView {
 }
 
 #[component]
-fn MainNav(role: Role) -> impl IntoView {
+fn MainNav(viewer: Viewer) -> impl IntoView {
     view! {
         <nav aria-label="Main" class="order-last -mx-1 flex min-w-0 basis-full overflow-x-auto pb-2 sm:order-none sm:basis-auto sm:flex-1 sm:pb-0">
             <ul class="flex items-center gap-1 text-sm">
                 {NAV
                     .into_iter()
-                    .filter(|(_, _, shown)| shown(role))
+                    .filter(|(_, _, needs)| may_open(&viewer, *needs))
                     .map(|(href, label, _)| {
                         view! {
                             <li>

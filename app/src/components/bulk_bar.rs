@@ -44,11 +44,23 @@ pub fn BulkBar(
         }
         _ => ("Narrow the filter to apply to all".to_string(), false),
     };
+    // "all 1,234 cases", or "the 1 case".
+    let all_count = match count {
+        MatchCount::Exact(1) => "the 1 case".to_string(),
+        _ => format!("all {}", count.label()),
+    };
+    let ask = format!("Apply the chosen change to {all_count} matching this filter?");
+    let yes = format!("Yes, apply to {all_count}");
     let selected_label = move || match selection.count() {
         0 => "Apply to selected".to_string(),
         n => format!("Apply to {n} selected"),
     };
     let pending = action.pending();
+    // Without JavaScript nothing knows what is ticked until the server is asked (it
+    // says so when nothing is); once hydrated, the button waits for a tick.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let nothing_ticked = move || hydrated.get() && selection.count() == 0;
     let team = queue == "team";
     view! {
         <div data-testid="bulk-bar" class="mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-slate-200 bg-slate-50 px-4 py-2.5 text-sm dark:border-slate-800 dark:bg-slate-900/60">
@@ -80,9 +92,26 @@ pub fn BulkBar(
                 </select>
             </label>
             <button type="submit" name="target" value="selected" class=button data-testid="apply-selected"
-                disabled=move || pending.get()>{selected_label}</button>
-            <button type="submit" name="target" value="all" class=button data-testid="apply-all"
-                disabled=move || pending.get() || !all_allowed>{all_label}</button>
+                disabled=move || pending.get() || nothing_ticked()>{selected_label}</button>
+            // Every matching case at once is asked again, with the count, before it is
+            // done: a disclosure, so it works the same without JavaScript.
+            {if all_allowed {
+                view! {
+                    <details class="group relative" data-testid="apply-all-confirm">
+                        <summary class=format!("{button} cursor-pointer list-none") data-testid="apply-all">{all_label}</summary>
+                        <div class="absolute left-0 z-20 mt-2 w-72 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900">
+                            <p>{ask}</p>
+                            <button type="submit" name="target" value="all" data-testid="apply-all-yes"
+                                class="mt-3 rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50"
+                                disabled=move || pending.get()>{yes}</button>
+                        </div>
+                    </details>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class=button data-testid="apply-all" disabled=true>{all_label}</button>
+                }.into_any()
+            }}
             {move || pending.get().then(|| view! { <span class="text-slate-500" role="status">"Applying…"</span> })}
         </div>
     }

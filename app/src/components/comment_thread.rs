@@ -57,7 +57,7 @@ fn CommentItem(
                 {if comment.deleted {
                     view! { <p class="mt-1 text-sm italic text-slate-400">"This comment was deleted."</p> }.into_any()
                 } else {
-                    view! { <div class="comment-body prose-sm mt-1 break-words text-sm" data-testid="comment-body" inner_html=comment.body_html.clone()></div> }.into_any()
+                    view! { <div class="comment-body md mt-1 break-words text-sm" data-testid="comment-body" inner_html=comment.body_html.clone()></div> }.into_any()
                 }}
                 <div class="mt-1 flex gap-3 text-xs">
                     {comment.can_edit.then(|| {

@@ -39,7 +39,7 @@ pub mod theme_toggle;
 pub mod viewer;
 mod when;
 
-pub use app_frame::AppFrame;
+pub use app_frame::{AppFrame, may_open};
 pub use bulk_bar::{BulkBar, BulkContext, BulkOutcome};
 pub use case_form::{CaseForm, ConflictDialog, FormState, PersonSearch, field_label};
 pub use case_lines::{CaseLines, day_bars};

@@ -6,6 +6,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 
+use super::form_style::without_unnamed;
 use super::{
     BulkBar, BulkContext, CaseTable, NextPage, Selection, StreamEvent, priority_label,
     status_label, use_event_stream, use_viewer,
@@ -22,7 +23,7 @@ pub type AssigneeChoice = Option<(String, Vec<Assignee>)>;
 pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
     let field = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
     view! {
-        <Form method="GET" action="" attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+        <Form method="GET" action="" on_form_data=without_unnamed() attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <fieldset class="flex flex-wrap items-center gap-x-3 gap-y-1">
                 <legend class="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">"Status"</legend>
                 {CaseStatus::ALL.into_iter().map(|status| view! {

@@ -211,7 +211,9 @@ impl FacetValue {
 /// One page of the directory, with the values the filter menus offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryPage {
-    pub cards: Vec<ContractorCard>,
+    /// Shared, so that the page's cards are one block of HTML however often the
+    /// server builds the view (components::spliced knows a block by its `Arc`).
+    pub cards: std::sync::Arc<[ContractorCard]>,
     pub count: MatchCount,
     pub next: Option<ContractorCursor>,
     pub trades: Vec<FacetValue>,

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod bulk;
+mod capability;
 mod case_detail;
 mod cases;
 mod companies;
@@ -32,6 +33,7 @@ pub use api_keys::{
     ApiKeySummary, ApiKeysPage, ApiScope, MAX_API_KEY_NAME_CHARS, MadeApiKey, NewApiKey,
 };
 pub use bulk::{BULK_LIMIT, BulkChange, BulkReport, BulkTarget, SeenCase};
+pub use capability::{Capability, allows};
 pub use case_detail::{
     ActivityEntry, CaseDetail, CaseFields, CaseRecord, Comment, ConflictState, MAX_COMMENT_CHARS,
 };

@@ -272,7 +272,7 @@ mod tests {
             count: 12,
         }];
         let page: Result<DirectoryPage, AppError> = Ok(DirectoryPage {
-            cards: vec![card],
+            cards: vec![card].into(),
             count: MatchCount::Exact(1),
             next: None,
             trades: trades.clone(),

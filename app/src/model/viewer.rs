@@ -25,6 +25,23 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// A person of `role` in a workspace whose policy is `employees_may_enrich`, for
+    /// unit tests of what a role may do.
+    #[cfg(test)]
+    pub fn for_tests(role: Role, employees_may_enrich: bool) -> Self {
+        Self {
+            user_id: Uuid::nil(),
+            tenant_id: Uuid::nil(),
+            role,
+            email: "a@b.example".into(),
+            display_name: "A".into(),
+            tenant_name: "T".into(),
+            employees_may_enrich,
+            plan: Plan::Free,
+            api_scopes: Vec::new(),
+        }
+    }
+
     /// Up to two initials for the avatar.
     pub fn initials(&self) -> String {
         initials(&self.display_name)

@@ -10,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveEnrichmentSettings, load_usage};
 use crate::components::AdminRefusal;
+use crate::components::form_style::without_unnamed;
 use crate::model::{UsageReport, UsageRow, format_usd};
 
 #[component]
@@ -71,7 +72,7 @@ fn Report(report: UsageReport, settings: ServerAction<SaveEnrichmentSettings>) -
     let saved = move || saved_by_form || matches!(settings.value().get(), Some(Ok(())));
     view! {
         <div class="mt-6 flex flex-wrap items-end justify-between gap-4">
-            <Form method="GET" action="" attr:class="flex items-end gap-2 text-sm">
+            <Form method="GET" action="" on_form_data=without_unnamed() attr:class="flex items-end gap-2 text-sm">
                 <label>
                     <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Month"</span>
                     <input type="month" name="month" value=current.clone() class="rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-950"/>

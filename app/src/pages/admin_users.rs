@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{AddUser, ChangeUserRole, SetUserActive, list_users};
 use crate::components::AdminRefusal;
+use crate::components::form_style::without_unnamed;
 use crate::model::{Role, UserSummary, UsersPage, format_timestamp};
 
 const ROLES: [Role; 3] = [Role::Employee, Role::Analyst, Role::Admin];
@@ -56,7 +57,7 @@ pub fn AdminUsers() -> impl IntoView {
                 <h1 class="text-2xl font-semibold tracking-tight">"Users"</h1>
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Who can sign in to this workspace, and as what."</p>
             </div>
-            <Form method="GET" action="">
+            <Form method="GET" action="" on_form_data=without_unnamed()>
                 <label for="user-search" class="sr-only">"Search users"</label>
                 <input
                     id="user-search" type="search" name="q" maxlength="200" placeholder="Search name or email"
@@ -129,6 +130,10 @@ fn UserRow(
         .last_sign_in_at
         .map(format_timestamp)
         .unwrap_or_else(|| "never".into());
+    let ask = format!(
+        "Deactivate {}? They are signed out everywhere and cannot sign in until reactivated.",
+        user.display_name
+    );
     view! {
         <tr data-testid="user-row" data-email=user.email.clone()>
             <td class="px-4 py-3">
@@ -159,9 +164,23 @@ fn UserRow(
                     } else {
                         view! { <span class="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-700 dark:text-slate-200">"Deactivated"</span> }.into_any()
                     }}
-                    <button type="submit" class="text-indigo-700 hover:underline dark:text-indigo-300">
-                        {if user.active { "Deactivate" } else { "Reactivate" }}
-                    </button>
+                    {if user.active {
+                        // Asked again before it is done (it signs them out everywhere):
+                        // a disclosure, so it works the same without JavaScript.
+                                                view! {
+                            <details class="relative" data-testid="deactivate-confirm">
+                                <summary class="cursor-pointer list-none text-indigo-700 hover:underline dark:text-indigo-300">"Deactivate"</summary>
+                                <div class="absolute right-0 z-20 mt-2 w-72 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900">
+                                    <p>{ask}</p>
+                                    <button type="submit" data-testid="deactivate-yes" class="mt-3 rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-500">"Yes, deactivate"</button>
+                                </div>
+                            </details>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <button type="submit" class="text-indigo-700 hover:underline dark:text-indigo-300">"Reactivate"</button>
+                        }.into_any()
+                    }}
                 </ActionForm>
             </td>
             <td class="whitespace-nowrap px-4 py-3 text-slate-500 dark:text-slate-400">{last}</td>
@@ -178,13 +197,23 @@ fn AddUserForm(add: ServerAction<AddUser>) -> impl IntoView {
             .map(|error| error.to_string())
     };
     let added = move || matches!(add.value().get(), Some(Ok(())));
+    // Added: the form starts empty again (a password left in it would be handed to the
+    // next person added). Without JavaScript the page reloads empty anyway.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if added()
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
     let field = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
     view! {
         <section class="rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
             <h2 class="font-semibold">"Add a user"</h2>
             {move || error().map(|message| view! { <p role="alert" data-testid="add-error" class="mt-3 text-sm text-red-700 dark:text-red-300">{message}</p> })}
             {move || added().then(|| view! { <p role="status" class="mt-3 text-sm text-emerald-700 dark:text-emerald-300">"User added."</p> })}
-            <ActionForm action=add attr:class="mt-4 space-y-3">
+            <ActionForm action=add node_ref=form attr:class="mt-4 space-y-3" attr:data-testid="add-user-form">
                 <div>
                     <label for="new-email" class="block text-sm font-medium">"Email"</label>
                     <input id="new-email" name="email" type="email" required maxlength="254" class=field/>

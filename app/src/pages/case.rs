@@ -86,11 +86,25 @@ struct Actions {
 #[component]
 fn CaseHeader(detail: CaseDetail) -> impl IntoView {
     let case = detail.case;
+    // Back to the queue the case came from: one's own, or everyone's for an admin
+    // opening someone else's case.
+    let viewer = crate::components::use_viewer();
+    let theirs = viewer
+        .as_ref()
+        .is_some_and(|v| case.fields.assignee_id == Some(v.user_id));
+    let manages = viewer
+        .as_ref()
+        .is_some_and(|v| crate::model::allows(v, crate::model::Capability::ManageAllCases));
+    let (back, back_label) = if manages && !theirs {
+        ("/cases", "All cases")
+    } else {
+        ("/work", "My work")
+    };
     view! {
         <Title text=format!("#{} {}", case.number, case.fields.title)/>
         <header class="flex flex-wrap items-start justify-between gap-4">
             <div>
-                <p class="text-sm text-slate-500"><A href="/work" attr:class="hover:underline">"My work"</A>" / Case "{case.number}</p>
+                <nav aria-label="Breadcrumb" class="text-sm text-slate-500"><A href=back attr:class="hover:underline">{back_label}</A>" / Case "{case.number}</nav>
                 <h1 class="mt-1 text-2xl font-semibold tracking-tight" data-testid="case-title">{case.fields.title.clone()}</h1>
                 <p class="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
                     <span data-testid="case-status" data-status=case.fields.status.as_str()><StatusBadge status=case.fields.status/></span>

@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use crate::api::companies::{CreateCompany, check_website, error_text, list_companies};
 use crate::api::lists::{AddToList, load_lists};
 use crate::api::saved_searches::{DeleteSearch, SaveSearch, my_saved_searches};
-use crate::components::form_style::{FIELD, LABEL};
+use crate::components::form_style::{FIELD, LABEL, without_unnamed};
 use crate::components::{
     AddOutcome, AddToListBar, CompanyTable, LoadError, NextPage, RowAction, SaveSearchForm,
     SavedSearchMenu, set_response_status,
@@ -86,7 +86,7 @@ pub fn Companies() -> impl IntoView {
 #[component]
 fn Filters(filter: CompanyFilter) -> impl IntoView {
     view! {
-        <Form method="GET" action="" attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+        <Form method="GET" action="" on_form_data=without_unnamed() attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <label class="min-w-48 flex-1 text-sm">
                 <span class=LABEL>"Search"</span>
                 <input type="search" name="q" maxlength="200" value=filter.q.clone() placeholder="Name, website, keywords" class=format!("{FIELD} w-full")/>

@@ -2,15 +2,13 @@
 //! (photo thumbnails lazy-loaded with `srcset`, initials when there is no photo),
 //! search and filters in the URL (a plain GET form without JavaScript), keyset pages.
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_location;
 
 use crate::api::contractors::list_contractors;
-use crate::components::form_style::{FIELD, LABEL};
+use crate::components::form_style::{FIELD, LABEL, without_unnamed};
 use crate::components::{
     LoadError, NextPage, cards_html, set_response_status, spliced, use_viewer,
 };
@@ -67,7 +65,7 @@ fn Filters(filter: ContractorFilter, menus: [Vec<FacetValue>; 3]) -> impl IntoVi
             }
         };
     view! {
-        <Form method="GET" action="" attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+        <Form method="GET" action="" on_form_data=without_unnamed() attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <label class="min-w-48 flex-1 text-sm">
                 <span class=LABEL>"Search"</span>
                 <input type="search" name="q" maxlength="200" value=filter.q.clone() placeholder="Name, trade, skill, city" class=format!("{FIELD} w-full")/>
@@ -116,7 +114,7 @@ fn Directory(page: DirectoryPage, filter: ContractorFilter) -> impl IntoView {
         {if empty {
             view! { <Empty connected filtered/> }.into_any()
         } else {
-            let cards = Arc::new(page.cards);
+            let cards = page.cards;
             let cards_markup = spliced(&cards, || cards_html(&cards));
             view! {
                 <ul role="list" data-testid="contractor-grid" inner_html=cards_markup

@@ -6,23 +6,32 @@ use leptos_meta::Title;
 
 use crate::api::admin::admin_access;
 use crate::components::AdminRefusal;
+use crate::model::Capability;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
     Work,
     Companies,
     Lists,
+    Contractors,
     Admin,
 }
 
 impl Area {
-    pub const ALL: [Area; 4] = [Area::Work, Area::Companies, Area::Lists, Area::Admin];
+    pub const ALL: [Area; 5] = [
+        Area::Work,
+        Area::Companies,
+        Area::Lists,
+        Area::Contractors,
+        Area::Admin,
+    ];
 
     pub fn href(self) -> &'static str {
         match self {
             Area::Work => "/work",
             Area::Companies => "/companies",
             Area::Lists => "/lists",
+            Area::Contractors => "/contractors",
             Area::Admin => "/admin",
         }
     }
@@ -32,6 +41,7 @@ impl Area {
             Area::Work => "My work",
             Area::Companies => "Companies",
             Area::Lists => "Lists",
+            Area::Contractors => "Contractors",
             Area::Admin => "Admin",
         }
     }
@@ -43,7 +53,18 @@ impl Area {
                 "Tracked companies with enrichment scores, notes and saved searches."
             }
             Area::Lists => "Personal and shared lists of companies.",
+            Area::Contractors => "The contractor directory, kept in step with Zoho CRM.",
             Area::Admin => "Users and roles, integrations, and system health.",
+        }
+    }
+
+    /// What its page asks of the viewer (the same check as the server's).
+    pub fn needs(self) -> Capability {
+        match self {
+            Area::Work => Capability::WorkOwnCases,
+            Area::Companies | Area::Lists => Capability::UseCompanies,
+            Area::Contractors => Capability::ViewContractors,
+            Area::Admin => Capability::ManageUsers,
         }
     }
 }

@@ -266,7 +266,7 @@ pub async fn create(pool: &PgPool, viewer: &Viewer, new: &NewCompany) -> Result<
             "location": new.location,
         });
         audit::record(&mut tx, viewer, Subject::Company(id), "create", None, Some(after)).await?;
-        crate::server::dashboard::cache::announce(&mut tx, viewer.tenant_id).await?;
+        crate::server::live::announce_company(&mut tx, viewer.tenant_id, id, "create").await?;
         Ok(id)
     }))
     .await

@@ -168,7 +168,7 @@ pub async fn add_note(
             let after = json!({ "note_id": id, "body": body });
             let subject = Subject::Company(company_id);
             audit::record(&mut tx, viewer, subject, "note_added", None, Some(after)).await?;
-            announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
+            announce_company(&mut tx, viewer.tenant_id, company_id, super::live::NOTE).await?;
             Ok(note(&mut tx, company_id, id)
                 .await?
                 .ok_or(AppError::NotFound)?)
@@ -229,7 +229,7 @@ pub async fn edit_note(
             let after = json!({ "note_id": note_id, "body": body });
             let subject = Subject::Company(company_id);
             audit::record(&mut tx, viewer, subject, "note_edited", Some(before), Some(after)).await?;
-            announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
+            announce_company(&mut tx, viewer.tenant_id, company_id, super::live::NOTE).await?;
         }
         Ok(note(&mut tx, company_id, note_id)
             .await?
@@ -266,7 +266,7 @@ pub async fn delete_note(
             let before = json!({ "note_id": note_id, "body": body });
             let subject = Subject::Company(company_id);
             audit::record(&mut tx, viewer, subject, "note_deleted", Some(before), None).await?;
-            announce_company(&mut tx, viewer.tenant_id, company_id, "note").await?;
+            announce_company(&mut tx, viewer.tenant_id, company_id, super::live::NOTE).await?;
             Ok(())
         })
     })

@@ -100,7 +100,6 @@ pub async fn add(
                 after,
             )
             .await?;
-            crate::server::dashboard::cache::announce(&mut tx, viewer.tenant_id).await?;
             Ok(AddReport {
                 list_id,
                 list_name: list.name,
@@ -148,7 +147,6 @@ pub async fn remove(
         let after = json!({ "list": list.audit(), "on_list": false });
         audit::record_list_entries(&mut tx, viewer, "list_removed", list_id, &[company_id], before, after)
             .await?;
-        crate::server::dashboard::cache::announce(&mut tx, viewer.tenant_id).await?;
         Ok(true)
     }))
     .await

@@ -268,7 +268,6 @@ pub async fn create(
             };
             let after = json!({ "id": id, "name": name, "shared": owner.is_none() });
             audit(&mut tx, viewer, id, "list_created", None, Some(after)).await?;
-            crate::server::dashboard::cache::announce(&mut tx, viewer.tenant_id).await?;
             Ok(id)
         })
     })
@@ -323,7 +322,6 @@ pub async fn rename(
                     Some(after),
                 )
                 .await?;
-                crate::server::dashboard::cache::announce(&mut tx, viewer.tenant_id).await?;
             }
             one(&mut tx, viewer, id).await
         })
@@ -356,7 +354,6 @@ pub async fn delete(pool: &PgPool, viewer: &Viewer, id: i64) -> Result<(), AppEr
             before["companies"] = json!(count);
             before["company_ids"] = json!(company_ids);
             audit(&mut tx, viewer, id, "list_deleted", Some(before), None).await?;
-            crate::server::dashboard::cache::announce(&mut tx, viewer.tenant_id).await?;
             Ok(())
         })
     })

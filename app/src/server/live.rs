@@ -63,6 +63,9 @@ pub struct CompanyChange {
     pub kind: String,
 }
 
+/// The kind of a company change that added, edited or removed a note.
+pub const NOTE: &str = "note";
+
 /// A sync run moved (a page written, photos saved, finished): its admin page re-reads
 /// it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,7 +261,7 @@ async fn receive(
             Ok(Some(notification)) if notification.channel() == SYNC_CHANNEL => {
                 match serde_json::from_str::<SyncChange>(notification.payload()) {
                     Ok(change) => {
-                        figures.forget_tenant(change.tenant_id);
+                        figures.sync_changed(change.tenant_id);
                         let _ = sender.send(LiveEvent::Sync(change));
                     }
                     Err(_) => figures.forget_all(),
@@ -267,7 +270,10 @@ async fn receive(
             Ok(Some(notification)) if notification.channel() == COMPANY_CHANNEL => {
                 match serde_json::from_str::<CompanyChange>(notification.payload()) {
                     Ok(change) => {
-                        figures.forget_tenant(change.tenant_id);
+                        // Notes are on no dashboard.
+                        if change.kind != NOTE {
+                            figures.companies_changed(change.tenant_id);
+                        }
                         let _ = sender.send(LiveEvent::Company(change));
                     }
                     Err(_) => {
@@ -288,7 +294,8 @@ async fn receive(
                     );
                     continue;
                 };
-                figures.forget_tenant(payload.tenant_id);
+                let held = payload.changes.iter().flat_map(|c| [c.2, c.3]);
+                figures.cases_changed(payload.tenant_id, held);
                 for (case_id, action_id, before, after) in payload.changes {
                     // No receivers is fine: nobody is looking.
                     let _ = sender.send(LiveEvent::Changed(CaseChange {

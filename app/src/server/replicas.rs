@@ -316,6 +316,15 @@ impl ReadContext {
     pub fn caches_may_answer(&self) -> bool {
         !self.wrote() && self.heard.covers(self.after)
     }
+
+    /// Whether a value read when the primary's WAL was at `filled_at` (0: unknown) may
+    /// answer this request: it has not written, and its person's last write (if any)
+    /// came before that read began, so the read saw it. A later position proves the
+    /// order: both positions are the primary's insert position, taken after their
+    /// person's commit returned and before the value's snapshot respectively.
+    pub fn sees_own_writes_in(&self, filled_at: u64) -> bool {
+        !self.wrote() && (self.after == 0 || filled_at > self.after)
+    }
 }
 
 tokio::task_local! {

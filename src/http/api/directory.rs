@@ -125,7 +125,8 @@ pub async fn list_contractors(
     Ok(Page {
         data: page
             .cards
-            .into_iter()
+            .iter()
+            .cloned()
             .map(ContractorSummary::from)
             .collect(),
         next_cursor: page.next.map(|cursor| cursor.encode()),

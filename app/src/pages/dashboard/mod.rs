@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use super::Area;
-use crate::components::use_viewer;
+use crate::components::{may_open, use_viewer};
 use crate::model::{Role, Window};
 use companies::CompanyPanels;
 use mine::MyCases;
@@ -37,7 +37,7 @@ pub fn Dashboard() -> impl IntoView {
             {(role == Some(Role::Admin)).then(|| view! { <TeamCases/> })}
             {matches!(role, Some(Role::Employee) | Some(Role::Admin)).then(|| view! { <MyCases/> })}
             {(role == Some(Role::Analyst)).then(|| view! { <CompanyPanels/> })}
-            <Areas is_admin=role == Some(Role::Admin)/>
+            <Areas/>
         </div>
     }
 }
@@ -60,15 +60,16 @@ fn WindowPicker(current: impl Fn() -> Window + Send + Sync + Copy + 'static) -> 
     }
 }
 
-/// The areas of the product, as before the dashboards: a way in for every role.
+/// The areas of the product the viewer may open, as before the dashboards.
 #[component]
-fn Areas(is_admin: bool) -> impl IntoView {
+fn Areas() -> impl IntoView {
+    let viewer = use_viewer();
     view! {
         <nav aria-label="Areas">
             <ul class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
                 {Area::ALL
                     .into_iter()
-                    .filter(|area| *area != Area::Admin || is_admin)
+                    .filter(|area| viewer.as_ref().is_some_and(|v| may_open(v, Some(area.needs()))))
                     .map(|area| {
                         view! {
                             <li>

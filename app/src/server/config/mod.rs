@@ -88,12 +88,22 @@ pub struct Config {
     #[arg(long, env = "AUTH_CACHE_TTL_S", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
     pub auth_cache_ttl_s: u64,
 
-    /// How long (seconds) a process may show a dashboard's figures again instead of
-    /// reading them anew. Changes to what they count are announced to every process,
-    /// which forget at once; this bounds what is not announced (the job queue's health,
-    /// the spend between enrichments). 0 turns the cache off.
+    /// How long (seconds) a process may show the admin's dashboard figures again
+    /// instead of reading them anew. Changes to what they count are announced to every
+    /// process; this bounds what is not announced (the job queue's health, the spend
+    /// between enrichments). A person's own figures and the companies' figures hold
+    /// nothing unannounced and are kept `CACHE_SECONDS`. 0 turns the dashboards' cache
+    /// off.
     #[arg(long, env = "DASHBOARD_CACHE_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
     pub dashboard_cache_seconds: u64,
+
+    /// How long (seconds) a workspace's shared dashboard figures (the admin's, the
+    /// companies') may lag behind changes *others* make: the first change after a quiet
+    /// spell is shown at once, those that follow within this window together at its
+    /// end. A person's own changes always show on their next page. 0: every change at
+    /// once (each one costs every viewer a fresh read). At most `DASHBOARD_CACHE_SECONDS`.
+    #[arg(long, env = "DASHBOARD_SETTLE_SECONDS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub dashboard_settle_seconds: u64,
 
     /// How long (seconds) a process may show a page of the contractor directory again
     /// instead of reading it anew. Every change to contractors is announced to every

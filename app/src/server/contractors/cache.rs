@@ -114,7 +114,8 @@ mod tests {
                 status: None,
                 archived: false,
                 photo: None,
-            }],
+            }]
+            .into(),
             count: MatchCount::Exact(1),
             next: None,
             trades: vec![FacetValue {

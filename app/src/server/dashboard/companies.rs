@@ -27,6 +27,7 @@ type LineRow = (
     Option<OffsetDateTime>,
 );
 
+/// What every analyst of the viewer's workspace sees alike (`own_lists` left empty).
 pub async fn analyst(pool: &sqlx::PgPool, viewer: &Viewer) -> Result<AnalystDashboard, AppError> {
     let mut tx = db::tenant_tx(pool, viewer.tenant_id).await?;
     let tallies: Vec<TallyRow> = sqlx::query_as(
@@ -57,6 +58,17 @@ pub async fn analyst(pool: &sqlx::PgPool, viewer: &Viewer) -> Result<AnalystDash
         viewer,
     )
     .await?;
+    db::end_read(tx);
+    let mut dashboard = summarise(tallies);
+    dashboard.recently_enriched = recently_enriched;
+    dashboard.biggest_changes = biggest_changes;
+    Ok(dashboard)
+}
+
+/// The viewer's own lists (at most [`OWN_LISTS`]) and their sizes: read on every view,
+/// so that the figures above can be one value for the whole workspace.
+pub async fn own_lists(pool: &sqlx::PgPool, viewer: &Viewer) -> Result<Vec<OwnList>, AppError> {
+    let mut tx = db::tenant_tx(pool, viewer.tenant_id).await?;
     let own_lists: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT l.id, l.name, (SELECT count(*) FROM company_list_items i WHERE i.list_id = l.id)
          FROM company_lists l WHERE l.tenant_id = $1 AND l.owner_id = $2
@@ -69,18 +81,14 @@ pub async fn analyst(pool: &sqlx::PgPool, viewer: &Viewer) -> Result<AnalystDash
     .await
     .map_err(internal)?;
     db::end_read(tx);
-    let mut dashboard = summarise(tallies);
-    dashboard.recently_enriched = recently_enriched;
-    dashboard.biggest_changes = biggest_changes;
-    dashboard.own_lists = own_lists
+    Ok(own_lists
         .into_iter()
         .map(|(id, name, companies)| OwnList {
             id,
             name,
             companies,
         })
-        .collect();
-    Ok(dashboard)
+        .collect())
 }
 
 async fn lines(

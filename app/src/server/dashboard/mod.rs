@@ -9,8 +9,8 @@ mod companies;
 
 use std::collections::HashMap;
 
-pub use cache::FiguresCache;
-pub use companies::analyst;
+pub use cache::{FiguresCache, Keeping};
+pub use companies::{analyst, own_lists};
 
 use sqlx::PgConnection;
 use time::{Date, Duration, OffsetDateTime};
@@ -207,7 +207,7 @@ pub async fn mark_seen(pool: &sqlx::PgPool, viewer: &Viewer) -> Result<(), AppEr
                 .bind(viewer.user_id)
                 .execute(&mut *tx)
                 .await?;
-            cache::announce(&mut tx, viewer.tenant_id).await?;
+            cache::announce_person(&mut tx, viewer.tenant_id, viewer.user_id).await?;
             Ok(())
         })
     })

@@ -323,6 +323,13 @@ async fn commit_batch(
             }
         }
         .map_err(retry)?;
+        if written.created + written.updated > 0 {
+            // Rows written straight, not through the live announcements: the
+            // dashboards (whose figures count them) hear it this way.
+            crate::server::dashboard::cache::announce(&mut tx, input.tenant_id)
+                .await
+                .map_err(retry)?;
+        }
         tally.written.created += written.created;
         tally.written.updated += written.updated;
         for (place, reason) in written.refused {

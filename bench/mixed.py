@@ -8,7 +8,8 @@ instance (and, with MIXED_CLUSTER=1, on `make cluster`'s pieces: bench/mixed_clu
 2. Starts the release server, signs the 200 people in (sessions made before the run),
    and gives each their cases: 140 employees (their own open cases), 40 analysts (the
    companies), 20 admins (a pool of cases each, of people no simulated employee is).
-3. Runs Locust (bench/mixed_locust.py) headless for a warm-up, then BENCH_MIXED_SECONDS
+3. Runs Locust (bench/mixed_locust.py; MIXED_LOCUSTFILE for another) headless for a
+   warm-up, then BENCH_MIXED_SECONDS
    measured; reads each request type's p50/p95/p99, throughput, errors, and the stale
    reads its writers found reading back; the server's peak RSS; each cache's hit rate
    over the run (its /metrics).
@@ -31,8 +32,9 @@ import run
 from run import DB, ROOT, TENANT, psql, say
 
 SECONDS = int(os.environ.get("BENCH_MIXED_SECONDS", "60"))
-# Actions a second per person (Locust's constant throughput); each run of the section
-# is at every rate listed.
+# Actions a second per person, on average (each person's actions a Poisson process:
+# bench/mixed_locust.py); each run of the section is at every rate listed.
+# MIXED_LOCUST_PROCESSES runs Locust in that many processes (default one).
 RATES = [float(r) for r in os.environ.get("MIXED_RATES", "0.6 1").split()]
 WARM_UP = int(os.environ.get("BENCH_MIXED_WARM_UP", "20"))
 EMPLOYEES, ANALYSTS, ADMINS = 140, 40, 20
@@ -124,7 +126,9 @@ def cache_counts(texts):
     return counts
 
 
-BUCKET = re.compile(r'^casework_http_request_duration_seconds_bucket\{([^}]*)\} (\S+)$', re.M)
+# Labels up to the last "} " of the line: a route template has braces of its own
+# (`/cases/{number}`), which `[^}]*` dropped, and with them every page with a parameter.
+BUCKET = re.compile(r'^casework_http_request_duration_seconds_bucket\{(.*)\} (\S+)$', re.M)
 LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -197,9 +201,12 @@ def locust(cast, base, seconds, directory, tag):
     env = {**os.environ, "MIXED_USERS": str(users), "MIXED_EMPLOYEES": str(EMPLOYEES),
            "MIXED_ANALYSTS": str(ANALYSTS), "MIXED_ADMINS": str(ADMINS)}
     subprocess.run(
-        [LOCUST, "-f", str(ROOT / "bench/mixed_locust.py"), "--headless", "--host", base,
+        [LOCUST, "-f", os.environ.get("MIXED_LOCUSTFILE", str(ROOT / "bench/mixed_locust.py")),
+         "--headless", "--host", base,
          "-u", str(EMPLOYEES + ANALYSTS + ADMINS), "-r", "50", "-t", f"{seconds}s",
-         "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
+         "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5",
+         *(["--processes", os.environ["MIXED_LOCUST_PROCESSES"]]
+           if os.environ.get("MIXED_LOCUST_PROCESSES") else [])],
         check=False, env=env, stdout=subprocess.DEVNULL)
     with open(f"{prefix}_stats.csv") as stats:
         rows = [row for row in csv.DictReader(stats)]
@@ -320,7 +327,9 @@ def main():
              f"{datetime.date.today().isoformat()}, {run.machine()}; release build. "
              f"`make bench-mixed`: Locust, {EMPLOYEES + ANALYSTS + ADMINS} signed-in people "
              f"({EMPLOYEES} employees, {ANALYSTS} analysts, {ADMINS} admins) at "
-             f"{' and '.join(f'{r:g}' for r in RATES)} actions a second each, {SECONDS} s measured "
+             f"{' and '.join(f'{r:g}' for r in RATES)} actions a second each on average (each "
+             "person's actions at independent random moments, a Poisson process), "
+             f"{SECONDS} s measured "
              f"after a {WARM_UP} s warm-up, on the 1,000,000-case data set with 100,000 companies "
              "and 10,000 contractors; Locust runs on the same 2 cores as everything else. Every "
              "write is followed by its writer reading the page back (a page without the write is "

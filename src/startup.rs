@@ -209,7 +209,7 @@ pub fn router(state: AppState) -> Router {
                 // encoder took 350 µs at any level (its set-up) and 780 µs at level 4, a
                 // quarter of the server's CPU under the mixed benchmark, for output no
                 // smaller than zstd-1's at 60 µs; gzip-1 takes 145 µs for 12 % more
-                // bytes (bench/RESULTS.md, "Compression").
+                // bytes (bench/RESULTS.md, "Compressing pages").
                 .layer(
                     CompressionLayer::new()
                         .no_br()

@@ -8,7 +8,7 @@ test:           ## everything CI checks: fmt, clippy, Rust tests, end-to-end tes
 	@scripts/test.sh
 
 dev:            ## rebuild and reload on every change (debug build)
-	@scripts/bootstrap.sh && . scripts/env.sh && export DATABASE_URL="$${DATABASE_URL:-$$(scripts/pg.sh start dev)}" && node scripts/site-assets.mjs "$$CASEWORK_SITE_ROOT" && LEPTOS_ENV=DEV cargo leptos watch
+	@scripts/bootstrap.sh && . scripts/env.sh && export DATABASE_URL="$${DATABASE_URL:-$$(scripts/pg.sh start dev)}" && node scripts/site-assets.mjs "$$CASEWORK_SITE_ROOT" && LEPTOS_ENV=DEV cargo leptos watch --split
 
 bench:          ## load the 1M-case data set (once), benchmark the release server, write bench/RESULTS.md
 	@bench/run.sh

@@ -441,6 +441,14 @@ def main():
         import imports
         imports.main()
         return
+    if os.environ.get("BENCH_ONLY") == "search":
+        import search
+        search.main()
+        return
+    if os.environ.get("BENCH_ONLY") == "pages":
+        import page_speed
+        page_speed.main()
+        return
     if os.environ.get("BENCH_ONLY") == "compression":
         import compression
         compression.main()

@@ -29,7 +29,7 @@ export BENCH_ADMIN_URL="${url%/*}/postgres"
 export BENCH_DATABASE_URL="${url%/*}/casework_bench"
 
 say "release build (the site), then the server as shipped (profile production)"
-cargo leptos build --release
+cargo leptos build --release --split
 node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
 LEPTOS_OUTPUT_NAME=casework cargo build --profile production --package=casework --bin=casework \
   --no-default-features --features=ssr

@@ -230,7 +230,7 @@ case "$action" in
     mkdir -p "$dir"
     if [ -z "${SKIP_BUILD:-}" ]; then
       say "building (release)"
-      cargo leptos build --release
+      cargo leptos build --release --split
       node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
     fi
     [ -z "$external_primary" ] && start_primary

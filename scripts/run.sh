@@ -13,7 +13,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   export DATABASE_URL
 fi
 say "building (release)"
-cargo leptos build --release
+cargo leptos build --release --split
 node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$CASEWORK_SITE_ROOT}"
 if [ -z "${ZOHO_ACCOUNTS_URL:-}" ]; then

@@ -8,8 +8,12 @@
 //    compresses these on the fly: it sends the file that matches the browser's
 //    Accept-Encoding).
 //
+// 3. copies the hash file cargo-leptos writes beside the server binary (the
+//    content-hashed names of the files under <site>/pkg) into <site>/hash.txt, so a
+//    site copied without the binary's directory still knows them (src/startup.rs).
+//
 //   node scripts/site-assets.mjs target/site
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
@@ -54,3 +58,9 @@ const compress = (dir) => {
 };
 compress(pkg);
 console.error(`precompressed ${files} files: ${(raw / 1024).toFixed(0)} KiB → ${(br / 1024).toFixed(0)} KiB brotli`);
+
+const hashFile = join(process.env.CARGO_TARGET_DIR ?? 'target', 'release', 'hash.txt');
+if (existsSync(hashFile)) {
+  copyFileSync(hashFile, join(site, 'hash.txt'));
+  console.error(`copied ${hashFile} into ${site}`);
+}

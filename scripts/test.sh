@@ -29,8 +29,10 @@ say "Rust tests"
 cargo nextest run --workspace --features ssr,app/ssr --no-fail-fast
 
 say "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 node scripts/site-assets.mjs "$CASEWORK_SITE_ROOT"
+say "browser bundle budget (MISSION.md: initial load ≤ 350 KB brotli)"
+node scripts/bundle-size.mjs "$CASEWORK_SITE_ROOT" --markdown
 cargo build --release -p zoho --features fake --bin fake-zoho
 
 say "end-to-end tests"

@@ -45,12 +45,50 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
     }
     options.site_root = config.site_root.as_str().into();
     options.site_addr = config.site_addr;
+    hashed_file_names(&mut options, &config.site_root)?;
     // Leptos defaults to DEV, which injects cargo-leptos' live-reload socket; only
     // `cargo leptos watch` (which sets LEPTOS_ENV) wants that.
     if std::env::var_os("LEPTOS_ENV").is_none() {
         options.env = Env::PROD;
     }
     Ok(options)
+}
+
+/// cargo-leptos (`hash-files`) names the built scripts, styles and wasm modules by
+/// their content, so browsers may keep them for a year; the names are in a hash file
+/// it writes beside the server binary, where Leptos looks by default. An image that
+/// copies the binary and the site to different places finds the copy
+/// scripts/site-assets.mjs puts in the site instead. Without either (a test binary,
+/// no site built on this machine) the plain names. The stylesheet's name is also
+/// noted for the documents written outside the app (components/stylesheet.rs).
+fn hashed_file_names(options: &mut LeptosOptions, site_root: &str) -> anyhow::Result<()> {
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(options.hash_file.as_ref())))
+        .filter(|path| path.is_file());
+    let in_site = std::path::Path::new(site_root).join("hash.txt");
+    let hash_file = match beside_binary {
+        Some(path) => path,
+        None if in_site.is_file() => {
+            // Absolute: Leptos joins it onto the binary's directory.
+            let in_site = std::path::absolute(&in_site).context("site root")?;
+            options.hash_file = in_site.to_string_lossy().into_owned().into();
+            in_site
+        }
+        None => {
+            app::components::stylesheet::set_hash(None);
+            return Ok(());
+        }
+    };
+    options.hash_files = true;
+    let hashes = std::fs::read_to_string(&hash_file)
+        .with_context(|| format!("reading {}", hash_file.display()))?;
+    let css = hashes
+        .lines()
+        .find_map(|line| line.strip_prefix("css:"))
+        .map(str::trim);
+    app::components::stylesheet::set_hash(css);
+    Ok(())
 }
 
 /// The state every handler sees. The pool is lazy: building it never waits on the

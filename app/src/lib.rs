@@ -11,24 +11,20 @@ pub mod api;
 pub mod components;
 pub mod model;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
 
-use crate::components::{AppFrame, ErrorPanel, SignedIn, theme_toggle, viewer};
-use crate::pages::{
-    AdminApiKeys, AdminInquiry, AdminSyncRun, AdminSystem, AdminUsage, AdminUsers, AdminWebhooks,
-    AdminZoho, CasePage, Companies, CompanyPage, ContactPage, ContactSent, Contractor, Contractors,
-    Dashboard, ImportNew, ImportPage, ListPage, Lists, Login, NewCasePage, NotFound, Section, Team,
-    Work,
-};
+use crate::components::{AppFrame, ErrorPanel, theme_toggle, viewer};
+use crate::pages::NotFound;
 
 /// The document around the app. It is rendered only on the server; the browser
 /// hydrates `<App/>` inside `<body>`.
@@ -40,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 {head_basics()}
                 <AutoReload options=options.clone()/>
+                // By its content-hashed name in a release build (components/stylesheet.rs).
+                <link rel="stylesheet" id="leptos" href=crate::components::stylesheet::href()/>
                 <HydrationScripts options/>
                 <MetaTags/>
                 {viewer::viewer_meta()}
@@ -65,11 +63,9 @@ pub fn head_basics() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
     viewer::provide_viewer();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/casework.css"/>
         // The one formatter every page's <Title> goes through: it escapes the title
         // on the server, where leptos_meta writes it into <title> verbatim.
         <Title formatter=crate::components::escape::page_title/>
@@ -77,39 +73,48 @@ pub fn App() -> impl IntoView {
             <AppFrame>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                     <Routes fallback=NotFound>
-                        <Route path=path!("/login") view=Login/>
+                        <Route path=path!("/login") view={Lazy::<routes::LoginRoute>::new()}/>
                         // The public inquiry forms: no sign-in (src/http/guard.rs).
-                        <Route path=path!("/contact/:slug") ssr=SsrMode::Async view=ContactPage/>
-                        <Route path=path!("/contact/:slug/sent") view=ContactSent/>
-                        <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <SignedIn><Dashboard/></SignedIn> }/>
-                        <Route path=path!("/work") ssr=SsrMode::Async view=|| view! { <SignedIn><Work/></SignedIn> }/>
-                        <Route path=path!("/cases") ssr=SsrMode::Async view=|| view! { <SignedIn><Team/></SignedIn> }/>
-                        <Route path=path!("/cases/new") view=|| view! { <SignedIn><NewCasePage/></SignedIn> }/>
-                        <Route path=path!("/imports/new") view=|| view! { <SignedIn><ImportNew/></SignedIn> }/>
-                        <Route path=path!("/imports/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><ImportPage/></SignedIn> }/>
-                        <Route path=path!("/cases/:number") ssr=SsrMode::Async view=|| view! { <SignedIn><CasePage/></SignedIn> }/>
-                        <Route path=path!("/companies") ssr=SsrMode::Async view=|| view! { <SignedIn><Companies/></SignedIn> }/>
-                        <Route path=path!("/companies/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><CompanyPage/></SignedIn> }/>
-                        <Route path=path!("/contractors") ssr=SsrMode::Async view=|| view! { <SignedIn><Contractors/></SignedIn> }/>
-                        <Route path=path!("/contractors/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><Contractor/></SignedIn> }/>
-                        <Route path=path!("/lists") ssr=SsrMode::Async view=|| view! { <SignedIn><Lists/></SignedIn> }/>
-                        <Route path=path!("/lists/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><ListPage/></SignedIn> }/>
-                        <Route path=path!("/admin") ssr=SsrMode::Async view=|| view! { <SignedIn><Section section=pages::Area::Admin/></SignedIn> }/>
+                        <Route path=path!("/contact/:slug") ssr=SsrMode::Async view={Lazy::<routes::ContactRoute>::new()}/>
+                        <Route path=path!("/contact/:slug/sent") view={Lazy::<routes::ContactSentRoute>::new()}/>
+                        <Route path=path!("/") ssr=SsrMode::Async view={Lazy::<routes::DashboardRoute>::new()}/>
+                        <Route path=path!("/search") ssr=SsrMode::Async view={Lazy::<routes::SearchRoute>::new()}/>
+                        <Route path=path!("/work") ssr=SsrMode::Async view={Lazy::<routes::WorkRoute>::new()}/>
+                        <Route path=path!("/cases") ssr=SsrMode::Async view={Lazy::<routes::TeamRoute>::new()}/>
+                        <Route path=path!("/cases/new") view={Lazy::<routes::NewCaseRoute>::new()}/>
+                        <Route path=path!("/imports/new") view={Lazy::<routes::ImportNewRoute>::new()}/>
+                        <Route path=path!("/imports/:id") ssr=SsrMode::Async view={Lazy::<routes::ImportRoute>::new()}/>
+                        <Route path=path!("/cases/:number") ssr=SsrMode::Async view={Lazy::<routes::CaseRoute>::new()}/>
+                        <Route path=path!("/companies") ssr=SsrMode::Async view={Lazy::<routes::CompaniesRoute>::new()}/>
+                        <Route path=path!("/companies/:id") ssr=SsrMode::Async view={Lazy::<routes::CompanyRoute>::new()}/>
+                        <Route path=path!("/contractors") ssr=SsrMode::Async view={Lazy::<routes::ContractorsRoute>::new()}/>
+                        <Route path=path!("/contractors/:id") ssr=SsrMode::Async view={Lazy::<routes::ContractorRoute>::new()}/>
+                        <Route path=path!("/lists") ssr=SsrMode::Async view={Lazy::<routes::ListsRoute>::new()}/>
+                        <Route path=path!("/lists/:id") ssr=SsrMode::Async view={Lazy::<routes::ListRoute>::new()}/>
+                        <Route path=path!("/admin") ssr=SsrMode::Async view={Lazy::<routes::AdminRoute>::new()}/>
                         // Async: the whole page (and its status, e.g. 403) is ready before
                         // the first byte, so it needs no streaming script to show.
-                        <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsers/></SignedIn> }/>
-                        <Route path=path!("/admin/usage") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminUsage/></SignedIn> }/>
-                        <Route path=path!("/admin/api-keys") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminApiKeys/></SignedIn> }/>
-                        <Route path=path!("/admin/webhooks") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminWebhooks/></SignedIn> }/>
-                        <Route path=path!("/admin/inquiry-form") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminInquiry/></SignedIn> }/>
-                        <Route path=path!("/admin/system") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminSystem/></SignedIn> }/>
-                        <Route path=path!("/admin/integrations/zoho") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminZoho/></SignedIn> }/>
-                        <Route path=path!("/admin/integrations/zoho/runs/:id") ssr=SsrMode::Async view=|| view! { <SignedIn><AdminSyncRun/></SignedIn> }/>
+                        <Route path=path!("/admin/users") ssr=SsrMode::Async view={Lazy::<routes::AdminUsersRoute>::new()}/>
+                        <Route path=path!("/admin/usage") ssr=SsrMode::Async view={Lazy::<routes::AdminUsageRoute>::new()}/>
+                        <Route path=path!("/admin/api-keys") ssr=SsrMode::Async view={Lazy::<routes::AdminApiKeysRoute>::new()}/>
+                        <Route path=path!("/admin/webhooks") ssr=SsrMode::Async view={Lazy::<routes::AdminWebhooksRoute>::new()}/>
+                        <Route path=path!("/admin/inquiry-form") ssr=SsrMode::Async view={Lazy::<routes::AdminInquiryRoute>::new()}/>
+                        <Route path=path!("/admin/system") ssr=SsrMode::Async view={Lazy::<routes::AdminSystemRoute>::new()}/>
+                        <Route path=path!("/admin/integrations/zoho") ssr=SsrMode::Async view={Lazy::<routes::AdminZohoRoute>::new()}/>
+                        <Route path=path!("/admin/integrations/zoho/runs/:id") ssr=SsrMode::Async view={Lazy::<routes::AdminSyncRunRoute>::new()}/>
                     </Routes>
                 </ErrorBoundary>
             </AppFrame>
         </Router>
+        // Last: hydration is asynchronous (each page's part of the bundle is fetched
+        // first), and what comes after the router hydrates only once the page has.
+        <HydratedMark/>
     }
+}
+
+#[component]
+fn HydratedMark() -> impl IntoView {
+    mark_hydrated();
 }
 
 /// Sets `data-hydrated` on `<html>` once the WebAssembly has taken over. Effects run

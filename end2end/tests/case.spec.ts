@@ -41,11 +41,23 @@ test('two people on one case: live changes, a conflict resolved, a comment arriv
   // unsaved title is kept, with a note saying who changed the case.
   await expect(employee.getByTestId('case-status')).toHaveAttribute('data-status', 'pending');
   await expect(employee.getByTestId('changed-under')).toContainText('Avery Admin');
+  // Said to screen readers too, by a live region that was on the page from the start.
+  await expect(employee.getByTestId('case-announcer')).toHaveText('Status changed to Pending');
+  await expect(employee.getByTestId('case-announcer')).toHaveAttribute('aria-live', 'polite');
   await expect(title).toHaveValue('Kettle refund — customer sent photos');
 
   // Saving meets the newer version: the dialog shows both values and where they began.
   await employee.getByTestId('save-case').click();
   const dialog = employee.getByTestId('conflict-dialog');
+  await expect(dialog).toBeVisible();
+  // A modal dialog: the keyboard starts in it, and Escape closes it deciding nothing
+  // (the edit is still there, focus back on Save), so saving asks again.
+  await expect(dialog.getByTestId('keep-mine')).toBeFocused();
+  await employee.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(employee.getByTestId('save-case')).toBeFocused();
+  await expect(title).toHaveValue('Kettle refund — customer sent photos');
+  await employee.getByTestId('save-case').click();
   await expect(dialog).toBeVisible();
   const statusRow = dialog.locator('[data-testid="conflict-row"][data-field="status"]');
   await expect(statusRow.getByTestId('conflict-started')).toHaveText('Open');
@@ -76,6 +88,7 @@ test('two people on one case: live changes, a conflict resolved, a comment arriv
   const arrived = employee.getByTestId('comment-body').filter({ hasText: 'Refund approved, go ahead.' });
   await expect(arrived).toBeVisible();
   await expect(arrived.locator('strong')).toHaveText('approved');
+  await expect(employee.getByTestId('case-announcer')).toHaveText('New comment from Avery Admin');
   await expect(row.getByTestId('row-changed')).toBeVisible();
 
   // The activity tab has every step in words.

@@ -27,6 +27,8 @@ test('an analyst adds a company, enriches it, and watches the score appear witho
   await page.getByTestId('enrich-button').click();
   // The job runs in the background; the page follows it over its event stream.
   await expect(page.getByTestId('score-value')).toHaveText(/^\d+$/, { timeout: 20_000 });
+  // A screen reader hears the run finish (the live region was there, empty, from the start).
+  await expect(page.getByTestId('enrichment-announcer')).toHaveText(/^Enrichment finished: score \d+$/);
   await expect(page.getByTestId('enrichment')).toHaveAttribute('data-status', 'done');
   await expect(page.getByTestId('signals')).toContainText('Hiring');
   await expect(page.getByTestId('keywords')).toContainText('warehouse');

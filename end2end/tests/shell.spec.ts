@@ -25,7 +25,8 @@ test('the server sends real HTML before any WebAssembly runs', async ({ request 
   const html = await response.text();
   expect(html).toContain('<title>Sign in · Casework</title>');
   expect(html).toContain('data-theme="system"');
-  expect(html).toContain('/pkg/casework.css');
+  // The release build names its files by content (cargo-leptos hash-files).
+  expect(html).toMatch(/\/pkg\/casework\.[\w-]{22}\.css/);
   expect(html).not.toContain('data-hydrated');
 });
 

@@ -84,18 +84,23 @@ fn cache_policy(path: &str) -> Option<&'static str> {
     }
 }
 
-/// `casework.3f2a9c1b0d4e.js`: a stem ending in a dot and at least eight hex or
-/// base64url characters (the form cargo-leptos' `hash-files` writes).
+/// `casework.Zk3_-a9xQ2bT0cLmN1oPq4r.js`: a stem, a dot and a hash before the
+/// extension. cargo-leptos' `hash-files` writes 22 base64url characters (an MD5);
+/// other tools write at least eight hex digits.
 fn has_content_hash(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let mut parts = name.rsplit('.');
     let _extension = parts.next();
     parts.next().is_some_and(|hash| {
-        hash.len() >= 8
-            && hash
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            && hash.chars().any(|c| c.is_ascii_digit())
+        let base64url = hash
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        // A word of 22 letters would pass as base64url; every such name here is
+        // built (under /pkg/), never chosen by a person.
+        let hex = hash.len() >= 8
+            && hash.chars().all(|c| c.is_ascii_hexdigit())
+            && hash.chars().any(|c| c.is_ascii_digit());
+        (hash.len() == 22 && base64url) || hex
     }) && parts.next().is_some()
 }
 
@@ -116,7 +121,20 @@ mod tests {
     fn hashed_names_are_immutable_and_nothing_else_is() {
         let hashed = "public, max-age=31536000, immutable";
         assert_eq!(cache_policy("/pkg/casework.a1b2c3d4e5f6.js"), Some(hashed));
-        assert_eq!(cache_policy("/pkg/casework.Zk3_-a9xQ2.wasm"), Some(hashed));
+        assert_eq!(
+            cache_policy("/pkg/casework.Zk3_-a9xQ2bT0cLmN1oPq4.wasm"),
+            Some(hashed)
+        );
+        // cargo-leptos' hashes need not hold a digit.
+        assert_eq!(
+            cache_policy("/pkg/chunk_7.ZkabcdefghijklmnopqrsT.wasm"),
+            Some(hashed)
+        );
+        assert_eq!(
+            cache_policy("/pkg/__wasm_split_manifest.Zk3_-a9xQ2bT0cLmN1oPq4.json"),
+            Some(hashed)
+        );
+        assert_eq!(cache_policy("/pkg/chunk_7.wasm"), Some("no-cache"));
         assert_eq!(cache_policy("/pkg/casework.js"), Some("no-cache"));
         assert_eq!(cache_policy("/pkg/casework_bg.wasm"), Some("no-cache"));
         assert_eq!(cache_policy("/favicon.svg"), Some("no-cache"));

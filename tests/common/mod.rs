@@ -133,6 +133,7 @@ pub const READ_FNS: &[&str] = &[
     "/api/company/enrichment",
     "/api/lists/all",
     "/api/lists/detail",
+    "/api/search",
     "/api/searches/mine",
 ];
 

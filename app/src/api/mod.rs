@@ -14,6 +14,7 @@ pub mod inquiry;
 pub mod integrations;
 pub mod lists;
 pub mod saved_searches;
+pub mod search;
 pub mod webhooks;
 
 /// Answers a plain form post (no JavaScript: the browser asked for HTML) with a redirect

@@ -53,7 +53,7 @@ pub fn api_reference_document(
                 <head>
                     {crate::head_basics()}
                     <title>{format!("{heading} · Casework")}</title>
-                    <link rel="stylesheet" href="/pkg/casework.css"/>
+                    <link rel="stylesheet" href=crate::components::stylesheet::href()/>
                     <link rel="stylesheet" href="/pkg/swagger-ui/swagger-ui.css"/>
                     <link rel="stylesheet" href="/api-reference.css"/>
                     <script src="/pkg/swagger-ui/swagger-ui-bundle.js" defer></script>
@@ -64,8 +64,8 @@ pub fn api_reference_document(
                         <nav aria-label="API reference" class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 text-sm">
                             <a href="/" class="font-semibold text-slate-900 dark:text-white">"Casework"</a>
                             <span class="text-slate-600 dark:text-slate-300">"API reference · v" {version.to_string()}</span>
-                            <a href=DOCUMENT_URL class="text-indigo-700 hover:underline dark:text-indigo-300">"OpenAPI document (JSON)"</a>
-                            <a href="/admin/api-keys" class="text-indigo-700 hover:underline dark:text-indigo-300">"API keys"</a>
+                            <a href=DOCUMENT_URL class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"OpenAPI document (JSON)"</a>
+                            <a href="/admin/api-keys" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"API keys"</a>
                         </nav>
                     </header>
                     <main class="mx-auto max-w-6xl px-4 py-6">

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::ThemeToggle;
 use super::icons::Logo;
 use super::use_viewer;
+use super::{SearchBox, ShortcutsHelp, ThemeToggle};
 use crate::model::{Capability, Viewer, allows};
 
 /// The main navigation, in the order people reach for it, each entry with what its
@@ -53,6 +53,7 @@ pub fn AppFrame(children: Children) -> impl IntoView {
                 </a>
                 {viewer.clone().map(|viewer| view! { <MainNav viewer/> })}
                 <div class="ml-auto flex shrink-0 items-center gap-2">
+                    {viewer.as_ref().map(|viewer| view! { <SearchBox user=viewer.user_id.to_string()/> })}
                     {works_cases.then(|| view! {
                         <a href="/cases/new" data-testid="new-case-button" aria-keyshortcuts="c" title="New case (c)"
                             class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
@@ -67,6 +68,7 @@ pub fn AppFrame(children: Children) -> impl IntoView {
         <main id="main" class="mx-auto max-w-7xl px-4 py-8 sm:px-6">
             {children()}
         </main>
+        <ShortcutsHelp works_cases/>
     }
 }
 

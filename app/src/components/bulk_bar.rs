@@ -68,7 +68,7 @@ pub fn BulkBar(
             <input type="hidden" name="query" value=query/>
             <input type="hidden" name="as_of" value=as_of_micros.to_string()/>
             <label class="flex items-center gap-2">
-                <span class="text-xs font-medium uppercase tracking-wide text-slate-500">"Bulk change"</span>
+                <span class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Bulk change"</span>
                 <select name="change" required class=field data-testid="bulk-change">
                     <option value="">"Choose…"</option>
                     <optgroup label="Status">
@@ -112,7 +112,7 @@ pub fn BulkBar(
                     <button type="button" class=button data-testid="apply-all" disabled=true>{all_label}</button>
                 }.into_any()
             }}
-            {move || pending.get().then(|| view! { <span class="text-slate-500" role="status">"Applying…"</span> })}
+            {move || pending.get().then(|| view! { <span class="text-slate-500 dark:text-slate-400" role="status">"Applying…"</span> })}
         </div>
     }
 }

@@ -106,7 +106,7 @@ pub fn CaseForm(
         };
         view! {
             <label class="block text-sm">
-                <span class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</span>
+                <span class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</span>
                 <input type=kind name=field value=initial class=class data-field=field
                     prop:value=move || form.with(get)
                     on:input=move |ev| {
@@ -147,7 +147,7 @@ pub fn CaseForm(
             {text("title", "Title", "text")}
             <div class="grid gap-3 sm:grid-cols-3">
                 <label class="block text-sm">
-                    <span class="text-xs font-medium uppercase tracking-wide text-slate-500">"Status"</span>
+                    <span class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Status"</span>
                     <select name="status" class=select_class("status") data-field="status"
                         on:change=move |ev| {
                             let value = event_target_value(&ev);
@@ -164,7 +164,7 @@ pub fn CaseForm(
                     </select>
                 </label>
                 <label class="block text-sm">
-                    <span class="text-xs font-medium uppercase tracking-wide text-slate-500">"Priority"</span>
+                    <span class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Priority"</span>
                     <select name="priority" class=select_class("priority") data-field="priority"
                         on:change=move |ev| {
                             let value = event_target_value(&ev);
@@ -181,7 +181,7 @@ pub fn CaseForm(
                     </select>
                 </label>
                 <label class="block text-sm">
-                    <span class="text-xs font-medium uppercase tracking-wide text-slate-500">"Assignee"</span>
+                    <span class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Assignee"</span>
                     <select name="assignee" class=select_class("assignee_id") data-field="assignee_id"
                         on:change=move |ev| {
                             let value = event_target_value(&ev);
@@ -222,7 +222,7 @@ pub fn CaseForm(
                     class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60">
                     {move || if pending.get() { "Saving…" } else { "Save changes" }}
                 </button>
-                {move || form.with(|f| f.dirty).then(|| view! { <span class="text-xs text-slate-500" data-testid="unsaved">"Unsaved changes"</span> })}
+                {move || form.with(|f| f.dirty).then(|| view! { <span class="text-xs text-slate-500 dark:text-slate-400" data-testid="unsaved">"Unsaved changes"</span> })}
             </div>
         </ActionForm>
     }
@@ -314,7 +314,7 @@ pub fn ConflictDialog(
                         view! {
                             <tr data-testid="conflict-row" data-field=field>
                                 <th scope="row" class="py-1.5 pr-3 text-left font-medium">{field_label(field)}</th>
-                                <td class="py-1.5 pr-3 text-slate-500" data-testid="conflict-started">{s}</td>
+                                <td class="py-1.5 pr-3 text-slate-500 dark:text-slate-400" data-testid="conflict-started">{s}</td>
                                 <td class="py-1.5 pr-3 font-medium text-indigo-700 dark:text-indigo-300" data-testid="conflict-yours">{y}</td>
                                 <td class="py-1.5 font-medium text-amber-700 dark:text-amber-300" data-testid="conflict-theirs">{t}</td>
                             </tr>
@@ -327,6 +327,24 @@ pub fn ConflictDialog(
                 .clone()
                 .unwrap_or_else(|| "Someone".to_string());
             let current = state.current.clone();
+            // A modal <dialog>: the browser keeps focus inside it and the page behind
+            // inert, and Escape closes it. Closing decides nothing: the edits stay
+            // unsaved in the form, and saving again shows the choice again.
+            let dialog = NodeRef::<leptos::html::Dialog>::new();
+            Effect::new(move |_| {
+                if let Some(dialog) = dialog.get() {
+                    let _ = dialog.show_modal();
+                }
+            });
+            // Closed first: while the modal is open, the page behind it (the Save
+            // button) cannot take focus; removing it would leave focus nowhere.
+            let close = move || {
+                if let Some(dialog) = dialog.get_untracked() {
+                    dialog.close();
+                }
+                conflict.set(None);
+                focus_save_button();
+            };
             let keep_mine = {
                 let current = current.clone();
                 move |_| {
@@ -338,7 +356,7 @@ pub fn ConflictDialog(
                         f.values = yours.clone();
                         f.changed_under = None;
                     });
-                    conflict.set(None);
+                    close();
                     save.dispatch(SaveCase {
                         number: current.number,
                         version: current.version,
@@ -355,18 +373,21 @@ pub fn ConflictDialog(
             };
             let take_theirs = move |_| {
                 form.set(FormState::clean(current.clone()));
-                conflict.set(None);
+                close();
+            };
+            let dismiss = move |event: leptos::ev::Event| {
+                event.prevent_default();
+                close();
             };
             view! {
-                <div class="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/40 p-4">
-                    <section role="dialog" aria-modal="true" aria-labelledby="conflict-title" data-testid="conflict-dialog"
-                        class="w-full max-w-2xl rounded-xl bg-white p-6 shadow-xl dark:bg-slate-900">
+                <dialog node_ref=dialog on:cancel=dismiss aria-labelledby="conflict-title" data-testid="conflict-dialog"
+                    class="m-auto w-full max-w-2xl rounded-xl bg-white p-6 text-slate-900 shadow-xl backdrop:bg-slate-900/40 dark:bg-slate-900 dark:text-slate-100">
                         <h2 id="conflict-title" class="text-lg font-semibold">"This case changed while you were editing"</h2>
                         <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                             {who}" saved a newer version. Nothing of yours was saved yet; choose what to keep."
                         </p>
                         <table class="mt-4 w-full text-sm">
-                            <thead class="text-left text-xs uppercase tracking-wide text-slate-500">
+                            <thead class="text-left text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">
                                 <tr><th></th><th class="pb-1">"You started from"</th><th class="pb-1">"Yours"</th><th class="pb-1">"Theirs now"</th></tr>
                             </thead>
                             <tbody>{rows}</tbody>
@@ -374,12 +395,28 @@ pub fn ConflictDialog(
                         <div class="mt-5 flex justify-end gap-3">
                             <button type="button" data-testid="take-theirs" on:click=take_theirs
                                 class="rounded-md border border-slate-300 px-4 py-1.5 text-sm font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800">"Take theirs"</button>
-                            <button type="button" data-testid="keep-mine" on:click=keep_mine
+                            <button type="button" data-testid="keep-mine" on:click=keep_mine autofocus
                                 class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Keep mine"</button>
                         </div>
-                    </section>
-                </div>
+                </dialog>
             }
         })
+    }
+}
+
+/// Back to the Save button once the conflict dialog is gone, where the keyboard was
+/// before it opened (the dialog's own return of focus is lost when it is removed).
+fn focus_save_button() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(button) = document()
+            .query_selector("[data-testid='save-case']")
+            .ok()
+            .flatten()
+            .and_then(|button| button.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = button.focus();
+        }
     }
 }

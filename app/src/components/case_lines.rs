@@ -33,7 +33,7 @@ pub fn CaseLines(
                 let status: CaseStatus = line.status;
                 view! {
                     <li class="flex items-center justify-between gap-3 py-2">
-                        <a href=format!("/cases/{}", line.number) class="min-w-0 truncate text-indigo-700 hover:underline dark:text-indigo-300">
+                        <a href=format!("/cases/{}", line.number) class="min-w-0 truncate text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">
                             <span class="text-slate-500 dark:text-slate-400">{format!("#{} ", line.number)}</span>
                             {line.title}
                         </a>

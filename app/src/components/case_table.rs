@@ -92,7 +92,7 @@ pub fn CaseTable(
     view! {
         <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table class="q-table min-w-full text-sm" data-testid="case-table">
-                <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
+                <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400 dark:border-slate-800">
                     <tr>
                         <th scope="col" class="w-8 py-2 pl-4">
                             <input type="checkbox" aria-label="Select every case on this page" data-testid="select-page"
@@ -110,7 +110,7 @@ pub fn CaseTable(
                 <tbody data-testid="case-rows" class="divide-y divide-slate-100 dark:divide-slate-800" on:change=ticked inner_html=body></tbody>
             </table>
         </div>
-        <p class="mt-2 hidden text-xs text-slate-500 sm:block">
+        <p class="mt-2 hidden text-xs text-slate-500 dark:text-slate-400 sm:block">
             <kbd class="rounded border px-1">"j"</kbd>" / "<kbd class="rounded border px-1">"k"</kbd>" move · "
             <kbd class="rounded border px-1">"x"</kbd>" select · "
             <kbd class="rounded border px-1">"Enter"</kbd>" open"

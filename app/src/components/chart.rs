@@ -115,7 +115,7 @@ pub fn BarLineChart(
         <figure data-testid=testid class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <figcaption class="text-sm font-medium">{title.clone()}</figcaption>
             <p class="text-xs text-slate-500 dark:text-slate-400">{legend}</p>
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title.clone() class="mt-2 h-auto w-full text-slate-500">
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title.clone() class="mt-2 h-auto w-full text-slate-500 dark:text-slate-400">
                 <line x1=format!("{LEFT}") y1=format!("{:.1}", TOP + plot_height) x2=format!("{}", WIDTH - 40.0) y2=format!("{:.1}", TOP + plot_height) class="stroke-slate-300 dark:stroke-slate-700"/>
                 <text x="0" y=format!("{:.1}", TOP + 10.0) class="fill-slate-500 text-[10px] dark:fill-slate-400">{format_figure(bar_max)}</text>
                 <text x="0" y=format!("{:.1}", TOP + plot_height) class="fill-slate-500 text-[10px] dark:fill-slate-400">"0"</text>

@@ -22,7 +22,7 @@ pub fn CommentThread(
 ) -> impl IntoView {
     if comments.is_empty() {
         return view! {
-            <p data-testid="no-comments" class="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">
+            <p data-testid="no-comments" class="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">
                 "No comments yet. Start the conversation below."
             </p>
         }
@@ -51,11 +51,11 @@ fn CommentItem(
             <div class="min-w-0 flex-1 rounded-lg border border-slate-200 bg-white px-4 py-2.5 dark:border-slate-800 dark:bg-slate-900">
                 <p class="flex flex-wrap items-baseline gap-x-2 text-sm">
                     <span class="font-medium">{comment.author_name.clone()}</span>
-                    <span class="text-xs text-slate-500"><When at=comment.created_at/></span>
-                    {comment.edited_at.map(|_| view! { <span class="text-xs text-slate-400">"(edited)"</span> })}
+                    <span class="text-xs text-slate-500 dark:text-slate-400"><When at=comment.created_at/></span>
+                    {comment.edited_at.map(|_| view! { <span class="text-xs text-slate-500 dark:text-slate-400">"(edited)"</span> })}
                 </p>
                 {if comment.deleted {
-                    view! { <p class="mt-1 text-sm italic text-slate-400">"This comment was deleted."</p> }.into_any()
+                    view! { <p class="mt-1 text-sm italic text-slate-500 dark:text-slate-400">"This comment was deleted."</p> }.into_any()
                 } else {
                     view! { <div class="comment-body md mt-1 break-words text-sm" data-testid="comment-body" inner_html=comment.body_html.clone()></div> }.into_any()
                 }}
@@ -154,7 +154,7 @@ pub fn Composer(
                 </p>
             })}
             <div class="flex items-center justify-between">
-                <span class="text-xs text-slate-500">{move || draft.with(|d| (!d.is_empty()).then_some("Draft saved in this browser"))}</span>
+                <span class="text-xs text-slate-500 dark:text-slate-400">{move || draft.with(|d| (!d.is_empty()).then_some("Draft saved in this browser"))}</span>
                 <button type="submit" data-testid="post-comment" disabled=move || pending.get()
                     class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60">
                     {move || if pending.get() { "Posting…" } else { "Post comment" }}
@@ -165,28 +165,4 @@ pub fn Composer(
 }
 
 /// The draft store: `localStorage`, and nothing on the server.
-mod storage {
-    #[cfg(feature = "hydrate")]
-    fn local() -> Option<web_sys::Storage> {
-        web_sys::window()?.local_storage().ok()?
-    }
-
-    #[cfg(feature = "hydrate")]
-    pub fn read(key: &str) -> Option<String> {
-        local()?.get_item(key).ok()?.filter(|text| !text.is_empty())
-    }
-
-    #[cfg(feature = "hydrate")]
-    pub fn write(key: &str, text: &str) {
-        if let Some(storage) = local() {
-            let _ = if text.is_empty() {
-                storage.remove_item(key)
-            } else {
-                storage.set_item(key, text)
-            };
-        }
-    }
-
-    #[cfg(not(feature = "hydrate"))]
-    pub fn write(_key: &str, _text: &str) {}
-}
+use super::local_store as storage;

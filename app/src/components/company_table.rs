@@ -36,7 +36,7 @@ pub fn CompanyTable(rows: Vec<CompanyRow>, action: RowAction) -> impl IntoView {
     view! {
         <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table data-testid="companies-table" class="min-w-full text-sm">
-                <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-950">
+                <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400 dark:bg-slate-950">
                     <tr>
                         {ticks.then(|| view! { <th scope="col" class="w-8 py-2 pl-3"><span class="sr-only">"Select"</span></th> })}
                         <th scope="col" class="px-3 py-2">"Name"</th>

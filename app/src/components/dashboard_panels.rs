@@ -13,7 +13,8 @@ use crate::model::{
 
 const OPEN: [CaseStatus; 3] = [CaseStatus::New, CaseStatus::Open, CaseStatus::Pending];
 const PANEL: &str = "rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900";
-const LINK: &str = "text-indigo-700 hover:underline dark:text-indigo-300";
+const LINK: &str =
+    "text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300";
 
 /// Two stacked charts of the backlog per day. Today's marks open today's cases; a
 /// past day's figure has no table to open (the cases have moved on since), so it is

@@ -13,7 +13,7 @@ use enrich::SignalKind;
 pub fn EnrichmentPanel(view: Option<EnrichmentView>) -> impl IntoView {
     let Some(view) = view else {
         return view! {
-            <section data-testid="enrichment" class="mt-6 rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
+            <section data-testid="enrichment" class="mt-6 rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">
                 <p class="font-medium text-slate-700 dark:text-slate-200">"Not enriched yet."</p>
                 <p class="mt-1">"Enrich reads the company's website and scores it; it runs in the background."</p>
             </section>
@@ -84,7 +84,8 @@ fn ResultView(result: EnrichmentResult) -> impl IntoView {
     let signals = found.signals.clone();
     let card =
         "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
-    let heading = "text-xs font-semibold uppercase tracking-wide text-slate-500";
+    let heading =
+        "text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
     let cost = if result.provider == "heuristic" {
         "free".to_string()
     } else {
@@ -103,10 +104,10 @@ fn ResultView(result: EnrichmentResult) -> impl IntoView {
                     <span class=format!("rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset {colours}")>{band}</span>
                     " · " <span data-testid="confidence" class="capitalize">{found.confidence.as_str()}</span> " confidence"
                 </p>
-                <p class="mt-3 text-xs text-slate-500">
+                <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">
                     {result.provider.clone()} {result.model.clone().map(|m| format!(" · {m}"))} " · " <When at=result.enriched_at/>
                 </p>
-                <p data-testid="cost" class="text-xs text-slate-500">{cost}</p>
+                <p data-testid="cost" class="text-xs text-slate-500 dark:text-slate-400">{cost}</p>
             </div>
             <div class=format!("{card} lg:col-span-2")>
                 <h2 class=heading>"Summary"</h2>
@@ -130,7 +131,7 @@ fn ResultView(result: EnrichmentResult) -> impl IntoView {
         <div class=card>
             <h2 class=heading>"Signals"</h2>
             {if kinds.is_empty() {
-                view! { <p class="mt-2 text-sm text-slate-500">"No signals were found on the site."</p> }.into_any()
+                view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No signals were found on the site."</p> }.into_any()
             } else {
                 view! {
                     <div data-testid="signals" class="mt-3 grid gap-4 sm:grid-cols-2">
@@ -143,7 +144,7 @@ fn ResultView(result: EnrichmentResult) -> impl IntoView {
                                         {group.into_iter().map(|signal| view! {
                                             <li>
                                                 <p>{signal.label}</p>
-                                                <ul class="mt-0.5 space-y-0.5 text-xs text-slate-500">
+                                                <ul class="mt-0.5 space-y-0.5 text-xs text-slate-500 dark:text-slate-400">
                                                     {signal.evidence.into_iter().map(|evidence| view! {
                                                         <li>
                                                             "“" {evidence.excerpt} "” — "
@@ -166,10 +167,10 @@ fn ResultView(result: EnrichmentResult) -> impl IntoView {
             <ul data-testid="sources" class="mt-2 space-y-1 text-sm">
                 {found.sources.into_iter().map(|source| view! {
                     <li>
-                        <a href=source.url.clone() rel="noopener noreferrer nofollow" target="_blank" class="text-indigo-700 hover:underline dark:text-indigo-300">
+                        <a href=source.url.clone() rel="noopener noreferrer nofollow" target="_blank" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">
                             {source.title.unwrap_or_else(|| short_url(&source.url))}
                         </a>
-                        <span class="ml-2 text-xs text-slate-500">{short_url(&source.url)}</span>
+                        <span class="ml-2 text-xs text-slate-500 dark:text-slate-400">{short_url(&source.url)}</span>
                     </li>
                 }).collect_view()}
             </ul>

@@ -27,7 +27,7 @@ pub fn error_document(error: &AppError, theme: Theme) -> String {
                 <head>
                     {crate::head_basics()}
                     <title>{format!("{heading} · Casework")}</title>
-                    <link rel="stylesheet" href="/pkg/casework.css"/>
+                    <link rel="stylesheet" href=crate::components::stylesheet::href()/>
                 </head>
                 <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
                     <main class="mx-auto max-w-xl px-4 py-16">

@@ -3,7 +3,8 @@
 /// An input or select.
 pub const FIELD: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 /// The small caps label above a field.
-pub const LABEL: &str = "mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500";
+pub const LABEL: &str =
+    "mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
 
 /// For the filter bars' `<Form method="GET">` (`on_form_data=without_unnamed()`): once
 /// hydrated, leptos_router builds the address itself and adds the button that

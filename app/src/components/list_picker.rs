@@ -27,7 +27,7 @@ pub fn AddToListBar(
         <div data-testid="add-to-list" class="mt-4 flex flex-wrap items-center gap-3 rounded-lg border border-slate-200 bg-slate-50 px-4 py-2.5 text-sm dark:border-slate-800 dark:bg-slate-900/60">
             <input type="hidden" name="query" value=query/>
             <label class="flex items-center gap-2">
-                <span class="text-xs font-medium uppercase tracking-wide text-slate-500">"Add to list"</span>
+                <span class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Add to list"</span>
                 <select name="list_id" required class=FIELD data-testid="list-picker">
                     <option value="">"Choose a list…"</option>
                     {group("Your lists", mine)}
@@ -38,8 +38,8 @@ pub fn AddToListBar(
                 class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-white disabled:opacity-50 dark:border-slate-700 dark:hover:bg-slate-800">
                 "Add ticked"
             </button>
-            <span class="text-xs text-slate-500">"or a row's own Add button. "<a href="/lists" class="underline">"Manage lists"</a></span>
-            {move || pending.get().then(|| view! { <span role="status" class="text-slate-500">"Adding…"</span> })}
+            <span class="text-xs text-slate-500 dark:text-slate-400">"or a row's own Add button. "<a href="/lists" class="underline">"Manage lists"</a></span>
+            {move || pending.get().then(|| view! { <span role="status" class="text-slate-500 dark:text-slate-400">"Adding…"</span> })}
         </div>
     }
 }

@@ -1,6 +1,7 @@
 //! View pieces used by several pages.
 
 /// A server-rendered document only (the browser never builds it).
+mod announcer;
 #[cfg(feature = "ssr")]
 pub mod api_reference;
 mod app_frame;
@@ -25,20 +26,24 @@ mod linked_bars;
 mod list_picker;
 mod live;
 mod load_error;
+mod local_store;
 mod pager;
 mod portrait;
 mod queue_view;
 mod reading_memo;
 mod saved_search_menu;
 mod score;
+pub mod search_box;
 mod series_bars;
 pub mod shortcuts;
 mod status;
+pub mod stylesheet;
 mod sync_progress;
 pub mod theme_toggle;
 pub mod viewer;
 mod when;
 
+pub use announcer::{Announcer, announce_changes};
 pub use app_frame::{AppFrame, may_open};
 pub use bulk_bar::{BulkBar, BulkContext, BulkOutcome};
 pub use case_form::{CaseForm, ConflictDialog, FormState, PersonSearch, field_label};
@@ -62,7 +67,9 @@ pub use queue_view::{AssigneeChoice, Filters, QueueError, Results};
 pub use reading_memo::{Reading, once_per_reading, provide_reading};
 pub use saved_search_menu::{SaveSearchForm, SavedSearchMenu};
 pub use score::{ScoreBadge, score_band};
+pub use search_box::SearchBox;
 pub use series_bars::{Column, Layout, PALETTE, Series, SeriesBars, series};
+pub use shortcuts::ShortcutsHelp;
 pub use status::set_response_status;
 pub use sync_progress::{SyncProgress, duration_label};
 pub use theme_toggle::ThemeToggle;

@@ -9,7 +9,7 @@ pub fn NextPage(href: Option<String>) -> impl IntoView {
     href.map(|href| {
         view! {
             <div class="mt-4 text-right text-sm">
-                <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A>
+                <A href=href attr:class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Next page →"</A>
             </div>
         }
     })

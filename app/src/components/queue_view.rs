@@ -25,7 +25,7 @@ pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
     view! {
         <Form method="GET" action="" on_form_data=without_unnamed() attr:class="mt-6 flex flex-wrap items-end gap-x-4 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <fieldset class="flex flex-wrap items-center gap-x-3 gap-y-1">
-                <legend class="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">"Status"</legend>
+                <legend class="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Status"</legend>
                 {CaseStatus::ALL.into_iter().map(|status| view! {
                     <label class="inline-flex items-center gap-1.5 text-sm">
                         <input type="checkbox" name="status" value=status.as_str() checked=filter.statuses.contains(&status)/>
@@ -34,7 +34,7 @@ pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
                 }).collect_view()}
             </fieldset>
             <label class="text-sm">
-                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Priority"</span>
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Priority"</span>
                 <select name="priority" class=field>
                     <option value="" selected=filter.priority.is_none()>"Any"</option>
                     {CasePriority::ALL.into_iter().rev().map(|priority| view! {
@@ -43,7 +43,7 @@ pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
                 </select>
             </label>
             <label class="text-sm">
-                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Source"</span>
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Source"</span>
                 <select name="source" class=field data-testid="source-filter">
                     <option value="" selected=filter.source.is_none()>"Any"</option>
                     {CaseSource::ALL.into_iter().map(|source| view! {
@@ -53,7 +53,7 @@ pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
             </label>
             {assignees.map(|(selected, people)| view! {
                 <label class="text-sm">
-                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Assignee"</span>
+                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Assignee"</span>
                     <select name="assignee" class=field>
                         <option value="" selected=selected.is_empty()>"Anyone"</option>
                         <option value="unassigned" selected=selected == "unassigned">"Unassigned"</option>
@@ -66,7 +66,7 @@ pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
                 </label>
             })}
             <label class="text-sm">
-                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Sort"</span>
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Sort"</span>
                 <select name="sort" class=field>
                     <option value="updated" selected=filter.sort.as_str() == "updated">"Recently updated"</option>
                     <option value="created" selected=filter.sort.as_str() == "created">"Newest"</option>
@@ -90,7 +90,7 @@ pub fn Filters(filter: CaseFilter, assignees: AssigneeChoice) -> impl IntoView {
                 }.into_any()
             }}
             <label class="min-w-48 flex-1 text-sm">
-                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Search"</span>
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Search"</span>
                 <input type="search" name="q" maxlength="200" value=filter.q.clone() placeholder="Title, customer, email, company" class=format!("{field} w-full")/>
             </label>
             // Days set by a dashboard's link: kept while ticked, dropped by unticking.
@@ -206,21 +206,21 @@ pub fn Results(
                 // filtered set, from the first row.
                 <a href=export_href rel="external" download=export_name data-testid="export-csv"
                     title="The filtered cases as a CSV file (up to 10,000 rows)"
-                    class="text-indigo-700 hover:underline dark:text-indigo-300">"Export CSV"</a>
+                    class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Export CSV"</a>
                 // The team's view is the admins': they import cases.
                 {(base == "/cases").then(|| view! {
                     <a href="/imports/new?kind=cases" data-testid="import-csv"
-                        class="text-indigo-700 hover:underline dark:text-indigo-300">"Import CSV"</a>
+                        class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Import CSV"</a>
                 })}
             </p>
             <nav aria-label="Pages" class="flex gap-3">
-                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}
-                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A> })}
+                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← First page"</A> })}
+                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Next page →"</A> })}
             </nav>
         </div>
         {if empty {
             view! {
-                <div data-testid="empty-queue" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700">
+                <div data-testid="empty-queue" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">
                     <p class="font-medium text-slate-700 dark:text-slate-200">"No cases match."</p>
                     <p class="mt-1">"Try fewer filters, or " <a href=base class="text-indigo-700 underline dark:text-indigo-300">"show everything not archived"</a> "."</p>
                 </div>

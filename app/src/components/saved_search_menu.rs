@@ -24,7 +24,7 @@ pub fn SavedSearchMenu(
             </summary>
             <div class="absolute right-0 z-10 mt-2 w-80 rounded-lg border border-slate-200 bg-white p-3 shadow-lg dark:border-slate-800 dark:bg-slate-900">
                 {if searches.is_empty() {
-                    view! { <p class="text-slate-500">"None yet. Filter the list, then “Save this search”."</p> }.into_any()
+                    view! { <p class="text-slate-500 dark:text-slate-400">"None yet. Filter the list, then “Save this search”."</p> }.into_any()
                 } else {
                     view! {
                         <ul class="space-y-1">
@@ -32,11 +32,11 @@ pub fn SavedSearchMenu(
                                 let href = search.href();
                                 view! {
                                     <li class="flex items-center justify-between gap-2">
-                                        <a href=href data-testid="saved-search" class="truncate text-indigo-700 hover:underline dark:text-indigo-300">{search.name.clone()}</a>
+                                        <a href=href data-testid="saved-search" class="truncate text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">{search.name.clone()}</a>
                                         <ActionForm action=forget>
                                             <input type="hidden" name="id" value=search.id.to_string()/>
                                             <button type="submit" title=format!("Delete the saved search {}", search.name)
-                                                class="text-xs text-slate-500 hover:text-red-700">"Delete"</button>
+                                                class="text-xs text-slate-500 dark:text-slate-400 hover:text-red-700">"Delete"</button>
                                         </ActionForm>
                                     </li>
                                 }

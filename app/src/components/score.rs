@@ -45,7 +45,7 @@ pub fn ScoreBadge(score: Option<i16>, status: Option<EnrichmentStatus>) -> impl 
                 (_, Some(status)) => Some(view! {
                     <span class="text-xs text-indigo-700 dark:text-indigo-300">{if status == EnrichmentStatus::Queued { "queued" } else { "enriching…" }}</span>
                 }.into_any()),
-                (None, None) => Some(view! { <span class="text-xs text-slate-400">"—"</span> }.into_any()),
+                (None, None) => Some(view! { <span class="text-xs text-slate-500 dark:text-slate-400">"—"</span> }.into_any()),
                 _ => None,
             }}
         </span>

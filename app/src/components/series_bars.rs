@@ -376,8 +376,11 @@ fn figure_markup(
         }
         out.push_str("</ul>");
     }
+    // A drawing whose bars are links is a group of links, not an image: an image's
+    // insides are hidden from assistive technology, and its links with them.
+    let role = if plot.contains("<a ") { "group" } else { "img" };
     out.push_str(&format!(
-        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label=""#
+        r#"<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="{role}" aria-label=""#
     ));
     text(&mut out, title);
     out.push_str(" (");

@@ -26,10 +26,13 @@ pub enum Capability {
     /// The workspace's people listed whole, with emails and roles (admins, and API keys
     /// with `users:read`); pickers show others only names.
     ListPeople,
+    /// The search box: every person, each finding only what their other capabilities
+    /// let them open (server/search.rs). Not API keys: the API has its own lists.
+    Search,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Capability::WorkOwnCases,
         Capability::ManageAllCases,
         Capability::UseCompanies,
@@ -39,6 +42,7 @@ impl Capability {
         Capability::ViewSystemHealth,
         Capability::ViewContractors,
         Capability::ListPeople,
+        Capability::Search,
     ];
 }
 
@@ -55,6 +59,7 @@ impl Capability {
 /// | ViewSystemHealth    |  yes  |   no     |   no    |
 /// | ViewContractors     |  yes  |   yes    |   yes   |
 /// | ListPeople          |  yes  |   no     |   no    |
+/// | Search              |  yes  |   yes    |   yes   |
 ///
 /// ¹ when the workspace lets employees enrich (`Viewer::employees_may_enrich`).
 pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
@@ -62,10 +67,13 @@ pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
     match viewer.role {
         Role::Admin => true,
         Role::Employee => {
-            matches!(capability, WorkOwnCases | ViewContractors)
+            matches!(capability, WorkOwnCases | ViewContractors | Search)
                 || (capability == UseCompanies && viewer.employees_may_enrich)
         }
-        Role::Analyst => matches!(capability, UseCompanies | AddCompanies | ViewContractors),
+        Role::Analyst => matches!(
+            capability,
+            UseCompanies | AddCompanies | ViewContractors | Search
+        ),
         // An API key: what its scopes reach. The API checks the scope of each route
         // first; this lets the same server functions the pages use serve it.
         Role::Service => {
@@ -82,7 +90,7 @@ pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
                 AddCompanies => any(&[Scope::CompaniesWrite]),
                 ViewContractors => any(&[Scope::ContractorsRead]),
                 ListPeople => any(&[Scope::UsersRead]),
-                ManageSharedLists | ManageUsers | ViewSystemHealth => false,
+                ManageSharedLists | ManageUsers | ViewSystemHealth | Search => false,
             }
         }
     }
@@ -103,21 +111,25 @@ mod tests {
         let expected = [
             (Role::Admin, false, everything.clone()),
             (Role::Admin, true, everything),
-            (Role::Employee, false, vec![WorkOwnCases, ViewContractors]),
+            (
+                Role::Employee,
+                false,
+                vec![WorkOwnCases, ViewContractors, Search],
+            ),
             (
                 Role::Employee,
                 true,
-                vec![WorkOwnCases, UseCompanies, ViewContractors],
+                vec![WorkOwnCases, UseCompanies, ViewContractors, Search],
             ),
             (
                 Role::Analyst,
                 false,
-                vec![UseCompanies, AddCompanies, ViewContractors],
+                vec![UseCompanies, AddCompanies, ViewContractors, Search],
             ),
             (
                 Role::Analyst,
                 true,
-                vec![UseCompanies, AddCompanies, ViewContractors],
+                vec![UseCompanies, AddCompanies, ViewContractors, Search],
             ),
         ];
         for (role, policy, allowed) in expected {

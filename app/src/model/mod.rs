@@ -20,6 +20,7 @@ mod integrations;
 mod lists;
 mod new_case;
 mod page_data;
+mod search;
 mod system;
 mod text;
 mod theme;
@@ -83,6 +84,9 @@ pub use lists::{
 };
 pub use new_case::{CaseSource, NewCase};
 pub use page_data::QueuePageData;
+pub use search::{
+    HitKind, MAX_QUERY_CHARS, Match, SearchHit, SearchQuery, SearchResults, search_pages,
+};
 pub use system::{
     BUCKETS_MS, CacheRow, InstanceFigures, InstanceNow, MinutePoint, QueueRow, ReplicaRow,
     RouteFigures, SlowRow, SystemReport, WINDOWS, merge as merge_histograms, quantile,

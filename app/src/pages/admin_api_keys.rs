@@ -25,7 +25,7 @@ pub fn AdminApiKeys() -> impl IntoView {
     );
     view! {
         <Title text="API keys"/>
-        <p class="text-sm"><a href="/admin" class="text-indigo-700 hover:underline dark:text-indigo-300">"← Admin"</a></p>
+        <p class="text-sm"><a href="/admin" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Admin"</a></p>
         <header class="mt-2">
             <h1 class="text-2xl font-semibold tracking-tight">"API keys"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
@@ -33,10 +33,10 @@ pub fn AdminApiKeys() -> impl IntoView {
                 "), each limited to what its scopes allow. A key acts as its own identity: the audit trail names it. "
                 // Not an app route: a whole page of its own, so the router must not take it.
                 <a href="/api/docs" rel="external" data-testid="api-reference-link"
-                    class="font-medium text-indigo-700 hover:underline dark:text-indigo-300">"API reference"</a>
+                    class="font-medium text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"API reference"</a>
             </p>
         </header>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || page.get().map(|result| match result {
                 Ok(page) => view! { <Keys page create revoke/> }.into_any(),
                 Err(error) => view! { <AdminRefusal error/> }.into_any(),
@@ -87,7 +87,7 @@ fn Keys(
                             <label class="flex items-center gap-2 text-sm">
                                 <input type="checkbox" name="scopes[]" value=scope.as_str() class="h-4 w-4 rounded border-slate-300"/>
                                 <span>{scope.label()}</span>
-                                <code class="text-xs text-slate-500">{scope.as_str()}</code>
+                                <code class="text-xs text-slate-500 dark:text-slate-400">{scope.as_str()}</code>
                             </label>
                         }).collect_view()}
                     </div>
@@ -113,7 +113,7 @@ fn Keys(
                 view! {
                     <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
                         <table class="w-full text-left text-sm" data-testid="api-keys">
-                            <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900">
+                            <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400 dark:bg-slate-900">
                                 <tr>
                                     <th scope="col" class="px-3 py-2">"Name"</th>
                                     <th scope="col" class="px-3 py-2">"Key"</th>

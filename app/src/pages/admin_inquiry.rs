@@ -21,14 +21,14 @@ pub fn AdminInquiry() -> impl IntoView {
     let settings = Resource::new(move || save.version().get(), |_| load_inquiry_settings());
     view! {
         <Title text="Inquiry form"/>
-        <p class="text-sm"><a href="/admin" class="text-indigo-700 hover:underline dark:text-indigo-300">"← Admin"</a></p>
+        <p class="text-sm"><a href="/admin" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Admin"</a></p>
         <header class="mt-2">
             <h1 class="text-2xl font-semibold tracking-tight">"Inquiry form"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                 "A public page where anyone can write to the workspace; each inquiry becomes a case (source: web form)."
             </p>
         </header>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || settings.get().map(|result| match result {
                 Ok(settings) => view! { <SettingsForm settings save/> }.into_any(),
                 Err(error) => view! { <AdminRefusal error/> }.into_any(),
@@ -84,7 +84,7 @@ fn SettingsForm(
         <section class="mt-6 rounded-lg border border-slate-200 bg-white p-5 text-sm dark:border-slate-800 dark:bg-slate-900" aria-label="The form's address">
             <p>
                 {if settings.enabled { "The form is on at " } else { "The form is off. When on, it is at " }}
-                <a href=address.clone() data-testid="inquiry-address" class="font-mono text-indigo-700 hover:underline dark:text-indigo-300">{address.clone()}</a>
+                <a href=address.clone() data-testid="inquiry-address" class="font-mono text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">{address.clone()}</a>
                 "."
             </p>
             <p class="mt-1 text-slate-600 dark:text-slate-400" data-testid="inquiry-today">
@@ -127,7 +127,7 @@ fn SettingsForm(
                                     <label class="flex items-center gap-3 px-3 py-2">
                                         <input type="checkbox" name="people[]" value=person.id.to_string() checked=person.chosen class="h-4 w-4 rounded border-slate-300"/>
                                         <span class="flex-1">{person.display_name}</span>
-                                        <span class="tabular-nums text-slate-500">{format!("{} open", person.open)}</span>
+                                        <span class="tabular-nums text-slate-500 dark:text-slate-400">{format!("{} open", person.open)}</span>
                                     </label>
                                 </li>
                             }).collect_view()}

@@ -32,8 +32,8 @@ pub fn AdminSyncRun() -> impl IntoView {
     });
     view! {
         <Title text="Sync run"/>
-        <p class="text-sm"><a href="/admin/integrations/zoho" class="text-indigo-700 hover:underline dark:text-indigo-300">"← Zoho CRM"</a></p>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
+        <p class="text-sm"><a href="/admin/integrations/zoho" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Zoho CRM"</a></p>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || detail.get().map(|result| match result {
                 Ok(detail) => view! { <Run detail/> }.into_any(),
                 Err(error) => view! { <AdminRefusal error/> }.into_any(),
@@ -70,7 +70,7 @@ fn Run(detail: SyncRunDetail) -> impl IntoView {
         <dl class="mt-6 grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-6">
             {counts.into_iter().map(|(label, value)| view! {
                 <div class="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
-                    <dt class="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
+                    <dt class="text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</dt>
                     <dd class="mt-1 text-xl font-semibold tabular-nums">{value}</dd>
                 </div>
             }).collect_view()}
@@ -80,12 +80,12 @@ fn Run(detail: SyncRunDetail) -> impl IntoView {
         }))}
         <h2 class="mt-8 font-medium">"Records that failed"</h2>
         {if detail.errors.is_empty() {
-            view! { <p data-testid="no-run-errors" class="mt-2 text-sm text-slate-500">"None."</p> }.into_any()
+            view! { <p data-testid="no-run-errors" class="mt-2 text-sm text-slate-500 dark:text-slate-400">"None."</p> }.into_any()
         } else {
             view! {
                 <table data-testid="run-errors" class="mt-2 min-w-full text-sm">
                     <caption class="sr-only">"Records that failed in this run"</caption>
-                    <thead class="text-xs uppercase tracking-wide text-slate-500">
+                    <thead class="text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">
                         <tr>
                             <th scope="col" class="px-3 py-2 text-left">"Zoho record"</th>
                             <th scope="col" class="px-3 py-2 text-left">"Step"</th>

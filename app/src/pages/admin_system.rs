@@ -63,7 +63,7 @@ pub fn AdminSystem() -> impl IntoView {
                 <a href=move || format!("?window={}", window()) class="rounded-md px-3 py-1.5 underline">"Refresh"</a>
             </nav>
         </header>
-        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || report.get().map(|result| match result {
                 Ok(report) => view! { <Report report/> }.into_any(),
                 Err(error) => view! { <AdminRefusal error/> }.into_any(),
@@ -159,7 +159,7 @@ fn Instances(report: SystemReport) -> impl IntoView {
     view! {
         <section class="mt-8" aria-labelledby="instances-heading">
             <h2 id="instances-heading" class="text-lg font-semibold">"Instances"</h2>
-            {none.then(|| view! { <p class="mt-2 text-sm text-slate-500" data-testid="no-instances">"No instance has written a minute in this window yet: each writes one as the minute ends."</p> })}
+            {none.then(|| view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400" data-testid="no-instances">"No instance has written a minute in this window yet: each writes one as the minute ends."</p> })}
             <div class="overflow-x-auto">
                 <table class=TABLE data-testid="instances">
                     <thead class=HEAD><tr>
@@ -208,7 +208,7 @@ fn Routes(routes: Vec<RouteFigures>, total: RouteFigures) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-            {empty.then(|| view! { <p class="mt-2 text-sm text-slate-500">"No requests recorded in this window."</p> })}
+            {empty.then(|| view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No requests recorded in this window."</p> })}
         </section>
     }
 }
@@ -241,7 +241,7 @@ fn Slow(report: SystemReport) -> impl IntoView {
         <section class="mt-8" aria-labelledby="slow-heading">
             <h2 id="slow-heading" class="text-lg font-semibold">"Slowest requests (over 1 s) in this workspace"</h2>
             {if empty {
-                view! { <p class="mt-2 text-sm text-slate-500" data-testid="no-slow">"None in this window."</p> }.into_any()
+                view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400" data-testid="no-slow">"None in this window."</p> }.into_any()
             } else {
                 view! {
                     <div class="overflow-x-auto">
@@ -269,7 +269,7 @@ fn Limits(report: SystemReport) -> impl IntoView {
             <section aria-labelledby="limits-heading">
                 <h2 id="limits-heading" class="text-lg font-semibold">"Rate-limit refusals"</h2>
                 {if limits.is_empty() {
-                    view! { <p class="mt-2 text-sm text-slate-500">"None in this window."</p> }.into_any()
+                    view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"None in this window."</p> }.into_any()
                 } else {
                     view! {
                         <table class=TABLE data-testid="limits">
@@ -287,7 +287,7 @@ fn Limits(report: SystemReport) -> impl IntoView {
             <section aria-labelledby="queues-heading">
                 <h2 id="queues-heading" class="text-lg font-semibold">"Job queues"</h2>
                 {if queues.is_empty() {
-                    view! { <p class="mt-2 text-sm text-slate-500">"No queue has been used yet."</p> }.into_any()
+                    view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No queue has been used yet."</p> }.into_any()
                 } else {
                     view! {
                         <table class=TABLE data-testid="queues">

@@ -28,7 +28,7 @@ pub fn AdminUsage() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">"Enrichment usage"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Enrichments, tokens and cost per person, by month."</p>
         </header>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || report.get().map(|result| match result {
                 Ok(report) => view! { <Report report settings/> }.into_any(),
                 Err(error) => view! { <AdminRefusal error/> }.into_any(),
@@ -74,7 +74,7 @@ fn Report(report: UsageReport, settings: ServerAction<SaveEnrichmentSettings>) -
         <div class="mt-6 flex flex-wrap items-end justify-between gap-4">
             <Form method="GET" action="" on_form_data=without_unnamed() attr:class="flex items-end gap-2 text-sm">
                 <label>
-                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Month"</span>
+                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Month"</span>
                     <input type="month" name="month" value=current.clone() class="rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-950"/>
                 </label>
                 <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 dark:border-slate-700">"Show"</button>
@@ -86,7 +86,7 @@ fn Report(report: UsageReport, settings: ServerAction<SaveEnrichmentSettings>) -
         </div>
         <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table data-testid="usage-table" class="min-w-full text-sm">
-                <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-950">
+                <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400 dark:bg-slate-950">
                     <tr>
                         <th scope="col" class="px-3 py-2 text-left">"Person"</th>
                         <th scope="col" class="px-3 py-2 text-right">"Enrichments"</th>
@@ -98,7 +98,7 @@ fn Report(report: UsageReport, settings: ServerAction<SaveEnrichmentSettings>) -
                 </thead>
                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">
                     {if report.rows.is_empty() {
-                        view! { <tr><td colspan="6" class="px-3 py-6 text-center text-slate-500">{format!("No enrichments in {}.", report.month)}</td></tr> }.into_any()
+                        view! { <tr><td colspan="6" class="px-3 py-6 text-center text-slate-500 dark:text-slate-400">{format!("No enrichments in {}.", report.month)}</td></tr> }.into_any()
                     } else {
                         report.rows.into_iter().map(|row| row_view(row, false)).collect_view().into_any()
                     }}
@@ -110,7 +110,7 @@ fn Report(report: UsageReport, settings: ServerAction<SaveEnrichmentSettings>) -
             <h2 class="text-sm font-semibold">"Enrichment settings"</h2>
             <ActionForm action=settings attr:data-testid="enrichment-settings" attr:class="mt-3 space-y-3 text-sm">
                 <label class="block">
-                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"Monthly budget (US $)"</span>
+                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Monthly budget (US $)"</span>
                     <input name="budget" inputmode="decimal" required value=budget_value class="w-40 rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-950"/>
                 </label>
                 <label class="inline-flex items-center gap-2">

@@ -66,7 +66,7 @@ pub fn AdminUsers() -> impl IntoView {
                 />
             </Form>
         </header>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading users…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading users…"</p> }>
             {move || data.get().map(|result| match result {
                 Ok(page) => view! {
                     {move || action_error().map(|message| view! {
@@ -92,7 +92,7 @@ fn UsersTable(
 ) -> impl IntoView {
     if page.users.is_empty() {
         return view! {
-            <p class="mt-8 rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">
+            <p class="mt-8 rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">
                 "No users match this search."
             </p>
         }
@@ -101,7 +101,7 @@ fn UsersTable(
     view! {
         <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table class="min-w-full text-sm">
-                <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800">
+                <thead class="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400 dark:border-slate-800">
                     <tr>
                         <th scope="col" class="px-4 py-2 font-medium">"Name"</th>
                         <th scope="col" class="px-4 py-2 font-medium">"Role"</th>
@@ -169,7 +169,7 @@ fn UserRow(
                         // a disclosure, so it works the same without JavaScript.
                                                 view! {
                             <details class="relative" data-testid="deactivate-confirm">
-                                <summary class="cursor-pointer list-none text-indigo-700 hover:underline dark:text-indigo-300">"Deactivate"</summary>
+                                <summary class="cursor-pointer list-none text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Deactivate"</summary>
                                 <div class="absolute right-0 z-20 mt-2 w-72 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-lg dark:border-slate-700 dark:bg-slate-900">
                                     <p>{ask}</p>
                                     <button type="submit" data-testid="deactivate-yes" class="mt-3 rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-500">"Yes, deactivate"</button>
@@ -231,7 +231,7 @@ fn AddUserForm(add: ServerAction<AddUser>) -> impl IntoView {
                 <div>
                     <label for="new-password" class="block text-sm font-medium">"Initial password (optional)"</label>
                     <input id="new-password" name="password" type="password" autocomplete="new-password" maxlength="1024" class=field/>
-                    <p class="mt-1 text-xs text-slate-500">"At least 10 characters. Leave empty for Google sign-in only."</p>
+                    <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">"At least 10 characters. Leave empty for Google sign-in only."</p>
                 </div>
                 <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Add user"</button>
             </ActionForm>
@@ -245,14 +245,14 @@ fn AuditTrail(page: UsersPage) -> impl IntoView {
         <section>
             <h2 class="font-semibold">"Recent changes"</h2>
             {if page.audit.is_empty() {
-                view! { <p class="mt-3 text-sm text-slate-500">"No changes yet."</p> }.into_any()
+                view! { <p class="mt-3 text-sm text-slate-500 dark:text-slate-400">"No changes yet."</p> }.into_any()
             } else {
                 view! {
                     <ol class="mt-3 space-y-2 text-sm" data-testid="audit-trail">
                         {page.audit.into_iter().map(|entry| view! {
                             <li class="flex justify-between gap-4 border-b border-slate-100 pb-2 dark:border-slate-800">
                                 <span>{entry.describe()}</span>
-                                <time class="shrink-0 text-slate-500" datetime=entry.at.to_string()>{format_timestamp(entry.at)}</time>
+                                <time class="shrink-0 text-slate-500 dark:text-slate-400" datetime=entry.at.to_string()>{format_timestamp(entry.at)}</time>
                             </li>
                         }).collect_view()}
                     </ol>

@@ -68,7 +68,7 @@ pub fn AdminWebhooks() -> impl IntoView {
     );
     view! {
         <Title text="Webhooks"/>
-        <p class="text-sm"><a href="/admin" class="text-indigo-700 hover:underline dark:text-indigo-300">"← Admin"</a></p>
+        <p class="text-sm"><a href="/admin" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Admin"</a></p>
         <header class="mt-2">
             <h1 class="text-2xl font-semibold tracking-tight">"Webhooks"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
@@ -76,7 +76,7 @@ pub fn AdminWebhooks() -> impl IntoView {
                 <code>"POST"</code> " (the Standard Webhooks scheme), and tries again for about a day when a receiver does not answer with 2xx."
             </p>
         </header>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || page.get().map(|result| match result {
                 Ok(page) => view! { <Webhooks page actions/> }.into_any(),
                 Err(error) => view! { <AdminRefusal error/> }.into_any(),
@@ -124,7 +124,7 @@ fn Webhooks(page: WebhooksPage, actions: Actions) -> impl IntoView {
                             <label class="flex items-center gap-2 text-sm">
                                 <input type="checkbox" name="events[]" value=event.as_str() class="h-4 w-4 rounded border-slate-300"/>
                                 <span>{event.label()}</span>
-                                <code class="text-xs text-slate-500">{event.as_str()}</code>
+                                <code class="text-xs text-slate-500 dark:text-slate-400">{event.as_str()}</code>
                             </label>
                         }).collect_view()}
                     </div>
@@ -207,7 +207,7 @@ fn EndpointCard(endpoint: WebhookEndpoint, actions: Actions) -> impl IntoView {
                     <p class="mt-1 text-xs text-slate-600 dark:text-slate-400" data-testid="webhook-endpoint-counts">
                         {if endpoint.enabled { "On" } else { "Off" }} " · added " {format_timestamp(endpoint.created_at)} " · "
                         {endpoint.delivered} " delivered, " {endpoint.failed} " failed, " {endpoint.pending} " on their way · "
-                        <a href=format!("/admin/webhooks?endpoint={}", endpoint.id) class="text-indigo-700 hover:underline dark:text-indigo-300">"its deliveries"</a>
+                        <a href=format!("/admin/webhooks?endpoint={}", endpoint.id) class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"its deliveries"</a>
                     </p>
                 </div>
                 <div class="flex items-start gap-2">
@@ -247,7 +247,7 @@ fn Deliveries(deliveries: Vec<WebhookDelivery>, actions: Actions) -> impl IntoVi
                 view! {
                     <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
                         <table class="w-full text-left text-sm" data-testid="webhook-deliveries">
-                            <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900">
+                            <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400 dark:bg-slate-900">
                                 <tr>
                                     <th scope="col" class="px-3 py-2">"Event"</th>
                                     <th scope="col" class="px-3 py-2">"Endpoint"</th>
@@ -306,7 +306,7 @@ fn DeliveryRow(delivery: WebhookDelivery, actions: Actions) -> impl IntoView {
         <tr data-testid="webhook-delivery" data-state=format!("{:?}", delivery.state).to_lowercase()>
             <td class="px-3 py-2">
                 <code class="text-xs">{delivery.event_type}</code>
-                <p class="text-xs text-slate-500">{format_timestamp(delivery.created_at)}</p>
+                <p class="text-xs text-slate-500 dark:text-slate-400">{format_timestamp(delivery.created_at)}</p>
             </td>
             <td class="max-w-56 truncate px-3 py-2 font-mono text-xs" title=delivery.endpoint_url.clone()>{delivery.endpoint_url.clone()}</td>
             <td class=format!("px-3 py-2 text-xs {tone}") data-testid="webhook-delivery-state">{state}</td>
@@ -314,7 +314,7 @@ fn DeliveryRow(delivery: WebhookDelivery, actions: Actions) -> impl IntoView {
                 {answer}
                 {detail.map(|detail| view! {
                     <details class="mt-1">
-                        <summary class="cursor-pointer text-slate-500">"What it said"</summary>
+                        <summary class="cursor-pointer text-slate-500 dark:text-slate-400">"What it said"</summary>
                         <pre class="mt-1 max-h-40 max-w-md overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs dark:bg-slate-950">{detail}</pre>
                     </details>
                 })}

@@ -41,13 +41,13 @@ pub fn AdminZoho() -> impl IntoView {
     });
     view! {
         <Title text="Zoho CRM"/>
-        <p class="text-sm"><a href="/admin" class="text-indigo-700 hover:underline dark:text-indigo-300">"← Admin"</a></p>
+        <p class="text-sm"><a href="/admin" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Admin"</a></p>
         <header class="mt-2">
             <h1 class="text-2xl font-semibold tracking-tight">"Zoho CRM"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Contacts from Zoho CRM fill the contractor directory, with their photos."</p>
         </header>
         <Flash sync/>
-        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || settings.get().map(|result| match result {
                 Ok(settings) => view! {
                     <SyncPanel settings=settings.clone() runs sync/>
@@ -169,13 +169,13 @@ fn Runs(runs: Vec<SyncRunView>) -> impl IntoView {
         {active.map(|run| view! { <SyncProgress run/> })}
         <h3 id="runs" class="mt-6 text-sm font-medium">"Runs"</h3>
         {if runs.is_empty() {
-            view! { <p data-testid="no-runs" class="mt-2 rounded-md border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">"No sync has run yet."</p> }.into_any()
+            view! { <p data-testid="no-runs" class="mt-2 rounded-md border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">"No sync has run yet."</p> }.into_any()
         } else {
             view! {
                 <div class="mt-2 overflow-x-auto">
                     <table data-testid="sync-runs" class="min-w-full text-sm">
                         <caption class="sr-only">"Sync runs, newest first"</caption>
-                        <thead class="text-xs uppercase tracking-wide text-slate-500">
+                        <thead class="text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">
                             <tr>
                                 <th scope="col" class="px-3 py-2 text-left">"Run"</th>
                                 <th scope="col" class="px-3 py-2 text-left">"Started"</th>
@@ -194,7 +194,7 @@ fn Runs(runs: Vec<SyncRunView>) -> impl IntoView {
                                 <tr data-testid="sync-run" data-status=run.status.label() class="border-t border-slate-200 dark:border-slate-800">
                                     <td class="px-3 py-2">
                                         <a href=format!("/admin/integrations/zoho/runs/{}", run.id) class="text-indigo-700 underline dark:text-indigo-300">{format!("#{}", run.id)}</a>
-                                        <span class="ml-1 text-xs text-slate-500">{if run.full_sync { "full" } else { "incremental" }} " · " {run.trigger.clone()}</span>
+                                        <span class="ml-1 text-xs text-slate-500 dark:text-slate-400">{if run.full_sync { "full" } else { "incremental" }} " · " {run.trigger.clone()}</span>
                                     </td>
                                     <td class="px-3 py-2">{run.started_at.map(|at| view! { <When at/> })}</td>
                                     <td class="px-3 py-2">{run.status.label()}</td>
@@ -331,7 +331,7 @@ fn Checks() -> impl IntoView {
                     Err(error) => view! { <p role="alert" data-testid="zoho-test-result" class="text-sm text-red-700 dark:text-red-300">{error.to_string()}</p> }.into_any(),
                 })}
             </div>
-            <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500">"Reading from Zoho…"</p> }>
+            <Transition fallback=|| view! { <p class="mt-3 text-sm text-slate-500 dark:text-slate-400">"Reading from Zoho…"</p> }>
                 {move || preview.get().flatten().map(|result| match result {
                     Ok(preview) => view! { <Preview preview/> }.into_any(),
                     Err(error) => view! { <p role="alert" class="mt-3 text-sm text-red-700 dark:text-red-300">{error.to_string()}</p> }.into_any(),
@@ -344,13 +344,13 @@ fn Checks() -> impl IntoView {
 #[component]
 fn Preview(preview: MappingPreview) -> impl IntoView {
     if preview.rows.is_empty() {
-        return view! { <p class="mt-3 text-sm text-slate-500">"The module has no records yet."</p> }.into_any();
+        return view! { <p class="mt-3 text-sm text-slate-500 dark:text-slate-400">"The module has no records yet."</p> }.into_any();
     }
     view! {
         <div class="mt-3 overflow-x-auto">
             <table data-testid="mapping-preview" class="min-w-full text-sm">
                 <caption class="sr-only">"The first records of the module, as they would be saved"</caption>
-                <thead class="text-xs uppercase tracking-wide text-slate-500">
+                <thead class="text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">
                     <tr>{preview.fields.iter().map(|f| view! { <th scope="col" class="px-3 py-2 text-left">{f.clone()}</th> }).collect_view()}</tr>
                 </thead>
                 <tbody>
@@ -374,7 +374,7 @@ fn Webhook(settings: ZohoSettingsView) -> impl IntoView {
                 {match (settings.channel_expires_at, settings.channel_error.clone()) {
                     (_, Some(error)) => view! { <span class="text-red-700 dark:text-red-300">"Zoho refused the notification channel: " {error} " (retried every minute)."</span> }.into_any(),
                     (Some(at), None) => view! { <span>"Notifications are on until " <When at/> "; renewed before then."</span> }.into_any(),
-                    (None, None) => view! { <span class="text-slate-500">"Notifications are being switched on."</span> }.into_any(),
+                    (None, None) => view! { <span class="text-slate-500 dark:text-slate-400">"Notifications are being switched on."</span> }.into_any(),
                 }}
             </p>
         </section>

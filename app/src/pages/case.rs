@@ -9,8 +9,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::case::{DeleteComment, EditComment, PostComment, SaveCase, load_case};
 use crate::components::{
-    CaseForm, CommentThread, Composer, ConflictDialog, FormState, StatusBadge, When, field_label,
-    priority_label, set_response_status, use_event_stream, use_viewer,
+    Announcer, CaseForm, CommentThread, Composer, ConflictDialog, FormState, StatusBadge, When,
+    announce_changes, field_label, priority_label, set_response_status, use_event_stream,
+    use_viewer,
 };
 use crate::model::{AppError, CaseDetail, CaseFields, ConflictState};
 
@@ -55,8 +56,57 @@ pub fn CasePage() -> impl IntoView {
     // live update never re-creates them under the person's cursor.
     let latest = RwSignal::new(None::<CaseDetail>);
     let shown = Memo::new(move |_| latest.with(|d| d.as_ref().map(|d| d.case.number)));
+    crate::components::search_box::remember_opened(move || {
+        latest.with(|d| {
+            let d = d.as_ref()?;
+            Some(crate::model::SearchHit {
+                kind: crate::model::HitKind::Case,
+                matched: crate::model::Match::Number,
+                title: format!("#{} {}", d.case.number, d.case.fields.title),
+                detail: d.case.fields.customer_name.clone(),
+                href: format!("/cases/{}", d.case.number),
+            })
+        })
+    });
+    // What a live update brought, said to screen readers: a new comment, a new status.
+    let announced = RwSignal::new(None::<String>);
+    announce_changes(
+        announced,
+        move || {
+            latest.with(|d| {
+                let d = d.as_ref()?;
+                let newest = d
+                    .comments
+                    .iter()
+                    .filter(|c| !c.deleted)
+                    .max_by_key(|c| c.id);
+                Some((
+                    d.case.number,
+                    newest.map(|c| (c.id, c.author_name.clone())),
+                    d.case.fields.status,
+                ))
+            })
+        },
+        |(was_case, was_comment, was_status), (case, comment, status)| {
+            if was_case != case {
+                return None;
+            }
+            match (was_comment, comment) {
+                (_, Some((id, author))) if was_comment.as_ref().is_none_or(|(was, _)| id > was) => {
+                    Some(format!("New comment from {author}"))
+                }
+                _ => (was_status != status).then(|| {
+                    format!(
+                        "Status changed to {}",
+                        crate::components::status_label(*status)
+                    )
+                }),
+            }
+        },
+    );
     view! {
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the case…"</p> }>
+        <Announcer message=announced testid="case-announcer"/>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Loading the case…"</p> }>
             {move || detail.get().map(|result| match result {
                 Ok(detail) => {
                     latest.set(Some(detail));
@@ -104,7 +154,7 @@ fn CaseHeader(detail: CaseDetail) -> impl IntoView {
         <Title text=format!("#{} {}", case.number, case.fields.title)/>
         <header class="flex flex-wrap items-start justify-between gap-4">
             <div>
-                <nav aria-label="Breadcrumb" class="text-sm text-slate-500"><A href=back attr:class="hover:underline">{back_label}</A>" / Case "{case.number}</nav>
+                <nav aria-label="Breadcrumb" class="text-sm text-slate-500 dark:text-slate-400"><A href=back attr:class="hover:underline">{back_label}</A>" / Case "{case.number}</nav>
                 <h1 class="mt-1 text-2xl font-semibold tracking-tight" data-testid="case-title">{case.fields.title.clone()}</h1>
                 <p class="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
                     <span data-testid="case-status" data-status=case.fields.status.as_str()><StatusBadge status=case.fields.status/></span>
@@ -114,7 +164,7 @@ fn CaseHeader(detail: CaseDetail) -> impl IntoView {
                     {case.archived.then(|| view! { <span class="rounded bg-slate-200 px-1.5 text-xs dark:bg-slate-700">"Archived"</span> })}
                 </p>
             </div>
-            <dl class="grid grid-cols-2 gap-x-4 text-xs text-slate-500">
+            <dl class="grid grid-cols-2 gap-x-4 text-xs text-slate-500 dark:text-slate-400">
                 <dt>"Opened"</dt><dd><When at=case.created_at/></dd>
                 <dt>"Updated"</dt><dd><When at=case.updated_at/></dd>
             </dl>
@@ -264,7 +314,7 @@ fn CaseBody(
                                 <li class="flex gap-2" data-testid="activity-entry" data-kind=entry.kind.clone()>
                                     <span class="font-medium">{entry.actor_name}</span>
                                     <span>{entry.summary}</span>
-                                    <span class="ml-auto shrink-0 text-xs text-slate-500"><When at=entry.at/></span>
+                                    <span class="ml-auto shrink-0 text-xs text-slate-500 dark:text-slate-400"><When at=entry.at/></span>
                                 </li>
                             }).collect_view()}
                         </ol>
@@ -300,7 +350,7 @@ fn SentValues() -> impl IntoView {
         <section data-testid="sent-values" class="mt-4 rounded-md border border-slate-200 p-4 text-sm dark:border-slate-800">
             <h2 class="font-semibold">"What you sent (not saved)"</h2>
             <dl class="mt-2 grid grid-cols-[8rem_1fr] gap-1">
-                {sent.into_iter().map(|(label, value)| view! { <dt class="text-slate-500">{label}</dt><dd>{value}</dd> }).collect_view()}
+                {sent.into_iter().map(|(label, value)| view! { <dt class="text-slate-500 dark:text-slate-400">{label}</dt><dd>{value}</dd> }).collect_view()}
             </dl>
         </section>
     })

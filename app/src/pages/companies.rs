@@ -63,7 +63,7 @@ pub fn Companies() -> impl IntoView {
         <AddCompany action=created/>
         {move || view! { <Filters filter=filter()/> }}
         {move || view! { <SaveSearchForm filter=filter() save forget/> }}
-        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading companies…"</p> }>
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading companies…"</p> }>
             {move || page.get().map(|result| match result {
                 Ok(page) => {
                     // No picker without lists (or for someone who may not use them).
@@ -163,16 +163,16 @@ fn Results(
                 // rel="external": a download, not a page for the router.
                 <a href=export_href rel="external" download="companies.csv" data-testid="export-csv"
                     title="The filtered companies as a CSV file (up to 10,000 rows)"
-                    class="text-indigo-700 hover:underline dark:text-indigo-300">"Export CSV"</a>
+                    class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Export CSV"</a>
             </p>
             <nav aria-label="Pages" class="flex gap-3">
-                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}
-                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A> })}
+                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← First page"</A> })}
+                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Next page →"</A> })}
             </nav>
         </div>
         {if page.rows.is_empty() {
             view! {
-                <div data-testid="empty-companies" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700">
+                <div data-testid="empty-companies" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">
                     <p class="font-medium text-slate-700 dark:text-slate-200">"No companies match."</p>
                     <p class="mt-1">"Add one above, or " <a href="/companies" class="text-indigo-700 underline dark:text-indigo-300">"clear the filters"</a> "."</p>
                 </div>
@@ -188,7 +188,7 @@ fn Results(
             }.into_any()
         } else {
             view! {
-                <p class="mt-3 text-xs text-slate-500">
+                <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">
                     <a href="/lists" class="underline">"Create a list"</a>" to collect companies from this table."
                 </p>
                 <CompanyTable rows=page.rows action=RowAction::None/>
@@ -234,7 +234,7 @@ fn AddCompany(action: ServerAction<CreateCompany>) -> impl IntoView {
         <details open=open class="mt-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <summary class="cursor-pointer text-sm font-medium text-indigo-700 dark:text-indigo-300">"Add a company"</summary>
             <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">
-                "Many at once? " <a href="/imports/new?kind=companies" data-testid="import-csv" class="text-indigo-700 hover:underline dark:text-indigo-300">"Import them from a CSV file"</a> "."
+                "Many at once? " <a href="/imports/new?kind=companies" data-testid="import-csv" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Import them from a CSV file"</a> "."
             </p>
             <ActionForm action attr:data-testid="add-company" attr:class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
                 <label class="text-sm">

@@ -16,9 +16,13 @@ use crate::api::company::{
     AddNote, DeleteNote, EditNote, RequestEnrichment, SaveCompany, load_company,
 };
 use crate::components::escape::textarea_html;
-use crate::components::{EnrichmentPanel, LoadError, When, set_response_status, use_event_stream};
+use crate::components::{
+    Announcer, EnrichmentPanel, LoadError, When, announce_changes, set_response_status,
+    use_event_stream,
+};
 use crate::model::{
-    AppError, CompanyDetail, CompanyNote, CompanyStage, EnrichmentView, ListRef, Quota, format_usd,
+    AppError, CompanyDetail, CompanyNote, CompanyStage, EnrichmentStatus, EnrichmentView, ListRef,
+    Quota, Step, format_usd,
 };
 
 #[component]
@@ -71,9 +75,54 @@ pub fn CompanyPage() -> impl IntoView {
     // (an enrichment step) never re-creates them under the cursor.
     let latest = RwSignal::new(None::<CompanyDetail>);
     let shown = Memo::new(move |_| latest.with(|d| d.as_ref().map(|d| d.company.id)));
+    crate::components::search_box::remember_opened(move || {
+        latest.with(|d| {
+            let d = d.as_ref()?;
+            Some(crate::model::SearchHit {
+                kind: crate::model::HitKind::Company,
+                matched: crate::model::Match::Title,
+                title: d.company.name.clone(),
+                detail: d.company.website.clone(),
+                href: format!("/companies/{}", d.company.id),
+            })
+        })
+    });
+    // An enrichment moving on, said to screen readers as the panel shows it.
+    let announced = RwSignal::new(None::<String>);
+    announce_changes(
+        announced,
+        move || {
+            latest.with(|d| {
+                let d = d.as_ref()?;
+                let run = d.enrichment.as_ref().map(|e| {
+                    let score = e.result.as_ref().map(|r| r.enrichment.score);
+                    (e.status, e.step, e.requested_at, score, e.error.clone())
+                });
+                Some((d.company.id, run))
+            })
+        },
+        |(was_company, _), (company, run)| {
+            let (status, step, _, score, error) =
+                run.as_ref().filter(|_| was_company == company)?;
+            Some(match status {
+                EnrichmentStatus::Queued => "Enrichment queued".to_owned(),
+                EnrichmentStatus::Running => {
+                    format!("Enrichment: {}", step.unwrap_or(Step::Fetching).label())
+                }
+                EnrichmentStatus::Done => match score {
+                    Some(score) => format!("Enrichment finished: score {score}"),
+                    None => "Enrichment finished".to_owned(),
+                },
+                EnrichmentStatus::Failed => {
+                    format!("Enrichment failed: {}", error.clone().unwrap_or_default())
+                }
+            })
+        },
+    );
     view! {
+        <Announcer message=announced testid="enrichment-announcer"/>
         // Transition: while a live update reloads, the page keeps showing the last state.
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the company…"</p> }>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Loading the company…"</p> }>
             {move || detail.get().map(|result| match result {
                 Ok(detail) => {
                     latest.set(Some(detail));
@@ -106,7 +155,8 @@ struct Actions {
 }
 
 const FIELD: &str = "w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
-const LABEL: &str = "mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500";
+const LABEL: &str =
+    "mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
 const CARD: &str =
     "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
 
@@ -208,7 +258,7 @@ fn Notes(latest: RwSignal<Option<CompanyDetail>>, actions: Actions) -> impl Into
                     <NoteItem company=id note latest actions/>
                 </For>
             </ul>
-            {move || notes().is_empty().then(|| view! { <p class="mt-2 text-sm text-slate-500">"No notes yet."</p> })}
+            {move || notes().is_empty().then(|| view! { <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"No notes yet."</p> })}
             <ActionForm action=actions.add_note attr:class="mt-4 space-y-2" attr:data-testid="add-note">
                 <input type="hidden" name="id" value=id.to_string()/>
                 <textarea name="body" rows="3" required maxlength="20000" placeholder="Add a note for the team"
@@ -262,7 +312,7 @@ fn NoteItem(
     view! {
         <li data-testid="note" class="rounded-md border border-slate-200 p-3 text-sm dark:border-slate-800">
             <p class="whitespace-pre-wrap">{move || shown().body}</p>
-            <p class="mt-1 text-xs text-slate-500">
+            <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">
                 {move || shown().author.unwrap_or_else(|| "Someone".into())} " · " <When at=first.created_at/>
                 {move || shown().edited_by.map(|by| format!(" · edited by {by}"))}
             </p>
@@ -320,18 +370,18 @@ fn Company(detail: CompanyDetail, enrich: ServerAction<RequestEnrichment>) -> im
     .collect();
     view! {
         <Title text=company.name.clone()/>
-        <nav class="text-sm"><A href="/companies" attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← Companies"</A></nav>
+        <nav class="text-sm"><A href="/companies" attr:class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Companies"</A></nav>
         <header class="mt-3 flex flex-wrap items-start justify-between gap-4">
             <div>
                 <h1 data-testid="company-name" class="text-2xl font-semibold tracking-tight">{company.name.clone()}</h1>
                 <p class="mt-1 text-sm">
-                    <a href=company.website_url.clone() rel="noopener noreferrer nofollow" target="_blank" class="text-indigo-700 hover:underline dark:text-indigo-300">{company.website.clone()}</a>
+                    <a href=company.website_url.clone() rel="noopener noreferrer nofollow" target="_blank" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">{company.website.clone()}</a>
                 </p>
                 <dl class="mt-3 flex flex-wrap gap-x-6 gap-y-1 text-sm">
                     {facts.into_iter().map(|(term, value)| view! {
-                        <div class="flex gap-1.5"><dt class="text-slate-500">{term}</dt><dd>{value}</dd></div>
+                        <div class="flex gap-1.5"><dt class="text-slate-500 dark:text-slate-400">{term}</dt><dd>{value}</dd></div>
                     }).collect_view()}
-                    <div class="flex gap-1.5"><dt class="text-slate-500">"Added"</dt><dd><When at=company.created_at/></dd></div>
+                    <div class="flex gap-1.5"><dt class="text-slate-500 dark:text-slate-400">"Added"</dt><dd><When at=company.created_at/></dd></div>
                 </dl>
             </div>
             <EnrichControl id=company.id view=detail.enrichment.clone() quota=detail.quota.clone() enrich/>
@@ -386,7 +436,7 @@ fn EnrichControl(
                     {if active { "Enriching…" } else { label }}
                 </button>
             </ActionForm>
-            <p data-testid="quota" class="text-xs text-slate-500">{note}</p>
+            <p data-testid="quota" class="text-xs text-slate-500 dark:text-slate-400">{note}</p>
             {move || error().map(|message| view! {
                 <p role="alert" data-testid="enrich-error" class="max-w-xs text-right text-xs text-red-700 dark:text-red-300">{message}</p>
             })}
@@ -406,10 +456,10 @@ fn minutes(seconds: u64) -> String {
 fn OnLists(lists: Vec<ListRef>) -> impl IntoView {
     view! {
         <p data-testid="on-lists" class="mt-4 flex flex-wrap items-center gap-2 text-sm">
-            <span class="text-slate-500">"On lists:"</span>
+            <span class="text-slate-500 dark:text-slate-400">"On lists:"</span>
             {if lists.is_empty() {
                 view! {
-                    <span class="text-slate-500">"none yet — add it from "</span>
+                    <span class="text-slate-500 dark:text-slate-400">"none yet — add it from "</span>
                     <a href="/companies" class="text-indigo-700 underline dark:text-indigo-300">"the companies list"</a>
                 }.into_any()
             } else {

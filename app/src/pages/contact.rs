@@ -25,7 +25,7 @@ fn slug() -> String {
 pub fn ContactPage() -> impl IntoView {
     let form = Resource::new(slug, load_inquiry_form);
     view! {
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || form.get().map(|result| match result {
                 Ok(form) => view! { <InquiryForm form/> }.into_any(),
                 Err(error) => view! { <NoForm error/> }.into_any(),
@@ -176,7 +176,7 @@ pub fn ContactSent() -> impl IntoView {
             }}
             <p class="mt-3 text-sm text-slate-600 dark:text-slate-400">"The team will answer at the email address you gave."</p>
             <p class="mt-5 text-sm">
-                <a href=format!("/contact/{slug}") class="font-medium text-indigo-700 hover:underline dark:text-indigo-300">"Send another inquiry"</a>
+                <a href=format!("/contact/{slug}") class="font-medium text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Send another inquiry"</a>
             </p>
         </section>
     }

@@ -20,7 +20,7 @@ pub fn Contractor() -> impl IntoView {
         }
     });
     view! {
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || detail.get().map(|result| match result {
                 Ok(detail) => view! { <Profile detail/> }.into_any(),
                 Err(error) => {
@@ -72,7 +72,7 @@ fn Profile(detail: ContractorDetail) -> impl IntoView {
     }.into_any());
     view! {
         <Title text=card.name.clone()/>
-        <p class="text-sm"><a href="/contractors" class="text-indigo-700 hover:underline dark:text-indigo-300">"← Contractors"</a></p>
+        <p class="text-sm"><a href="/contractors" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Contractors"</a></p>
         {detail.archived_at.map(|at| view! {
             <p role="status" data-testid="archived-banner" class="mt-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
                 "Removed from Zoho CRM " <When at/> ". Kept here for reference."

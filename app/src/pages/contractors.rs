@@ -32,7 +32,7 @@ pub fn Contractors() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">"Contractors"</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"The directory, kept in step with Zoho CRM."</p>
         </header>
-        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading the directory…"</p> }>
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading the directory…"</p> }>
             {move || page.get().map(|result| match result {
                 Ok(page) => view! { <Directory page filter=filter()/> }.into_any(),
                 Err(error) => {
@@ -107,8 +107,8 @@ fn Directory(page: DirectoryPage, filter: ContractorFilter) -> impl IntoView {
         <div class="mt-6 flex items-center justify-between text-sm">
             <p data-testid="match-count" class="font-medium">{count}</p>
             <nav aria-label="Pages" class="flex gap-3">
-                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"← First page"</A> })}
-                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"Next page →"</A> })}
+                {first_href.map(|href| view! { <A href=href attr:class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← First page"</A> })}
+                {next_href.clone().map(|href| view! { <A href=href attr:class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Next page →"</A> })}
             </nav>
         </div>
         {if empty {
@@ -130,7 +130,7 @@ fn Empty(connected: bool, filtered: bool) -> impl IntoView {
     let viewer = use_viewer();
     let is_admin = viewer.is_some_and(|v| v.role == Role::Admin);
     view! {
-        <div data-testid="empty-contractors" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700">
+        <div data-testid="empty-contractors" class="mt-4 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">
             {if filtered {
                 view! {
                     <p class="font-medium text-slate-700 dark:text-slate-200">"No contractors match."</p>

@@ -111,7 +111,7 @@ pub fn ImportPage() -> impl IntoView {
         {move || error().map(|message| view! {
             <p role="alert" class="mb-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200" data-testid="import-error">{message}</p>
         })}
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || import.get().map(|result| match result {
                 Ok(import) => view! { <Import import check run/> }.into_any(),
                 Err(error) => view! { <AdminRefusal error/> }.into_any(),
@@ -130,7 +130,7 @@ fn Import(
     let status = import.status;
     view! {
         <header>
-            <p class="text-sm"><a href=format!("/imports/new?kind={}", import.kind.as_str()) class="text-indigo-700 hover:underline dark:text-indigo-300">"← Another file"</a></p>
+            <p class="text-sm"><a href=format!("/imports/new?kind={}", import.kind.as_str()) class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Another file"</a></p>
             <h1 class="mt-2 text-2xl font-semibold tracking-tight">{format!("Import {things}: {}", import.file_name)}</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                 {format!("{} rows, {} KB, uploaded {}", import.rows_total, (import.size_bytes + 1023) / 1024, format_timestamp(import.created_at))}
@@ -152,7 +152,7 @@ fn Import(
                 <p class="mt-1" data-testid="import-counts">
                     {format!("{} {things} added, {} updated, {} rows left out.", import.created, import.updated, import.rows_bad)}
                 </p>
-                <p class="mt-2"><a href=list class="text-indigo-700 hover:underline dark:text-indigo-300">{format!("See the {things}")}</a></p>
+                <p class="mt-2"><a href=list class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">{format!("See the {things}")}</a></p>
             </section>
         })}
         {(import.rows_bad > 0 && !status.running()).then(|| view! { <Refused import=import.clone()/> })}
@@ -196,7 +196,7 @@ fn Running(import: ImportView) -> impl IntoView {
                 <span class="tabular-nums text-slate-600 dark:text-slate-400">
                     {format!("{} of {} rows", import.rows_done, import.rows_total)} " · "
                     // Live with JavaScript; without, this link reads the page again.
-                    <a href=format!("/imports/{}", import.id) rel="external" class="text-indigo-700 hover:underline dark:text-indigo-300">"Refresh"</a>
+                    <a href=format!("/imports/{}", import.id) rel="external" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Refresh"</a>
                 </span>
             </div>
             <progress max=total.to_string() value=import.rows_done.to_string() aria-label="Import progress"
@@ -286,11 +286,11 @@ fn Refused(import: ImportView) -> impl IntoView {
         <section aria-labelledby="refused" class="mt-6">
             <div class="flex flex-wrap items-baseline justify-between gap-2">
                 <h2 id="refused" class="font-medium">{format!("Rows left out: {}", import.rows_bad)}</h2>
-                <a href=format!("/imports/{}/errors.csv", import.id) class="text-sm text-indigo-700 hover:underline dark:text-indigo-300" data-testid="import-error-report">"Download them all as CSV"</a>
+                <a href=format!("/imports/{}/errors.csv", import.id) class="text-sm text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300" data-testid="import-error-report">"Download them all as CSV"</a>
             </div>
             <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
                 <table class="w-full text-left text-sm" data-testid="import-errors">
-                    <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900">
+                    <thead class="bg-slate-50 text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400 dark:bg-slate-900">
                         <tr><th scope="col" class="px-3 py-2">"Row"</th><th scope="col" class="px-3 py-2">"Field"</th><th scope="col" class="px-3 py-2">"Why"</th></tr>
                     </thead>
                     <tbody class="divide-y divide-slate-100 dark:divide-slate-800">

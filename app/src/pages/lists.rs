@@ -24,7 +24,10 @@ use crate::model::{
 
 use crate::components::form_style::FIELD;
 
-const LINK: &str = "text-indigo-700 hover:underline dark:text-indigo-300";
+// Underlined, not only coloured: a link in a line of text must be told apart without
+// colour (WCAG 1.4.1).
+const LINK: &str =
+    "text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300";
 
 /// The actions that change a list itself, handed around together.
 #[derive(Clone, Copy)]
@@ -61,7 +64,7 @@ pub fn Lists() -> impl IntoView {
             </p>
         </header>
         <Notice manage/>
-        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading lists…"</p> }>
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading lists…"</p> }>
             {move || overview.get().map(|result| match result {
                 Ok(overview) => view! { <Overview overview create manage/> }.into_any(),
                 Err(error) => {
@@ -156,7 +159,7 @@ fn CreateForm(create: ServerAction<CreateList>, may_share: bool) -> impl IntoVie
     view! {
         <ActionForm action=create attr:data-testid="create-list" attr:class="mt-6 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <label class="text-sm">
-                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"New list"</span>
+                <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"New list"</span>
                 <input type="text" name="name" required maxlength="100" value=typed placeholder="e.g. Q3 shortlist" class=format!("{FIELD} w-64")/>
             </label>
             {may_share.then(|| view! {
@@ -176,14 +179,14 @@ fn CreateForm(create: ServerAction<CreateList>, may_share: bool) -> impl IntoVie
 fn ListTable(lists: Vec<CompanyList>, empty: &'static str, manage: Manage) -> impl IntoView {
     if lists.is_empty() {
         return view! {
-            <p class="mt-3 rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:border-slate-700">{empty}</p>
+            <p class="mt-3 rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">{empty}</p>
         }
         .into_any();
     }
     view! {
         <div class="mt-3 overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <table data-testid="lists-table" class="min-w-full text-sm">
-                <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-950">
+                <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400 dark:bg-slate-950">
                     <tr>
                         <th scope="col" class="px-3 py-2">"Name"</th>
                         <th scope="col" class="px-3 py-2">"Companies"</th>
@@ -229,7 +232,7 @@ fn ManageList(list: CompanyList, manage: Manage, back: &'static str) -> impl Int
     view! {
         <div class="inline-flex flex-wrap items-start justify-end gap-3 text-left">
             <details>
-                <summary class="cursor-pointer text-xs text-indigo-700 hover:underline dark:text-indigo-300">"Rename…"</summary>
+                <summary class="cursor-pointer text-xs text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Rename…"</summary>
                 <ActionForm action=manage.rename attr:data-testid="rename-list" attr:class="mt-1 flex items-center gap-2">
                     <input type="hidden" name="id" value=rename_id/>
                     <input type="hidden" name="version" value=list.version.to_string()/>
@@ -309,7 +312,7 @@ pub fn ListPage() -> impl IntoView {
         }
     });
     view! {
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the list…"</p> }>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Loading the list…"</p> }>
             {move || detail.get().map(|result| match result {
                 Ok(detail) => view! { <ListView detail manage remove enrich/> }.into_any(),
                 Err(error) => {
@@ -362,7 +365,7 @@ fn ListView(
         <RemoveNotice remove/>
         {if page.rows.is_empty() {
             view! {
-                <div data-testid="empty-list" class="mt-6 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:border-slate-700">
+                <div data-testid="empty-list" class="mt-6 rounded-lg border border-dashed border-slate-300 p-10 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">
                     <p class="font-medium text-slate-700 dark:text-slate-200">"Nothing on this list yet."</p>
                     <p class="mt-1">"Tick companies on the " <a href="/companies" class=LINK>"Companies"</a> " page and add them to “" {list.name.clone()} "”."</p>
                 </div>

@@ -85,7 +85,7 @@ pub fn Login() -> impl IntoView {
                     format!("/auth/google/start?{}", serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default())
                 };
                 view! {
-                    <div class="mt-4 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-400">
+                    <div class="mt-4 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">
                         <span class="h-px flex-1 bg-slate-200 dark:bg-slate-800"></span>"or"<span class="h-px flex-1 bg-slate-200 dark:bg-slate-800"></span>
                     </div>
                     <a

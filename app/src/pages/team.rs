@@ -39,7 +39,7 @@ pub fn Team() -> impl IntoView {
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Every case in the workspace, whoever has it."</p>
         </header>
         <BulkOutcome action=bulk/>
-        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading cases…"</p> }>
             // Rebuilt when the page's data arrives, never from the URL alone: the data
             // the page was hydrated with has no row text to build a table from, and the
             // URL changes before the next page's data is in.

@@ -48,7 +48,7 @@ pub fn Work() -> impl IntoView {
         <BulkOutcome action=bulk/>
         // Transition, not Suspense: after a bulk action the old table stays until the new
         // one is ready, instead of flashing "Loading".
-        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading cases…"</p> }>
+        <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading cases…"</p> }>
             // Rebuilt when the page's data arrives, never from the URL alone: the data
             // the page was hydrated with has no row text to build a table from, and the
             // URL changes before the next page's data is in.

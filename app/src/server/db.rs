@@ -397,33 +397,48 @@ pub async fn admin_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await?;
     migrate_jobs(pool).await?;
-    leakproof_enum_eq(pool).await?;
+    leakproof_operators(pool).await?;
     Ok(())
 }
 
-/// Enum `=` marked LEAKPROOF, so that status and priority conditions are index
-/// conditions under row-level security (migrations/20261212000002_enum_eq_leakproof.sql
-/// says why). Asserted at every start, because a dump and restore drops the mark; where
-/// the role cannot (not a superuser), a warning: everything works, filtered queues slower.
-async fn leakproof_enum_eq(pool: &PgPool) -> Result<(), sqlx::Error> {
-    let (leakproof, superuser): (bool, bool) = sqlx::query_as(
-        "SELECT (SELECT proleakproof FROM pg_proc WHERE oid = 'pg_catalog.enum_eq'::regproc),
-                (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
-    )
-    .fetch_one(pool)
-    .await?;
-    if leakproof {
-        return Ok(());
-    }
-    if superuser {
-        pool.execute("ALTER FUNCTION pg_catalog.enum_eq(anyenum, anyenum) LEAKPROOF")
-            .await?;
-    } else {
-        tracing::warn!(
-            "enum_eq is not LEAKPROOF and this role cannot mark it: queues filtered by \
-             status or priority read more rows than they need (run, as a superuser, \
-             ALTER FUNCTION pg_catalog.enum_eq(anyenum, anyenum) LEAKPROOF)"
-        );
+/// Operators marked LEAKPROOF, so that their conditions can use indexes under
+/// row-level security: enum `=` (status and priority filters;
+/// migrations/20261212000002_enum_eq_leakproof.sql says why) and text search's `@@`
+/// (the search box; migrations/20261215000001_search_leakproof.sql). Asserted at every
+/// start, because a dump and restore drops the mark; where the role cannot (not a
+/// superuser), a warning: everything works, those reads are slower.
+async fn leakproof_operators(pool: &PgPool) -> Result<(), sqlx::Error> {
+    const FUNCTIONS: [(&str, &str); 2] = [
+        (
+            "pg_catalog.enum_eq(anyenum, anyenum)",
+            "queues filtered by status or priority read more rows than they need",
+        ),
+        (
+            "pg_catalog.ts_match_vq(tsvector, tsquery)",
+            "search and text filters read every row of the workspace",
+        ),
+    ];
+    for (function, slower) in FUNCTIONS {
+        let (leakproof, superuser): (bool, bool) = sqlx::query_as(
+            "SELECT (SELECT proleakproof FROM pg_proc WHERE oid = $1::regprocedure),
+                    (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)",
+        )
+        .bind(function)
+        .fetch_one(pool)
+        .await?;
+        if leakproof {
+            continue;
+        }
+        if superuser {
+            // A fixed name from the list above, never input.
+            pool.execute(format!("ALTER FUNCTION {function} LEAKPROOF").as_str())
+                .await?;
+        } else {
+            tracing::warn!(
+                "{function} is not LEAKPROOF and this role cannot mark it: {slower} \
+                 (run, as a superuser, ALTER FUNCTION {function} LEAKPROOF)"
+            );
+        }
     }
     Ok(())
 }

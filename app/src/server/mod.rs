@@ -40,6 +40,7 @@ pub mod replicas;
 pub mod request;
 pub mod retry;
 pub mod saved_searches;
+pub mod search;
 pub mod seed;
 pub mod state;
 pub mod storage;

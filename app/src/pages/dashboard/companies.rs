@@ -13,13 +13,14 @@ use crate::model::{
 };
 
 const PANEL: &str = "rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900";
-const LINK: &str = "text-indigo-700 hover:underline dark:text-indigo-300";
+const LINK: &str =
+    "text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300";
 
 #[component]
 pub fn CompanyPanels() -> impl IntoView {
     let data = Resource::new(|| (), |()| companies_dashboard());
     view! {
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Counting the companies…"</p> }>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Counting the companies…"</p> }>
             {move || data.get().map(|result| match result {
                 Ok(dashboard) => view! { <Panels dashboard/> }.into_any(),
                 Err(error) => {
@@ -118,7 +119,7 @@ fn SectorTable(
             <figcaption class="font-medium">"Sectors × stages: companies and mean score"</figcaption>
             <table class="mt-3 w-full text-xs">
                 <thead>
-                    <tr class="text-slate-500">
+                    <tr class="text-slate-500 dark:text-slate-400">
                         <th scope="col" class="px-2 py-1 text-left">"Sector"</th>
                         {header.into_iter().map(|stage| view! {
                             <th scope="col" class="px-2 py-1 text-right font-medium">{stage.map_or("No stage", CompanyStage::label)}</th>
@@ -156,7 +157,7 @@ fn SectorTable(
                                         Some(href) => view! {
                                             <a href=href title=tip data-testid="sector-cell" data-value=n.to_string() class="block px-2 py-1.5 hover:underline">{text}</a>
                                         }.into_any(),
-                                        None => view! { <span title=tip class="block px-2 py-1.5 text-slate-400">{text}</span> }.into_any(),
+                                        None => view! { <span title=tip class="block px-2 py-1.5 text-slate-500 dark:text-slate-400">{text}</span> }.into_any(),
                                     }}
                                 </td>
                             }
@@ -170,7 +171,7 @@ fn SectorTable(
                                 <th scope="row" class="px-2 py-1.5 text-left font-medium">
                                     {match sector_href.clone() {
                                         Some(href) => view! { <a href=href class=LINK data-testid="sector-row" data-value=row.companies.to_string()>{name.clone()}</a> }.into_any(),
-                                        None => view! { <span class="text-slate-500">{name.clone()}</span> }.into_any(),
+                                        None => view! { <span class="text-slate-500 dark:text-slate-400">{name.clone()}</span> }.into_any(),
                                     }}
                                 </th>
                                 {cells}

@@ -22,7 +22,7 @@ pub fn MyCases() -> impl IntoView {
         |(search, _)| my_dashboard(search.trim_start_matches('?').to_string()),
     );
     view! {
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Counting your cases…"</p> }>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Counting your cases…"</p> }>
             {move || data.get().map(|result| match result {
                 Ok(dashboard) => view! { <MyPanels dashboard seen/> }.into_any(),
                 Err(error) => {

@@ -32,7 +32,7 @@ pub fn TeamCases() -> impl IntoView {
         |(search, _)| team_dashboard(search.trim_start_matches('?').to_string()),
     );
     view! {
-        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Counting the workspace's cases…"</p> }>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Counting the workspace's cases…"</p> }>
             {move || data.get().map(|result| match result {
                 Ok(dashboard) => view! { <TeamPanels dashboard wip/> }.into_any(),
                 Err(error) => {
@@ -95,7 +95,7 @@ fn TeamPanels(dashboard: AdminDashboard, wip: ServerAction<SetWipLimit>) -> impl
                 <div class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
                     <h3 class="text-sm font-medium">
                         <a href=format!("/cases?assignee=unassigned&{OPEN_QUERY}&sort=created") data-testid="unassigned-count"
-                            class="text-indigo-700 hover:underline dark:text-indigo-300">
+                            class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">
                             {if unassigned == 1 { "1 open case unassigned".to_string() } else { format!("{unassigned} open cases unassigned") }}
                         </a>
                     </h3>
@@ -133,7 +133,8 @@ fn BacklogTable(backlog: Vec<(crate::model::CaseStatus, CasePriority, i64)>) -> 
             2 => "bg-indigo-100 dark:bg-indigo-900",
             3 => "bg-indigo-200 dark:bg-indigo-800",
             4 => "bg-indigo-300 dark:bg-indigo-700",
-            _ => "bg-indigo-400 text-white dark:bg-indigo-600",
+            // White on indigo-600 (not 400): AA contrast for the figure (4.5:1).
+            _ => "bg-indigo-600 text-white dark:bg-indigo-600",
         };
         view! {
             <td class=format!("p-0 text-right tabular-nums {shade}")>
@@ -149,7 +150,7 @@ fn BacklogTable(backlog: Vec<(crate::model::CaseStatus, CasePriority, i64)>) -> 
             <figcaption class="text-sm font-medium">"Backlog now, by status and priority"</figcaption>
             <table class="mt-3 w-full text-sm">
                 <thead>
-                    <tr class="text-xs uppercase tracking-wide text-slate-500">
+                    <tr class="text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">
                         <th scope="col" class="px-3 py-1 text-left">"Status"</th>
                         {CasePriority::ALL.into_iter().rev().map(|p| view! { <th scope="col" class="px-3 py-1 text-right">{priority_label(p)}</th> }).collect_view()}
                     </tr>
@@ -198,7 +199,7 @@ fn LoadPanel(
                 </div>
                 <ActionForm action=wip attr:class="flex items-end gap-2 text-sm" attr:data-testid="wip-form">
                     <label>
-                        <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500">"WIP limit"</span>
+                        <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"WIP limit"</span>
                         <input type="number" name="wip_limit" min="1" max="100000" value=wip_limit.map(|l| l.to_string())
                             placeholder="None" class=format!("{FIELD} w-28")/>
                     </label>
@@ -207,7 +208,7 @@ fn LoadPanel(
             </div>
             {move || error().map(|message| view! { <p role="alert" class="mt-2 text-sm text-red-700 dark:text-red-300" data-testid="wip-error">{message}</p> })}
             {if load.is_empty() {
-                view! { <p class="mt-3 text-sm text-slate-500" data-testid="load-empty">"Nobody holds an open case."</p> }.into_any()
+                view! { <p class="mt-3 text-sm text-slate-500 dark:text-slate-400" data-testid="load-empty">"Nobody holds an open case."</p> }.into_any()
             } else {
                 view! {
                     <table class="mt-3 w-full text-sm">
@@ -220,7 +221,7 @@ fn LoadPanel(
                                 view! {
                                     <tr data-testid="load-line" data-open=line.open.to_string() data-over=over.to_string()>
                                         <th scope="row" class="w-48 py-2 pr-3 text-left font-normal">
-                                            <a href=format!("/cases?assignee={}&{OPEN_QUERY}", line.user_id) class="text-indigo-700 hover:underline dark:text-indigo-300">{line.name}</a>
+                                            <a href=format!("/cases?assignee={}&{OPEN_QUERY}", line.user_id) class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">{line.name}</a>
                                         </th>
                                         <td class="py-2">
                                             <div class="flex items-center gap-2">

@@ -76,9 +76,7 @@ def main():
 
     bundle = subprocess.run(["node", "scripts/bundle-size.mjs", SITE, "--markdown"], cwd=ROOT,
                             check=True, capture_output=True, text=True).stdout.strip().splitlines()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    when = f"{datetime.date.today().isoformat()}, {run.machine()}, commit {commit}"
+    when = f"{datetime.date.today().isoformat()}, {run.machine()}"
     section = speed_section(result, pages, when)
     print("\n".join(section))
     run.replace_section(ROOT / "bench/RESULTS.md", "## Page speed", section, before="## Earlier runs")

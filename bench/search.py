@@ -11,7 +11,6 @@ import datetime
 import json
 import os
 import statistics
-import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -75,13 +74,11 @@ def main():
                     f"p95 {row['admin']['p95']:6.1f}  employee p50 {row['employee']['p50']:6.1f} ms")
     finally:
         server.stop()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=run.ROOT,
-                            capture_output=True, text=True).stdout.strip()
     lines = [
         "## Search",
         "",
-        f"`BENCH_ONLY=search make bench` ({datetime.date.today().isoformat()}, {run.machine()}, "
-        f"commit {commit}): `GET /api/search` as the header box sends it, {ROUNDS} times each, "
+        f"`BENCH_ONLY=search make bench` ({datetime.date.today().isoformat()}, {run.machine()}): "
+        f"`GET /api/search` as the header box sends it, {ROUNDS} times each, "
         "one at a time, timed to the last byte on the client (loopback). The admin searches "
         f"every case of the million; the employee their own ({queue} open). Goal: ≤ 30 ms.",
         "",

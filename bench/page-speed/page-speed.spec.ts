@@ -41,9 +41,10 @@ function observe() {
       if (e.interactionId) s.events.push([e.name, e.startTime, e.duration]);
     }
   }).observe({ type: 'event', buffered: true, durationThreshold: 16 } as PerformanceObserverInit);
+  // On the document: at this point <html> may not exist yet.
   new MutationObserver(() => {
-    if (!s.hydrated && document.documentElement.hasAttribute('data-hydrated')) s.hydrated = performance.now();
-  }).observe(document.documentElement, { attributes: true });
+    if (!s.hydrated && document.documentElement?.hasAttribute('data-hydrated')) s.hydrated = performance.now();
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-hydrated'] });
 }
 
 async function open(browser: Browser, who: string): Promise<Page> {

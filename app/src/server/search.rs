@@ -134,6 +134,9 @@ async fn by_text_index<T>(
 /// in one title in fifteen) is found there in a few milliseconds; a word found fewer
 /// than `limit` times there is rare enough that the GIN index finds all of them fast.
 const RECENT_WINDOW: i64 = 1000;
+/// An employee's words are looked for in their newest this many cases (a queue is
+/// about 500).
+const OWN_WINDOW: i64 = 5000;
 /// And at most this many matches of a rare word are sorted by recency.
 const MATCH_CAP: i64 = 5000;
 
@@ -171,37 +174,21 @@ async fn cases(
     }
     let (title, cap) = (format!("${next}"), format!("${}", next + 1));
     let anywhere = anywhere("c.search", words, next + 2);
-    if !all {
-        // One person's few hundred cases, through the assignee index, newest first.
-        let tiers = [
-            (1, format!("c.search @@ to_tsquery('english', {title})")),
-            (
-                2,
-                format!("{anywhere} AND NOT c.search @@ to_tsquery('english', {title})"),
-            ),
-        ];
-        for (tier, condition) in tiers {
-            let sql = format!(
-                "SELECT {CASE_COLUMNS}, {tier} AS tier FROM cases c WHERE {scope} AND {condition}
-                 ORDER BY c.updated_at DESC, c.id DESC LIMIT {cap}"
-            );
-            // The titles' statement names no word on its own: its text is the same
-            // for one word or five, so it binds none of them (a prepared statement
-            // keeps the parameters it was first prepared with).
-            let bound = if tier == 1 { 0 } else { words.len() };
-            let query = texts(scoped(&sql, viewer, all), words, bound, limit);
-            rows.extend(query.fetch_all(&mut *conn).await.map_err(internal)?);
-        }
-        return Ok(rows.into_iter().map(case_hit).collect());
-    }
-    // Everyone's: the newest open cases first, then the index for what is rare there.
+    // An admin's: the newest open cases first, then the index for what is rare there.
+    // An employee's: their own cases, all of them (a few hundred, read through the
+    // assignee index; the text index would read every match in the workspace first).
+    let (open_only, window_rows) = if all {
+        ("AND NOT c.archived", RECENT_WINDOW)
+    } else {
+        ("", OWN_WINDOW)
+    };
     let window = format!(
         "SELECT number, title, customer_name, customer_company, status, updated_at, tier FROM (
              SELECT c.*, row_number() OVER (PARTITION BY c.tier ORDER BY c.updated_at DESC, c.id DESC) AS nth
              FROM (SELECT {CASE_COLUMNS}, c.id,
                           CASE WHEN c.search @@ to_tsquery('english', {title}) THEN 1 ELSE 2 END AS tier
-                   FROM (SELECT c.* FROM cases c WHERE {scope} AND NOT c.archived
-                         ORDER BY c.updated_at DESC, c.id DESC LIMIT {RECENT_WINDOW}) c
+                   FROM (SELECT c.* FROM cases c WHERE {scope} {open_only}
+                         ORDER BY c.updated_at DESC, c.id DESC LIMIT {window_rows}) c
                    WHERE {anywhere}) c
          ) ranked WHERE nth <= {cap} ORDER BY tier, updated_at DESC"
     );
@@ -209,9 +196,10 @@ async fn cases(
         .fetch_all(&mut *conn)
         .await
         .map_err(internal)?;
-    if recent.len() as i64 > limit {
-        // Common: the newest matches are here. (A title match older than the window is
-        // not looked for then: the words are common, and a longer text narrows them.)
+    if !all || recent.len() as i64 > limit {
+        // An employee's window is all their cases. For an admin the words are common:
+        // the newest matches are here. (A title match older than the window is not
+        // looked for then: a longer text narrows common words.)
         rows.extend(recent);
         return Ok(rows.into_iter().map(case_hit).collect());
     }

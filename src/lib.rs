@@ -10,8 +10,20 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Lazy: the first page's route chunk is fetched before hydration starts.
-    leptos::mount::hydrate_lazy(app::App);
+    // Lazy: the first page's route chunk is fetched before hydration starts. This is
+    // `leptos::mount::hydrate_lazy` spelled out, so that `data-hydrated` is set only
+    // when the whole page has been hydrated: an effect inside the app would run while
+    // the route chunk is still loading, before its nodes (and their listeners) exist.
+    wasm_bindgen_futures::spawn_local(async move {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        let mounted = leptos::mount::hydrate_from_async(body, app::App).await;
+        mounted.forget();
+        if let Some(root) = leptos::prelude::document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 #[cfg(feature = "ssr")]

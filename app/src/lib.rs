@@ -106,25 +106,6 @@ pub fn App() -> impl IntoView {
                 </ErrorBoundary>
             </AppFrame>
         </Router>
-        // Last: hydration is asynchronous (each page's part of the bundle is fetched
-        // first), and what comes after the router hydrates only once the page has.
-        <HydratedMark/>
     }
 }
 
-#[component]
-fn HydratedMark() -> impl IntoView {
-    mark_hydrated();
-}
-
-/// Sets `data-hydrated` on `<html>` once the WebAssembly has taken over. Effects run
-/// only in the browser, so the attribute is an honest signal: end-to-end tests wait for
-/// it before clicking things that need hydration, and it never appears without it.
-fn mark_hydrated() {
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
-}

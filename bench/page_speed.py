@@ -32,8 +32,9 @@ def first(sql):
     return value
 
 
-def main():
-    _, employee, queue = run.bench_employee()
+def main_pages():
+    """The pages measured, each with who opens it."""
+    _, employee, _ = run.bench_employee()
     number = first(f"""
         SELECT c.number FROM cases c JOIN users u ON u.id = c.assignee_id
         WHERE u.email = '{employee}' AND NOT c.archived AND c.status = 'open'
@@ -41,7 +42,7 @@ def main():
     company = first(f"""
         SELECT c.id FROM companies c JOIN tenants t ON t.id = c.tenant_id
         WHERE t.slug = '{run.TENANT}' ORDER BY c.score_rank DESC NULLS LAST, c.id LIMIT 1""")
-    pages = [
+    return [
         {"name": "dashboard", "path": "/", "who": "employee"},
         {"name": "my work", "path": "/work", "who": "employee"},
         {"name": "a case", "path": f"/cases/{number}", "who": "employee"},
@@ -50,14 +51,25 @@ def main():
         {"name": "admin dashboard", "path": "/", "who": "admin"},
         {"name": "sign-in", "path": "/login", "who": "nobody"},
     ]
+
+
+def sign_in_everyone():
+    """Session cookies of the bench employee, analyst and admin (the server runs)."""
+    _, employee, _ = run.bench_employee()
+    return {
+        "employee": run.sign_in(employee),
+        "analyst": run.sign_in(f"analyst@{run.TENANT}.test"),
+        "admin": run.sign_in(f"admin@{run.TENANT}.test"),
+    }
+
+
+def main():
+    _, employee, queue = run.bench_employee()
+    pages = main_pages()
     server = run.Server()
     server.start()
     try:
-        cookies = {
-            "employee": run.sign_in(employee),
-            "analyst": run.sign_in(f"analyst@{run.TENANT}.test"),
-            "admin": run.sign_in(f"admin@{run.TENANT}.test"),
-        }
+        cookies = sign_in_everyone()
         run.say(f"signed in as {employee} ({queue} open cases); measuring {len(pages)} pages")
         with tempfile.TemporaryDirectory() as scratch:
             out = Path(scratch) / "page-speed.json"

@@ -449,6 +449,10 @@ def main():
         import page_speed
         page_speed.main()
         return
+    if os.environ.get("BENCH_ONLY") == "lighthouse":
+        import lighthouse
+        lighthouse.main()
+        return
     if os.environ.get("BENCH_ONLY") == "compression":
         import compression
         compression.main()

@@ -192,6 +192,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/google/start", get(http::google::start))
         .route("/auth/google/callback", get(http::google::callback))
         .route("/api/events", get(http::events::queue_events))
+        .route(
+            "/api/notifications/events",
+            get(http::events::notification_events),
+        )
         .route("/api/cases/{number}/events", get(http::events::case_events))
         .route(
             "/api/companies/{id}/events",

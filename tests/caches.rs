@@ -244,7 +244,14 @@ async fn the_system_page_and_metrics_show_each_cache(pool: PgPool) {
     let names: Vec<&str> = caches.iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["viewers", "people", "companies", "dashboards", "directory"]
+        [
+            "viewers",
+            "people",
+            "companies",
+            "unread",
+            "dashboards",
+            "directory"
+        ]
     );
     let people = &caches[1];
     assert!(people["hits"].as_u64().unwrap() >= 1, "{people}");

@@ -286,7 +286,7 @@ async fn notes_are_versioned_audited_and_deleted_only_by_their_author_or_an_admi
         "/api/company/note",
         &[
             ("id", company.clone()),
-            ("body", "Met the CEO <script>alert(1)</script>".into()),
+            ("body", "Met the **CEO** <script>alert(1)</script>".into()),
         ],
     )
     .await;
@@ -294,6 +294,17 @@ async fn notes_are_versioned_audited_and_deleted_only_by_their_author_or_an_admi
     let note: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     let note_id = note["id"].as_i64().unwrap();
     assert_eq!(note["version"], 1);
+    // Markdown, rendered and cleaned on the server: the emphasis, never the script.
+    let html = note["body_html"].as_str().unwrap();
+    assert!(html.contains("<strong>CEO</strong>"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    let page =
+        common::get_with_cookie(world.state.clone(), &format!("/companies/{company}"), &anna).await;
+    assert!(
+        page.body.contains("Met the <strong>CEO</strong>"),
+        "{}",
+        page.body
+    );
 
     // Abe edits it; Anna, still on version 1, is refused with Abe's text.
     let edit = |cookie: &str, version: i32, body: &str| {

@@ -204,6 +204,24 @@ async fn an_enrichment_is_queued_at_once_then_done_by_a_worker(pool: PgPool) {
     assert!(page.body.contains("data-kind=\"hiring\""));
     assert!(page.body.contains(&format!("{}careers", site.url())));
     assert!(page.body.contains("Re-enrich"));
+
+    // Anna asked for it: she, and only she, is told it finished, with the score.
+    let told: Vec<(String, String, bool, String)> = sqlx::query_as(
+        "SELECT u.email, n.excerpt, n.failed, n.kind::text FROM notifications n
+         JOIN users u ON u.id = n.user_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        told,
+        vec![(
+            "anna@acme.example".to_string(),
+            format!("Score {score} of 100"),
+            false,
+            "enrichment".to_string()
+        )]
+    );
 }
 
 #[sqlx::test]
@@ -230,6 +248,12 @@ async fn a_failing_site_is_retried_with_backoff_then_failed_and_the_last_result_
     assert_eq!(failed.attempts, 3);
     let error = failed.error.unwrap();
     assert!(error.contains("500"), "{error}");
+    // Said in words, with what to do, not the HTTP client's.
+    assert!(
+        error.contains("had an error of its own (HTTP 500)"),
+        "{error}"
+    );
+    assert!(error.contains("try again later"), "{error}");
     // The last good result stays, on the enrichment and in the list.
     assert_eq!(failed.score, good.score);
     assert_eq!(failed.enriched_at, good.enriched_at);
@@ -262,6 +286,13 @@ async fn a_failing_site_is_retried_with_backoff_then_failed_and_the_last_result_
     .unwrap();
     assert_eq!((outcome.as_str(), cost), ("failed", 0));
 
+    // The list says so too (with the previous score).
+    let list = common::get_with_cookie(world.state.clone(), "/companies", &anna).await;
+    assert!(
+        list.body.contains(r#"data-testid="enrichment-failed""#),
+        "{}",
+        list.body
+    );
     // The page says so, and still shows the previous result.
     let page =
         common::get_with_cookie(world.state.clone(), &format!("/companies/{company}"), &anna).await;
@@ -271,6 +302,16 @@ async fn a_failing_site_is_retried_with_backoff_then_failed_and_the_last_result_
         page.body
             .contains(&format!("Score {} of 100", good.score.unwrap()))
     );
+    // Anna heard of both: the one done, then the one failed, saying why.
+    let told: Vec<(bool, String)> = sqlx::query_as(
+        "SELECT failed, excerpt FROM notifications WHERE kind = 'enrichment' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(!told[0].0 && told[1].0, "{told:?}");
+    assert!(told[1].1.contains("500"), "{told:?}");
 }
 
 #[sqlx::test]

@@ -273,6 +273,17 @@ async fn a_hundred_thousand_rows_import_with_the_bad_ones_reported_and_again_cha
         count(&pool, "SELECT count(*) FROM cases WHERE source = 'import' AND substr(external_id, 3)::int % 3 = 0").await,
     );
     assert_eq!(count(&pool, "SELECT count(*) FROM case_actions a JOIN cases c ON c.id = a.case_id WHERE c.source = 'import' AND a.kind = 'create'").await, good);
+    // Emil, handed a third of them, is told once for the whole import (its batches add
+    // up), with the count; Ada, who ran it, is not told of her own import.
+    let told: Vec<(String, i32)> = sqlx::query_as(
+        "SELECT u.email, n.cases FROM notifications n JOIN users u ON u.id = n.user_id
+         WHERE n.kind = 'assigned'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let emils = count(&pool, "SELECT count(*) FROM cases c JOIN users u ON u.id = c.assignee_id WHERE c.source = 'import' AND u.email = 'emil@acme.example'").await;
+    assert_eq!(told, vec![("emil@acme.example".to_string(), emils as i32)]);
     let (title, priority): (String, String) =
         sqlx::query_as("SELECT title, priority::text FROM cases WHERE external_id = 'R-3'")
             .fetch_one(&pool)

@@ -393,6 +393,29 @@ async fn the_work_page_and_its_function_over_http(pool: PgPool) {
         !html.body.contains("<!--splice:"),
         "a marker was left in the page"
     );
+    // The headers sort: links keeping the filter, the order shown marked for screen
+    // readers.
+    let sorted =
+        common::get_with_cookie(state.clone(), "/work?status=open&sort=priority", &emil).await;
+    assert!(
+        sorted
+            .body
+            .contains(r#"href="/work?status=open&amp;sort=created""#),
+        "{}",
+        sorted.body
+    );
+    assert!(sorted.body.contains(r#"href="/work?status=open""#));
+    assert_eq!(sorted.body.matches(r#"aria-sort="descending""#).count(), 1);
+    let shown = sorted
+        .body
+        .split(r#"aria-sort="descending""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</th>").next())
+        .unwrap_or_default();
+    assert!(
+        shown.contains(r#"href="/work?status=open&amp;sort=priority""#),
+        "{shown}"
+    );
     assert_eq!(
         html.headers
             .get(axum::http::header::CONTENT_LENGTH)

@@ -135,6 +135,11 @@ fn every_inner_html_is_one_that_was_checked() {
             "the chart built with escape_into for every text (tested in series_bars.rs), drawn once per read of the figures (reading_memo.rs)",
         ),
         (
+            "company.rs",
+            "inner_html=move || shown().body_html>",
+            "a note's Markdown rendered by server::markdown (pulldown-cmark, then ammonia's allow-list; tested in markdown.rs and tests/company_edit.rs)",
+        ),
+        (
             "portrait.rs",
             "inner_html=portrait_markup>",
             "the photo's URLs are digits and hex, the name escaped (tested in portrait.rs)",

@@ -26,10 +26,13 @@ fn database(pool: &PgPool) -> String {
         .to_string()
 }
 
-/// Waits (30 s at most) for `check` to hold of the state's replica.
+/// Waits (two minutes at most) for `check` to hold of the state's replica. A replica
+/// restarted while the whole suite runs replays everything the other tests wrote to
+/// the shared cluster meanwhile (each test creates a database: megabytes of WAL), which
+/// took more than 30 s on a loaded 2-core machine; alone it takes about one.
 async fn until(world: &World, what: &str, check: impl Fn(bool, bool) -> bool) {
     let replicas = world.state.replicas.clone().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let (_, up, fresh, _) = replicas.states()[0].clone();
         if check(up, fresh) {

@@ -172,6 +172,22 @@ async fn workspace(pool: &PgPool, slug: &str) -> Uuid {
         vec![("number", case.to_string()), ("body", "hi".into())],
     )
     .await;
+    // A mention of Emil (a notification), and Emil's notification settings.
+    call(
+        &ada,
+        "/api/case/comment",
+        vec![
+            ("number", case.to_string()),
+            ("body", "@emil thanks".into()),
+        ],
+    )
+    .await;
+    call(
+        &emil,
+        "/api/notifications/settings/save",
+        vec![("mention", "on".into()), ("assigned", "on".into())],
+    )
+    .await;
     let (company, _) = common::company_with_note(
         &state,
         &anna,

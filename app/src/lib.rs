@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/contact/:slug/sent") view={Lazy::<routes::ContactSentRoute>::new()}/>
                         <Route path=path!("/") ssr=SsrMode::Async view={Lazy::<routes::DashboardRoute>::new()}/>
                         <Route path=path!("/search") ssr=SsrMode::Async view={Lazy::<routes::SearchRoute>::new()}/>
+                        <Route path=path!("/notifications") ssr=SsrMode::Async view={Lazy::<routes::NotificationsRoute>::new()}/>
                         <Route path=path!("/work") ssr=SsrMode::Async view={Lazy::<routes::WorkRoute>::new()}/>
                         <Route path=path!("/cases") ssr=SsrMode::Async view={Lazy::<routes::TeamRoute>::new()}/>
                         <Route path=path!("/cases/new") view={Lazy::<routes::NewCaseRoute>::new()}/>
@@ -108,4 +109,3 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
-

@@ -83,6 +83,7 @@ area! {
     home_area, __preload_home_area, HomePage {
         DashboardRoute => view! { <SignedIn><pages::Dashboard/></SignedIn> },
         SearchRoute => view! { <SignedIn><pages::SearchPage/></SignedIn> },
+        NotificationsRoute => view! { <SignedIn><pages::NotificationsPage/></SignedIn> },
     }
 }
 

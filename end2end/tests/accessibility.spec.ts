@@ -94,6 +94,25 @@ test('what an employee opens', async ({ page }) => {
     },
     { path: '/search?q=open', name: 'search page' },
     { path: '/search?q=zzzqqqxxnothing', name: 'search page, nothing found' },
+    { path: '/notifications', name: 'notifications' },
+    { path: '/notifications?unread=on', name: 'notifications, unread only' },
+    {
+      path: '/work',
+      name: 'notification bell open',
+      then: async (p) => {
+        await p.getByTestId('notification-bell').locator('summary').click();
+        await expect(p.getByTestId('bell-see-all')).toBeVisible();
+        await expect(p.getByText('Loading…')).toHaveCount(0);
+      },
+    },
+    {
+      path: caseLink,
+      name: 'a case, the @ list open',
+      then: async (p) => {
+        await p.getByTestId('comment-input').pressSequentially('@');
+        await expect(p.getByTestId('mention-list')).toBeVisible();
+      },
+    },
     { path: '/cases/new', name: 'new case' },
     { path: '/cases/99999999', name: 'case not found' },
     { path: '/admin/users', name: 'not allowed' },
@@ -133,6 +152,7 @@ test('what an admin opens', async ({ page }) => {
         await expect(p.getByTestId('apply-all-yes')).toBeVisible();
       },
     },
+    { path: '/notifications', name: 'notifications' },
     { path: '/admin', name: 'admin' },
     { path: '/admin/users', name: 'users' },
     {

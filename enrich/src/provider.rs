@@ -67,7 +67,9 @@ impl Failure {
 
 impl From<FetchError> for Failure {
     fn from(error: FetchError) -> Self {
-        let reason = format!("Could not read the website: {error}");
+        // In words for the person (the technical text is in the job's log line).
+        tracing::info!(%error, "enrichment could not read the website");
+        let reason = error.in_words();
         if error.is_transient() {
             Failure::Retry {
                 reason,

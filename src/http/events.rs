@@ -6,6 +6,8 @@
 //!   missed, read from the audit table, then the live feed; nothing is lost or doubled.
 //! - `/api/events`: changes to the cases in the viewer's queue (admins: the tenant's),
 //!   for the work table to mark rows that changed since it was loaded.
+//! - `/api/notifications/events`: the viewer's own notifications changed (a new one,
+//!   some read in another tab), for the bell and the notifications page.
 //!
 //! Both are scoped on the server: another tenant's changes never reach a stream, and an
 //! employee hears only of cases assigned to them (before or after the change).
@@ -90,7 +92,12 @@ async fn open_case_stream(
             {
                 Some(announced(&change))
             }
-            Ok(LiveEvent::Changed(_) | LiveEvent::Company(_) | LiveEvent::Sync(_)) => None,
+            Ok(
+                LiveEvent::Changed(_)
+                | LiveEvent::Company(_)
+                | LiveEvent::Sync(_)
+                | LiveEvent::Notification(_),
+            ) => None,
             // Lost notifications (a lagging stream, a listener reconnect): reload.
             Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
         };
@@ -113,7 +120,12 @@ pub async fn queue_events(
             Ok(LiveEvent::Changed(change)) if may_hear(&viewer, &change) => {
                 Some(announced(&change))
             }
-            Ok(LiveEvent::Changed(_) | LiveEvent::Company(_) | LiveEvent::Sync(_)) => None,
+            Ok(
+                LiveEvent::Changed(_)
+                | LiveEvent::Company(_)
+                | LiveEvent::Sync(_)
+                | LiveEvent::Notification(_),
+            ) => None,
             Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
         };
         std::future::ready(event)
@@ -224,7 +236,12 @@ pub async fn company_events(
                         serde_json::json!({ "company_id": id, "kind": change.kind }).to_string(),
                     ))
                 }
-                Ok(LiveEvent::Company(_) | LiveEvent::Changed(_) | LiveEvent::Sync(_)) => None,
+                Ok(
+                    LiveEvent::Company(_)
+                    | LiveEvent::Changed(_)
+                    | LiveEvent::Sync(_)
+                    | LiveEvent::Notification(_),
+                ) => None,
                 Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
             };
         std::future::ready(event)
@@ -251,7 +268,46 @@ pub async fn sync_events(
                     .event("sync")
                     .data(serde_json::json!({ "run_id": change.run_id }).to_string()),
             ),
-            Ok(LiveEvent::Sync(_) | LiveEvent::Company(_) | LiveEvent::Changed(_)) => None,
+            Ok(
+                LiveEvent::Sync(_)
+                | LiveEvent::Notification(_)
+                | LiveEvent::Company(_)
+                | LiveEvent::Changed(_),
+            ) => None,
+            Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
+        };
+        std::future::ready(event)
+    });
+    sse(&state, live)
+}
+
+/// `/api/notifications/events`: the viewer's notifications changed (a new one arrived,
+/// or some were read, perhaps in another tab or on another device): the bell and the
+/// notifications page read them again. Only the person's own; every person, no API
+/// keys.
+pub async fn notification_events(
+    State(state): State<AppState>,
+    viewer: Option<Extension<Viewer>>,
+) -> Response {
+    let viewer = viewer.map(|v| v.0);
+    let viewer = match authz::require(viewer.as_ref(), Capability::Notifications) {
+        Ok(viewer) => viewer.clone(),
+        Err(error) => return error_response(error),
+    };
+    let (tenant_id, user_id) = (viewer.tenant_id, viewer.user_id);
+    let live = BroadcastStream::new(state.live.subscribe()).filter_map(move |event| {
+        let event = match event {
+            Ok(LiveEvent::Notification(change))
+                if change.tenant_id == tenant_id && change.user_id == user_id =>
+            {
+                Some(Event::default().event("notification").data("{}"))
+            }
+            Ok(
+                LiveEvent::Notification(_)
+                | LiveEvent::Sync(_)
+                | LiveEvent::Company(_)
+                | LiveEvent::Changed(_),
+            ) => None,
             Ok(LiveEvent::Resync) | Err(_) => Some(resync()),
         };
         std::future::ready(event)

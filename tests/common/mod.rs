@@ -133,6 +133,10 @@ pub const READ_FNS: &[&str] = &[
     "/api/company/enrichment",
     "/api/lists/all",
     "/api/lists/detail",
+    "/api/notifications",
+    "/api/notifications/mentionable",
+    "/api/notifications/settings",
+    "/api/notifications/unread",
     "/api/search",
     "/api/searches/mine",
 ];

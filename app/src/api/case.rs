@@ -24,7 +24,22 @@ use crate::server::{authz::Capability, case_create, case_detail, case_edit, comm
 #[server(endpoint = "case/detail", input = GetUrl)]
 pub async fn load_case(number: i32) -> Result<CaseDetail, AppError> {
     let viewer = request::require(Capability::WorkOwnCases)?;
-    case_detail::load(&request::state()?.pool, &viewer, number).await
+    let state = request::state()?;
+    let mut detail = case_detail::load(&state.pool, &viewer, number).await?;
+    // An admin's assignee menu lists everyone who works cases, when they are few enough
+    // for a menu (the list is kept per workspace: server::caches); past that, the
+    // search box under it finds them.
+    if crate::server::authz::allows(&viewer, Capability::ManageAllCases) {
+        let everyone = crate::server::cases::assignees(&state.pool, &state.caches, &viewer).await?;
+        if everyone.len() <= case_detail::FULL_ASSIGNEE_MENU {
+            for person in everyone {
+                if !detail.assignees.iter().any(|p| p.id == person.id) {
+                    detail.assignees.push(person);
+                }
+            }
+        }
+    }
+    Ok(detail)
 }
 
 /// People a case can be given to, by name or email (admins: everyone who works cases).

@@ -13,6 +13,7 @@ pub mod imports;
 pub mod inquiry;
 pub mod integrations;
 pub mod lists;
+pub mod notifications;
 pub mod saved_searches;
 pub mod search;
 pub mod webhooks;

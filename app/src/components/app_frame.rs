@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::icons::Logo;
+use super::menu::close_on_escape;
 use super::use_viewer;
-use super::{SearchBox, ShortcutsHelp, ThemeToggle};
+use super::{NotificationBell, SearchBox, ShortcutsHelp, ThemeToggle};
 use crate::model::{Capability, Viewer, allows};
 
 /// The main navigation, in the order people reach for it, each entry with what its
@@ -54,6 +55,10 @@ pub fn AppFrame(children: Children) -> impl IntoView {
                 {viewer.clone().map(|viewer| view! { <MainNav viewer/> })}
                 <div class="ml-auto flex shrink-0 items-center gap-2">
                     {viewer.as_ref().map(|viewer| view! { <SearchBox user=viewer.user_id.to_string()/> })}
+                    {viewer
+                        .as_ref()
+                        .filter(|viewer| allows(viewer, Capability::Notifications))
+                        .map(|_| view! { <NotificationBell/> })}
                     {works_cases.then(|| view! {
                         <a href="/cases/new" data-testid="new-case-button" aria-keyshortcuts="c" title="New case (c)"
                             class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">
@@ -103,8 +108,10 @@ fn MainNav(viewer: Viewer) -> impl IntoView {
 /// so it is CSRF-checked like every other write) that works without JavaScript.
 #[component]
 fn UserMenu(viewer: Viewer) -> impl IntoView {
+    let details = NodeRef::<leptos::html::Details>::new();
+    close_on_escape(details);
     view! {
-        <details class="relative" data-testid="user-menu">
+        <details node_ref=details class="relative" data-testid="user-menu">
             <summary class="flex cursor-pointer list-none items-center gap-2 rounded-md px-1 py-1 hover:bg-slate-100 dark:hover:bg-slate-800 [&::-webkit-details-marker]:hidden">
                 <span
                     aria-hidden="true"

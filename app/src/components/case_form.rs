@@ -145,7 +145,9 @@ pub fn CaseForm(
             <input type="hidden" name="version" prop:value=move || form.with(|f| f.base.version.to_string())
                 value=initial.base.version.to_string()/>
             {text("title", "Title", "text")}
-            <div class="grid gap-3 sm:grid-cols-3">
+            // One above the other: side by side in the sidebar they cut their own words
+            // ("Resolvec", "Unassigr").
+            <div class="grid gap-3">
                 <label class="block text-sm">
                     <span class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Status"</span>
                     <select name="status" class=select_class("status") data-field="status"
@@ -223,6 +225,10 @@ pub fn CaseForm(
                     {move || if pending.get() { "Saving…" } else { "Save changes" }}
                 </button>
                 {move || form.with(|f| f.dirty).then(|| view! { <span class="text-xs text-slate-500 dark:text-slate-400" data-testid="unsaved">"Unsaved changes"</span> })}
+                <span role="status" class="text-xs font-medium text-emerald-700 dark:text-emerald-400">
+                    {move || (!form.with(|f| f.dirty) && matches!(save.value().get(), Some(Ok(_))))
+                        .then(|| view! { <span data-testid="saved">"Saved"</span> })}
+                </span>
             </div>
         </ActionForm>
     }
@@ -249,7 +255,8 @@ pub fn PersonSearch(#[prop(into)] on_pick: Callback<Assignee>) -> impl IntoView 
     };
     view! {
         <div class="text-sm">
-            <input type="search" placeholder="Find someone to assign…" aria-label="Find someone to assign"
+            <label for="person-search" class="text-xs font-medium text-slate-600 dark:text-slate-400">"Find someone to assign by name or email"</label>
+            <input id="person-search" type="search" placeholder="Two letters or more…"
                 data-testid="person-search" class=INPUT
                 prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
             <Suspense>

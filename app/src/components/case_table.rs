@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 
 use super::escape::escape_into;
 use super::when::{now, push_relative_label};
-use crate::model::{CasePriority, CaseRow, CaseStatus, push_machine_time, push_timestamp};
+use crate::model::{
+    CasePriority, CaseRow, CaseSort, CaseStatus, push_machine_time, push_timestamp,
+};
 
 /// The row selection shared by the table and the bulk bar.
 #[derive(Clone, Copy)]
@@ -49,12 +51,49 @@ impl Default for Selection {
     }
 }
 
+/// The orders the table's headers offer: the one shown, and the link to each (the
+/// page's filter kept, from its first page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortLinks {
+    pub current: CaseSort,
+    /// By number: newest first.
+    pub created: String,
+    pub priority: String,
+    pub updated: String,
+}
+
+/// A header that sorts the queue when clicked (a link: it works without JavaScript),
+/// saying which order is shown (`aria-sort`).
+fn sort_header(
+    label: &'static str,
+    sort: CaseSort,
+    links: &SortLinks,
+    title: &'static str,
+) -> impl IntoView + use<> {
+    let href = match sort {
+        CaseSort::Created => links.created.clone(),
+        CaseSort::Priority => links.priority.clone(),
+        CaseSort::Updated => links.updated.clone(),
+    };
+    let shown = links.current == sort;
+    view! {
+        <th scope="col" class="px-4 py-2 font-medium" aria-sort=shown.then_some("descending")>
+            <a href=href title=title data-testid=format!("sort-{}", sort.as_str())
+                class="inline-flex items-center gap-1 no-underline hover:text-slate-900 dark:hover:text-white">
+                {label}
+                {shown.then(|| view! { <span aria-hidden="true">"↓"</span> })}
+            </a>
+        </th>
+    }
+}
+
 #[component]
 pub fn CaseTable(
     rows: Arc<[CaseRow]>,
     selection: Selection,
     /// Cases that changed since the page was loaded.
     changed: RwSignal<Vec<i64>>,
+    sorts: SortLinks,
 ) -> impl IntoView {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let numbers: Vec<i32> = rows.iter().map(|row| row.number).collect();
@@ -99,12 +138,12 @@ pub fn CaseTable(
                                 class="q-box"
                                 prop:checked=all_selected on:change=toggle_all/>
                         </th>
-                        <th scope="col" class="px-4 py-2 font-medium">"#"</th>
+                        {sort_header("#", CaseSort::Created, &sorts, "Sort by number, newest first")}
                         <th scope="col" class="px-4 py-2 font-medium">"Case"</th>
                         <th scope="col" class="px-4 py-2 font-medium">"Customer"</th>
                         <th scope="col" class="px-4 py-2 font-medium">"Status"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Priority"</th>
-                        <th scope="col" class="px-4 py-2 font-medium">"Updated"</th>
+                        {sort_header("Priority", CaseSort::Priority, &sorts, "Sort by priority, most urgent first")}
+                        {sort_header("Updated", CaseSort::Updated, &sorts, "Sort by last update, most recent first")}
                     </tr>
                 </thead>
                 <tbody data-testid="case-rows" class="divide-y divide-slate-100 dark:divide-slate-800" on:change=ticked inner_html=body></tbody>
@@ -155,7 +194,8 @@ pub fn rows_html(rows: &[CaseRow], now: OffsetDateTime) -> String {
         out.push_str("</a>");
         if let Some(comment) = &row.last_comment {
             out.push_str("<p>");
-            escape_into(comment, &mut out);
+            // A glimpse: the words, not the Markdown (`**` and all).
+            escape_into(&crate::model::markdown_glimpse(comment), &mut out);
             out.push_str("</p>");
         }
         out.push_str("</td><td>");
@@ -460,5 +500,26 @@ mod tests {
         ));
         assert!(html.contains(r#"<tr data-number="42" data-status="open">"#));
         assert_eq!(html.matches("<tr ").count(), 1);
+    }
+
+    #[test]
+    fn the_last_comment_shows_as_words_not_markdown() {
+        let row = CaseRow {
+            id: 7,
+            number: 42,
+            title: "Kettle".into(),
+            customer_name: "Ada".into(),
+            status: CaseStatus::Open,
+            priority: CasePriority::High,
+            updated_at: datetime!(2026-11-29 12:00 UTC),
+            created_at: datetime!(2026-11-01 12:00 UTC),
+            version: 3,
+            last_comment: Some("**Refund** sent, see [the <order>](https://x.example)".into()),
+        };
+        let html = rows_html(&[row], datetime!(2026-11-29 12:05 UTC));
+        assert!(
+            html.contains("<p>Refund sent, see the &lt;order&gt;</p>"),
+            "{html}"
+        );
     }
 }

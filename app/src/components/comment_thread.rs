@@ -102,6 +102,15 @@ pub fn Composer(
 ) -> impl IntoView {
     let key = format!("casework.draft.{tenant}.{number}");
     let draft = RwSignal::new(returned.clone().unwrap_or_default());
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let chosen = {
+        let key = key.clone();
+        Callback::new(move |text: String| {
+            storage::write(&key, &text);
+            draft.set(text);
+        })
+    };
+    let mentions = super::mentions::Mentions::new(number, textarea, chosen);
     let pending = post.pending();
     #[cfg(feature = "hydrate")]
     {
@@ -137,8 +146,10 @@ pub fn Composer(
         <ActionForm action=post attr:data-testid="composer" attr:class="mt-6 space-y-2">
             <input type="hidden" name="number" value=number/>
             <label for="comment-body" class="text-sm font-semibold">"Add a comment"</label>
+            <div class="relative">
             <textarea id="comment-body" name="body" rows="4" required maxlength=MAX_COMMENT_CHARS
-                data-testid="comment-input"
+                data-testid="comment-input" node_ref=textarea aria-autocomplete="list"
+                aria-describedby="comment-help"
                 placeholder="Write a reply… (**bold**, _italic_, `code`, lists and links work)"
                 class="w-full rounded-md border border-slate-300 bg-white p-2.5 text-sm dark:border-slate-700 dark:bg-slate-950"
                 prop:value=move || draft.get()
@@ -146,8 +157,16 @@ pub fn Composer(
                     let text = event_target_value(&ev);
                     storage::write(&key, &text);
                     draft.set(text);
+                    mentions.follow();
                 }
+                on:keydown=move |ev| mentions.keydown(&ev)
+                on:click=move |_| mentions.follow()
                 inner_html=textarea_html(returned.as_deref().unwrap_or_default())></textarea>
+            {mentions.list()}
+            </div>
+            <p id="comment-help" class="text-xs text-slate-600 dark:text-slate-400">
+                "Type @ and a name to notify someone who can open this case."
+            </p>
             {move || error().map(|message| view! {
                 <p role="alert" data-testid="comment-error" class="text-sm text-red-700 dark:text-red-300">
                     "Not posted — your text is kept. "{message}

@@ -24,6 +24,8 @@ pub enum StreamEvent {
     Company(i64),
     /// A sync run moved on: its id.
     Sync(i64),
+    /// The viewer's notifications changed.
+    Notification,
     /// Events may have been lost: reload what the page shows.
     Resync,
 }
@@ -86,14 +88,22 @@ pub fn use_event_stream(url: String, on_event: impl Fn(StreamEvent) + 'static) {
             }
         })
     };
+    let notification = {
+        let on_event = on_event.clone();
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+            on_event(StreamEvent::Notification)
+        })
+    };
     let resync =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_| on_event(StreamEvent::Resync));
     let _ = source.add_event_listener_with_callback("change", change.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("resync", resync.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("company", company.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("sync", sync.as_ref().unchecked_ref());
+    let _ = source
+        .add_event_listener_with_callback("notification", notification.as_ref().unchecked_ref());
     // The closures live as long as the stream; all go when the component does.
-    let held = StoredValue::new_local(Some((source, change, resync, company, sync)));
+    let held = StoredValue::new_local(Some((source, change, resync, company, sync, notification)));
     on_cleanup(move || {
         if let Some(Some((source, ..))) = held.try_update_value(Option::take) {
             source.close();

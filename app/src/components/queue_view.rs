@@ -8,12 +8,13 @@ use leptos_router::components::{A, Form};
 
 use super::form_style::without_unnamed;
 use super::{
-    BulkBar, BulkContext, CaseTable, NextPage, Selection, StreamEvent, priority_label,
+    BulkBar, BulkContext, CaseTable, NextPage, Selection, SortLinks, StreamEvent, priority_label,
     status_label, use_event_stream, use_viewer,
 };
 use crate::api::cases::BulkUpdateCases;
 use crate::model::{
-    AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseSource, CaseStatus, Cursor,
+    AppError, Assignee, CaseFilter, CasePage, CasePriority, CaseSort, CaseSource, CaseStatus,
+    Cursor,
 };
 
 /// The team view's assignee filter: who is selected, and who can be.
@@ -133,6 +134,23 @@ pub fn Results(
         }
     };
     let next_href = page.next.map(|next| href(Some(&next)));
+    let sort_href = |sort: CaseSort| {
+        let mut sorted = filter.clone();
+        sorted.sort = sort;
+        sorted.after = None;
+        let mut pairs = sorted.to_query(None);
+        pairs.extend(extra.iter().cloned());
+        match serde_urlencoded::to_string(pairs).unwrap_or_default() {
+            query if query.is_empty() => base.to_string(),
+            query => format!("{base}?{query}"),
+        }
+    };
+    let sorts = SortLinks {
+        current: filter.sort,
+        created: sort_href(CaseSort::Created),
+        priority: sort_href(CaseSort::Priority),
+        updated: sort_href(CaseSort::Updated),
+    };
     let first_href = filter.after.map(|_| href(None));
     let empty = page.rows.is_empty();
     let context = BulkContext {
@@ -229,7 +247,7 @@ pub fn Results(
             view! {
                 <ActionForm action=bulk attr:data-testid="bulk-form">
                     <BulkBar context selection action=bulk/>
-                    <CaseTable rows=page.rows selection changed/>
+                    <CaseTable rows=page.rows selection changed sorts=sorts.clone()/>
                 </ActionForm>
             }.into_any()
         }}

@@ -45,6 +45,14 @@ pub fn ScoreBadge(score: Option<i16>, status: Option<EnrichmentStatus>) -> impl 
                 (_, Some(status)) => Some(view! {
                     <span class="text-xs text-indigo-700 dark:text-indigo-300">{if status == EnrichmentStatus::Queued { "queued" } else { "enriching…" }}</span>
                 }.into_any()),
+                // The last run failed: said on the list too (the company's page says why;
+                // a score shown is the previous run's).
+                (_, None) if status == Some(EnrichmentStatus::Failed) => Some(view! {
+                    <span data-testid="enrichment-failed" title="The last enrichment failed: open the company to see why"
+                        class="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-800 ring-1 ring-inset ring-red-200 dark:bg-red-950 dark:text-red-200 dark:ring-red-900">
+                        "failed"
+                    </span>
+                }.into_any()),
                 (None, None) => Some(view! { <span class="text-xs text-slate-500 dark:text-slate-400">"—"</span> }.into_any()),
                 _ => None,
             }}

@@ -29,10 +29,13 @@ pub enum Capability {
     /// The search box: every person, each finding only what their other capabilities
     /// let them open (server/search.rs). Not API keys: the API has its own lists.
     Search,
+    /// One's own notifications (the bell, the page, the settings): every person, not
+    /// API keys.
+    Notifications,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::WorkOwnCases,
         Capability::ManageAllCases,
         Capability::UseCompanies,
@@ -43,6 +46,7 @@ impl Capability {
         Capability::ViewContractors,
         Capability::ListPeople,
         Capability::Search,
+        Capability::Notifications,
     ];
 }
 
@@ -60,6 +64,7 @@ impl Capability {
 /// | ViewContractors     |  yes  |   yes    |   yes   |
 /// | ListPeople          |  yes  |   no     |   no    |
 /// | Search              |  yes  |   yes    |   yes   |
+/// | Notifications       |  yes  |   yes    |   yes   |
 ///
 /// ¹ when the workspace lets employees enrich (`Viewer::employees_may_enrich`).
 pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
@@ -67,12 +72,14 @@ pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
     match viewer.role {
         Role::Admin => true,
         Role::Employee => {
-            matches!(capability, WorkOwnCases | ViewContractors | Search)
-                || (capability == UseCompanies && viewer.employees_may_enrich)
+            matches!(
+                capability,
+                WorkOwnCases | ViewContractors | Search | Notifications
+            ) || (capability == UseCompanies && viewer.employees_may_enrich)
         }
         Role::Analyst => matches!(
             capability,
-            UseCompanies | AddCompanies | ViewContractors | Search
+            UseCompanies | AddCompanies | ViewContractors | Search | Notifications
         ),
         // An API key: what its scopes reach. The API checks the scope of each route
         // first; this lets the same server functions the pages use serve it.
@@ -90,7 +97,9 @@ pub fn allows(viewer: &Viewer, capability: Capability) -> bool {
                 AddCompanies => any(&[Scope::CompaniesWrite]),
                 ViewContractors => any(&[Scope::ContractorsRead]),
                 ListPeople => any(&[Scope::UsersRead]),
-                ManageSharedLists | ManageUsers | ViewSystemHealth | Search => false,
+                ManageSharedLists | ManageUsers | ViewSystemHealth | Search | Notifications => {
+                    false
+                }
             }
         }
     }
@@ -114,22 +123,40 @@ mod tests {
             (
                 Role::Employee,
                 false,
-                vec![WorkOwnCases, ViewContractors, Search],
+                vec![WorkOwnCases, ViewContractors, Search, Notifications],
             ),
             (
                 Role::Employee,
                 true,
-                vec![WorkOwnCases, UseCompanies, ViewContractors, Search],
+                vec![
+                    WorkOwnCases,
+                    UseCompanies,
+                    ViewContractors,
+                    Search,
+                    Notifications,
+                ],
             ),
             (
                 Role::Analyst,
                 false,
-                vec![UseCompanies, AddCompanies, ViewContractors, Search],
+                vec![
+                    UseCompanies,
+                    AddCompanies,
+                    ViewContractors,
+                    Search,
+                    Notifications,
+                ],
             ),
             (
                 Role::Analyst,
                 true,
-                vec![UseCompanies, AddCompanies, ViewContractors, Search],
+                vec![
+                    UseCompanies,
+                    AddCompanies,
+                    ViewContractors,
+                    Search,
+                    Notifications,
+                ],
             ),
         ];
         for (role, policy, allowed) in expected {

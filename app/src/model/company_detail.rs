@@ -107,6 +107,10 @@ pub struct ListRef {
 pub struct CompanyNote {
     pub id: i64,
     pub body: String,
+    /// The body's Markdown as safe HTML (server::markdown, as for comments).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub body_html: String,
     pub version: i32,
     pub author_id: Option<uuid::Uuid>,
     pub author: Option<String>,

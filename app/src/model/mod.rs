@@ -19,7 +19,9 @@ mod inquiry;
 mod integrations;
 mod lists;
 mod new_case;
+mod notifications;
 mod page_data;
+mod plain_text;
 mod search;
 mod system;
 mod text;
@@ -40,7 +42,7 @@ pub use case_detail::{
 };
 pub use cases::{
     Assignee, CaseFilter, CasePage, CasePriority, CaseRow, CaseSort, CaseStatus, Cursor,
-    MatchCount, TeamPage,
+    MatchCount, TeamPage, group_thousands,
 };
 pub use companies::{
     CompanyCursor, CompanyFilter, CompanyPage, CompanyRow, CompanySort, CompanyStage, Confidence,
@@ -83,7 +85,12 @@ pub use lists::{
     list_error_text, parse_checkbox, parse_id, parse_name, require_confirm,
 };
 pub use new_case::{CaseSource, NewCase};
+pub use notifications::{
+    BELL_ITEMS, EXCERPT_CHARS, Inbox, Mentionable, NOTIFICATIONS_PER_PAGE, Notification,
+    NotificationKind, NotificationSettings, excerpt, mentioned,
+};
 pub use page_data::QueuePageData;
+pub use plain_text::markdown_glimpse;
 pub use search::{
     HitKind, MAX_QUERY_CHARS, Match, SearchHit, SearchQuery, SearchResults, search_pages,
 };

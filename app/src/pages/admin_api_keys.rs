@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys};
 use crate::components::form_style::{FIELD, LABEL};
-use crate::components::{AdminRefusal, now};
+use crate::components::{AdminRefusal, When, now};
 use crate::model::{
     ApiKeySummary, ApiKeysPage, ApiScope, MAX_API_KEY_NAME_CHARS, MadeApiKey, format_timestamp,
 };
@@ -159,21 +159,24 @@ fn KeyRow(
     revoke: ServerAction<RevokeApiKey>,
 ) -> impl IntoView {
     let key = entry;
+    // Moments as everywhere else: relative, exact on hover. A future one (an expiry
+    // to come) stays a date.
     let status = match (key.revoked_at, key.expires_at) {
-        (Some(at), _) => format!("Revoked {}", format_timestamp(at)),
-        (None, Some(at)) if at <= now => format!("Expired {}", format_timestamp(at)),
-        (None, Some(at)) => format!("Active, expires {}", format_timestamp(at)),
-        (None, None) => "Active".to_string(),
+        (Some(at), _) => view! { "Revoked " <When at/> }.into_any(),
+        (None, Some(at)) if at <= now => view! { "Expired " <When at/> }.into_any(),
+        (None, Some(at)) => format!("Active, expires {}", format_timestamp(at)).into_any(),
+        (None, None) => "Active".into_any(),
     };
     let refused = key.refused_at(now);
-    let used = match (key.last_used_at, &key.last_used_ip) {
-        (Some(at), Some(ip)) => format!("{} from {ip}", format_timestamp(at)),
-        (Some(at), None) => format_timestamp(at),
-        (None, _) => "Never".to_string(),
+    let used = match (key.last_used_at, key.last_used_ip.clone()) {
+        (Some(at), Some(ip)) => view! { <When at/> {format!(" from {ip}")} }.into_any(),
+        (Some(at), None) => view! { <When at/> }.into_any(),
+        (None, _) => "Never".into_any(),
     };
-    let made = match &key.created_by {
-        Some(by) => format!("{} by {by}", format_timestamp(key.created_at)),
-        None => format_timestamp(key.created_at),
+    let made = {
+        let at = key.created_at;
+        let by = key.created_by.clone().map(|by| format!(" by {by}"));
+        view! { <When at/> {by} }
     };
     let scopes = key
         .scopes

@@ -8,8 +8,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{AddUser, ChangeUserRole, SetUserActive, list_users};
 use crate::components::AdminRefusal;
+use crate::components::When;
 use crate::components::form_style::without_unnamed;
-use crate::model::{Role, UserSummary, UsersPage, format_timestamp};
+use crate::model::{Role, UserSummary, UsersPage};
 
 const ROLES: [Role; 3] = [Role::Employee, Role::Analyst, Role::Admin];
 
@@ -126,10 +127,11 @@ fn UserRow(
 ) -> impl IntoView {
     let id = user.id.to_string();
     let (role_form_id, active_form_id, select_id) = (id.clone(), id.clone(), format!("role-{id}"));
-    let last = user
-        .last_sign_in_at
-        .map(format_timestamp)
-        .unwrap_or_else(|| "never".into());
+    // Relative like every other moment on the page ("3 days ago"), exact on hover.
+    let last = match user.last_sign_in_at {
+        Some(at) => view! { <When at/> }.into_any(),
+        None => "never".into_any(),
+    };
     let ask = format!(
         "Deactivate {}? They are signed out everywhere and cannot sign in until reactivated.",
         user.display_name
@@ -252,7 +254,7 @@ fn AuditTrail(page: UsersPage) -> impl IntoView {
                         {page.audit.into_iter().map(|entry| view! {
                             <li class="flex justify-between gap-4 border-b border-slate-100 pb-2 dark:border-slate-800">
                                 <span>{entry.describe()}</span>
-                                <time class="shrink-0 text-slate-500 dark:text-slate-400" datetime=entry.at.to_string()>{format_timestamp(entry.at)}</time>
+                                <span class="shrink-0 text-slate-500 dark:text-slate-400"><When at=entry.at/></span>
                             </li>
                         }).collect_view()}
                     </ol>

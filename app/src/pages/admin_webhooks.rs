@@ -12,8 +12,8 @@ use leptos_router::hooks::use_query_map;
 use crate::api::webhooks::{
     CreateWebhook, DeleteWebhook, EnableWebhook, ResendDelivery, list_webhooks,
 };
-use crate::components::AdminRefusal;
 use crate::components::form_style::{FIELD, LABEL};
+use crate::components::{AdminRefusal, When};
 use crate::model::{
     DeliveryState, MAX_WEBHOOK_DESCRIPTION_CHARS, MAX_WEBHOOK_URL_CHARS, MadeWebhook,
     WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhooksPage, format_timestamp,
@@ -205,7 +205,7 @@ fn EndpointCard(endpoint: WebhookEndpoint, actions: Actions) -> impl IntoView {
                     {(!endpoint.description.is_empty()).then(|| view! { <p class="mt-1">{endpoint.description.clone()}</p> })}
                     <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{events}</p>
                     <p class="mt-1 text-xs text-slate-600 dark:text-slate-400" data-testid="webhook-endpoint-counts">
-                        {if endpoint.enabled { "On" } else { "Off" }} " · added " {format_timestamp(endpoint.created_at)} " · "
+                        {if endpoint.enabled { "On" } else { "Off" }} " · added " <When at=endpoint.created_at/> " · "
                         {endpoint.delivered} " delivered, " {endpoint.failed} " failed, " {endpoint.pending} " on their way · "
                         <a href=format!("/admin/webhooks?endpoint={}", endpoint.id) class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"its deliveries"</a>
                     </p>
@@ -306,7 +306,7 @@ fn DeliveryRow(delivery: WebhookDelivery, actions: Actions) -> impl IntoView {
         <tr data-testid="webhook-delivery" data-state=format!("{:?}", delivery.state).to_lowercase()>
             <td class="px-3 py-2">
                 <code class="text-xs">{delivery.event_type}</code>
-                <p class="text-xs text-slate-500 dark:text-slate-400">{format_timestamp(delivery.created_at)}</p>
+                <p class="text-xs text-slate-500 dark:text-slate-400"><When at=delivery.created_at/></p>
             </td>
             <td class="max-w-56 truncate px-3 py-2 font-mono text-xs" title=delivery.endpoint_url.clone()>{delivery.endpoint_url.clone()}</td>
             <td class=format!("px-3 py-2 text-xs {tone}") data-testid="webhook-delivery-state">{state}</td>

@@ -311,7 +311,8 @@ fn NoteItem(
     let first = shown();
     view! {
         <li data-testid="note" class="rounded-md border border-slate-200 p-3 text-sm dark:border-slate-800">
-            <p class="whitespace-pre-wrap">{move || shown().body}</p>
+            // Markdown, rendered and sanitised on the server like a comment.
+            <div class="md break-words" data-testid="note-body" inner_html=move || shown().body_html></div>
             <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">
                 {move || shown().author.unwrap_or_else(|| "Someone".into())} " · " <When at=first.created_at/>
                 {move || shown().edited_by.map(|by| format!(" · edited by {by}"))}

@@ -11,11 +11,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::imports::{CheckImport, RunImport, get_import};
-use crate::components::AdminRefusal;
 use crate::components::form_style::{FIELD, LABEL};
-use crate::model::{
-    AppError, ImportKind, ImportStatus, ImportView, MAX_IMPORT_ROWS, format_timestamp,
-};
+use crate::components::{AdminRefusal, When};
+use crate::model::{AppError, ImportKind, ImportStatus, ImportView, MAX_IMPORT_ROWS};
 
 const BUTTON: &str =
     "rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500";
@@ -133,7 +131,8 @@ fn Import(
             <p class="text-sm"><a href=format!("/imports/new?kind={}", import.kind.as_str()) class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"← Another file"</a></p>
             <h1 class="mt-2 text-2xl font-semibold tracking-tight">{format!("Import {things}: {}", import.file_name)}</h1>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-                {format!("{} rows, {} KB, uploaded {}", import.rows_total, (import.size_bytes + 1023) / 1024, format_timestamp(import.created_at))}
+                {format!("{} rows, {} KB, uploaded ", crate::model::group_thousands(import.rows_total.max(0) as u64), (import.size_bytes + 1023) / 1024)}
+                <When at=import.created_at/>
             </p>
         </header>
         {(status == ImportStatus::Failed && !import.resumable).then(|| view! {

@@ -28,6 +28,8 @@ pub const COMPANY_CHANNEL: &str = "company_cache";
 const PEOPLE_CAPACITY: u64 = 10_000;
 /// Companies kept at most (their pages' shared part: a few KB each).
 const COMPANY_CAPACITY: u64 = 20_000;
+/// People whose unread notification count is kept at most (the bell on every page).
+const UNREAD_CAPACITY: u64 = 100_000;
 
 /// What every viewer of a company page sees alike (their lists and their quota are
 /// read for them).
@@ -48,6 +50,8 @@ struct Inner {
     people: Kept<(), Vec<Assignee>>,
     company_versions: Versions<(Uuid, i64)>,
     companies: Kept<(), CompanyShared, (Uuid, i64)>,
+    unread_versions: Versions<(Uuid, Uuid)>,
+    unread: Kept<(), i64, (Uuid, Uuid)>,
 }
 
 impl Caches {
@@ -59,6 +63,8 @@ impl Caches {
                 people: Kept::new(ttl, PEOPLE_CAPACITY),
                 company_versions: Versions::default(),
                 companies: Kept::new(ttl, COMPANY_CAPACITY),
+                unread_versions: Versions::default(),
+                unread: Kept::new(ttl, UNREAD_CAPACITY),
             }),
         }
     }
@@ -91,6 +97,31 @@ impl Caches {
             .await
     }
 
+    /// Person `user`'s unread notifications in workspace `tenant`, kept or read by
+    /// `load`.
+    pub async fn unread<F>(&self, tenant: Uuid, user: Uuid, load: F) -> Result<i64, AppError>
+    where
+        F: Future<Output = Result<i64, AppError>>,
+    {
+        let inner = &self.inner;
+        let found = inner
+            .unread
+            .through(&inner.unread_versions, (tenant, user), (), load);
+        found.await.map(|count| *count)
+    }
+
+    /// Applies an announcement from `server::notifications::CHANNEL`
+    /// (`<workspace>:<person>`; an unreadable one voids every count).
+    pub fn apply_notifications(&self, payload: &str) {
+        let parsed = payload.trim().split_once(':').and_then(|(tenant, user)| {
+            Some((Uuid::parse_str(tenant).ok()?, Uuid::parse_str(user).ok()?))
+        });
+        match parsed {
+            Some(scope) => self.inner.unread_versions.forget(scope),
+            None => self.inner.unread_versions.forget_all(),
+        }
+    }
+
     /// Applies an announcement from [`PEOPLE_CHANNEL`]. Names appear on company pages
     /// too (notes, who asked for an enrichment): those are read again as well.
     pub fn apply_people(&self, payload: &str) {
@@ -109,8 +140,10 @@ impl Caches {
         let inner = &self.inner;
         inner.people_versions.set_listening(listening);
         inner.company_versions.set_listening(listening);
+        inner.unread_versions.set_listening(listening);
         inner.people.clear();
         inner.companies.clear();
+        inner.unread.clear();
     }
 
     pub fn people_stats(&self) -> CacheStats {
@@ -119,6 +152,10 @@ impl Caches {
 
     pub fn company_stats(&self) -> CacheStats {
         self.inner.companies.stats()
+    }
+
+    pub fn unread_stats(&self) -> CacheStats {
+        self.inner.unread.stats()
     }
 }
 
@@ -139,6 +176,7 @@ pub fn all(state: &super::AppState) -> Vec<(&'static str, CacheStats)> {
         ("viewers", state.viewers.stats()),
         ("people", state.caches.people_stats()),
         ("companies", state.caches.company_stats()),
+        ("unread", state.caches.unread_stats()),
         ("dashboards", state.figures.stats()),
         ("directory", state.directory.stats()),
     ]

@@ -64,6 +64,10 @@ impl From<CaseRow> for CaseRecord {
     }
 }
 
+/// An admin's assignee menu lists everyone who works cases up to this many (a select
+/// longer than that is a search's job).
+pub const FULL_ASSIGNEE_MENU: usize = 100;
+
 /// Active people who work cases whose name or email contains `query` (at most 20, by
 /// name): the assignee picker's search.
 pub async fn find_people(
@@ -214,7 +218,8 @@ pub async fn load(pool: &PgPool, viewer: &Viewer, number: i32) -> Result<CaseDet
     .await
     .map_err(internal)?;
     // The picker starts with the viewer and the current assignee; admins search for
-    // anyone else (`find_people`), so a tenant of thousands is not sent with every case.
+    // anyone else (`find_people`), so a tenant of thousands is not sent with every case
+    // (a smaller one is listed whole: api::case::load_case).
     let mut people = vec![Assignee {
         id: viewer.user_id,
         display_name: viewer.display_name.clone(),

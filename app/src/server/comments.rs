@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::authz::{self, Capability};
 use super::case_detail::{COMMENT_EDIT_WINDOW, find};
 use super::live::{self, Announced};
-use super::{audit, db, markdown};
+use super::{audit, db, markdown, notifications};
 use crate::model::{AppError, CaseRecord, Comment, MAX_COMMENT_CHARS, Viewer};
 
 fn checked_body(body: &str) -> Result<String, AppError> {
@@ -60,6 +60,7 @@ pub async fn post(
                 json!({ "comment_id": id, "event": "posted" }),
             )
             .await?;
+            notifications::commented(&mut tx, viewer, &case, body, None).await?;
             Ok(Comment {
                 id,
                 author_id: Some(viewer.user_id),
@@ -157,6 +158,7 @@ async fn change(
                     let after =
                         json!({ "comment_id": comment_id, "event": "edited", "body": body });
                     record(&mut tx, viewer, &case, before, after).await?;
+                    notifications::commented(&mut tx, viewer, &case, body, Some(&old_body)).await?;
                 }
                 None => {
                     if !own && !authz::allows(viewer, Capability::ManageAllCases) {

@@ -129,7 +129,7 @@ pub async fn notes(
     conn: &mut PgConnection,
     company_id: i64,
 ) -> Result<Vec<CompanyNote>, sqlx::Error> {
-    sqlx::query_as(
+    let mut notes: Vec<CompanyNote> = sqlx::query_as(
         "SELECT n.id, n.body, n.version, n.author_id, a.display_name AS author,
                 e.display_name AS edited_by, n.created_at, n.updated_at
          FROM company_notes n
@@ -140,7 +140,11 @@ pub async fn notes(
     )
     .bind(company_id)
     .fetch_all(&mut *conn)
-    .await
+    .await?;
+    for note in &mut notes {
+        note.body_html = super::markdown::render(&note.body);
+    }
+    Ok(notes)
 }
 
 pub async fn add_note(

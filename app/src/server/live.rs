@@ -49,6 +49,8 @@ pub enum LiveEvent {
     Changed(CaseChange),
     Company(CompanyChange),
     Sync(SyncChange),
+    /// A person's notifications changed (a new one, or some read).
+    Notification(NotificationChange),
     /// The listener lost its connection (and so possibly some notifications): every
     /// stream should tell its page to reload what it shows.
     Resync,
@@ -61,6 +63,13 @@ pub struct CompanyChange {
     pub tenant_id: Uuid,
     pub company_id: i64,
     pub kind: String,
+}
+
+/// Someone's notifications changed (server/notifications.rs announces it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotificationChange {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
 }
 
 /// The kind of a company change that added, edited or removed a note.
@@ -129,7 +138,8 @@ pub struct Announced {
 }
 
 /// Queues the notifications for `changes` in the caller's transaction: they are
-/// delivered if, and when, it commits.
+/// delivered if, and when, it commits. Every case write passes here, so this is also
+/// where a new assignee is notified (server/notifications.rs).
 pub async fn announce(
     conn: &mut PgConnection,
     tenant_id: Uuid,
@@ -154,7 +164,7 @@ pub async fn announce(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    super::notifications::assignments(conn, tenant_id, actor_id, changes).await
 }
 
 /// The sender half the listener feeds; subscribe to hear changes.
@@ -206,6 +216,7 @@ pub async fn listen(pool: PgPool, sender: broadcast::Sender<LiveEvent>, caches: 
                         super::caches::PEOPLE_CHANNEL,
                         super::caches::COMPANY_CHANNEL,
                         super::heard::CHANNEL,
+                        super::notifications::CHANNEL,
                     ])
                     .await
                 {
@@ -257,6 +268,24 @@ async fn receive(
             }
             Ok(Some(notification)) if notification.channel() == super::caches::COMPANY_CHANNEL => {
                 kept.apply_company(notification.payload());
+            }
+            Ok(Some(notification)) if notification.channel() == super::notifications::CHANNEL => {
+                kept.apply_notifications(notification.payload());
+                let parsed = notification.payload().split_once(':').and_then(|(t, u)| {
+                    Some(NotificationChange {
+                        tenant_id: Uuid::parse_str(t).ok()?,
+                        user_id: Uuid::parse_str(u).ok()?,
+                    })
+                });
+                match parsed {
+                    Some(change) => {
+                        let _ = sender.send(LiveEvent::Notification(change));
+                    }
+                    // Whose it was is unknown: every stream reloads.
+                    None => {
+                        let _ = sender.send(LiveEvent::Resync);
+                    }
+                }
             }
             Ok(Some(notification)) if notification.channel() == SYNC_CHANNEL => {
                 match serde_json::from_str::<SyncChange>(notification.payload()) {

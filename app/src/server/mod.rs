@@ -33,6 +33,7 @@ pub mod list_items;
 pub mod lists;
 pub mod live;
 pub mod markdown;
+pub mod notifications;
 pub mod password;
 pub mod queue;
 pub mod rate_limit;

@@ -26,6 +26,7 @@
 //!    environment, no cookies.
 
 mod guard;
+mod in_words;
 mod post;
 mod site;
 

@@ -318,6 +318,16 @@ async fn finish(
     .bind(usage.cost_micros)
     .execute(&mut *tx)
     .await?;
+    let outcome = format!("Score {} of 100", found.score.min(100));
+    crate::server::notifications::enrichment_finished(
+        tx,
+        input.tenant_id,
+        input.company_id,
+        input.request_id,
+        false,
+        &outcome,
+    )
+    .await?;
     announce_company(tx, input.tenant_id, input.company_id, "enrichment").await
 }
 
@@ -368,7 +378,8 @@ async fn set_waiting(
     wait: Duration,
 ) -> Result<(), AppError> {
     let message = format!(
-        "Attempt {attempts} failed: {reason}. Trying again in {} s.",
+        "Attempt {attempts} failed: {}. Trying again in {} s.",
+        reason.trim_end_matches('.'),
         wait.as_secs().max(1)
     );
     let message = &message;
@@ -410,6 +421,15 @@ async fn set_failed(pool: &PgPool, input: &EnrichInput, reason: &str) -> Result<
             )
             .bind(input.request_id)
             .execute(&mut *tx)
+            .await?;
+            crate::server::notifications::enrichment_finished(
+                &mut tx,
+                input.tenant_id,
+                input.company_id,
+                input.request_id,
+                true,
+                reason,
+            )
             .await?;
             Ok(announce_company(&mut tx, input.tenant_id, input.company_id, "enrichment").await?)
         })

@@ -33,7 +33,7 @@ static CASES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                                        customer_phone, customer_company, status, priority,
                                        assignee_id, ord)
          ), matched AS (
-             SELECT i.*, c.id AS case_id
+             SELECT i.*, c.id AS case_id, c.assignee_id AS assignee_before
              FROM input i
              LEFT JOIN cases c ON c.tenant_id = $1 AND c.external_id = i.external_id
          ), updated AS (
@@ -80,8 +80,15 @@ static CASES_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
              FROM (SELECT 'create'::case_action_kind AS kind, * FROM created
                    UNION ALL
                    SELECT 'update'::case_action_kind, * FROM updated) a
+         ), handed AS (
+             SELECT assignee_id FROM created WHERE assignee_id IS NOT NULL
+             UNION ALL
+             SELECT u.assignee_id FROM updated u JOIN matched m ON m.case_id = u.id
+             WHERE u.assignee_id IS NOT NULL
+               AND u.assignee_id IS DISTINCT FROM m.assignee_before
          )
-         SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM updated)",
+         SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM updated),
+                coalesce((SELECT array_agg(assignee_id) FROM handed), '{{}}')::uuid[]",
         audit::CASE_ACTIONS_INSERT
     )
 });
@@ -94,7 +101,7 @@ pub async fn cases(
     items: &[CaseItem],
 ) -> Result<Written, sqlx::Error> {
     let column = |f: fn(&CaseItem) -> String| items.iter().map(f).collect::<Vec<_>>();
-    let (created, updated): (i64, i64) = sqlx::query_as(CASES_SQL.as_str())
+    let (created, updated, handed): (i64, i64, Vec<Uuid>) = sqlx::query_as(CASES_SQL.as_str())
         .bind(tenant_id)
         .bind(actor)
         .bind(
@@ -118,6 +125,18 @@ pub async fn cases(
         )
         .fetch_one(&mut *tx)
         .await?;
+    // Each person handed cases hears of it once per import (the notifications of a
+    // run's batches add up), unless they run the import themselves.
+    let mut counts: Vec<(Uuid, usize)> = Vec::new();
+    for person in handed.into_iter().filter(|p| Some(*p) != actor) {
+        match counts.iter_mut().find(|(p, _)| *p == person) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((person, 1)),
+        }
+    }
+    for (person, count) in counts {
+        crate::server::notifications::many_assigned(tx, tenant_id, person, actor, count).await?;
+    }
     Ok(Written {
         created,
         updated,

@@ -45,8 +45,14 @@ def lighthouse(url, cookie, out):
     ]
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
-    subprocess.run(command, cwd=ROOT, check=True, env={**os.environ, "CHROME_PATH": chromium})
-    return json.loads(Path(out).read_text())
+    # Lighthouse now and then fails to record a trace (NO_NAVSTART): that run is made
+    # again, up to twice.
+    for attempt in range(3):
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "CHROME_PATH": chromium})
+        if done.returncode == 0:
+            return json.loads(Path(out).read_text())
+        run.say(f"lighthouse failed on {url} (attempt {attempt + 1}); again")
+    raise SystemExit(f"lighthouse could not measure {url}")
 
 
 def summary(report):

@@ -36,6 +36,8 @@ test('two people on one case: live changes, a conflict resolved, a comment arriv
   await admin.locator('select[data-field="status"]').selectOption('pending');
   await admin.getByTestId('save-case').click();
   await expect(admin.getByTestId('case-status')).toHaveAttribute('data-status', 'pending');
+  // The save says so.
+  await expect(admin.getByTestId('saved')).toHaveText('Saved');
 
   // The change arrives for the employee without a reload: the header updates, and the
   // unsaved title is kept, with a note saying who changed the case.

@@ -51,7 +51,11 @@ test('the theme toggle works once hydrated and the choice survives a reload', as
   await expect(toggle).toHaveAttribute('aria-label', 'Theme: dark');
   expect(await background()).not.toBe(lightBackground);
 
-  // The cookie makes the server render the dark theme itself: no flash on load.
+  // The cookie makes the server render the dark theme itself: no flash on load. (The
+  // browser stores a script's cookie asynchronously: wait until it has, then reload.)
+  const themeCookie = async () =>
+    (await page.context().cookies()).find((c) => c.name === 'theme')?.value ?? 'none';
+  await expect.poll(themeCookie).toBe('dark');
   await page.reload();
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await hydrated(page);
@@ -60,6 +64,7 @@ test('the theme toggle works once hydrated and the choice survives a reload', as
   // Back to following the system.
   await toggle.click();
   await expect(html).toHaveAttribute('data-theme', 'system');
+  await expect.poll(themeCookie).toBe('none');
   await page.reload();
   await expect(html).toHaveAttribute('data-theme', 'system');
   expect(errors).toEqual([]);

@@ -124,11 +124,12 @@ pub fn BarLineChart(
                 <text x=format!("{LEFT}") y=format!("{}", HEIGHT - 4.0) class="fill-slate-500 text-[10px] dark:fill-slate-400">{first}</text>
                 <text x=format!("{}", WIDTH - 40.0) y=format!("{}", HEIGHT - 4.0) text-anchor="end" class="fill-slate-500 text-[10px] dark:fill-slate-400">{last}</text>
             </svg>
-            <table class="sr-only">
+            // In a hidden box: a table is never narrower than its content.
+            <div class="sr-only"><table>
                 <caption>{title}</caption>
                 <thead><tr><th scope="col">"Minute"</th><th scope="col">{bar_name}</th>{line_name.map(|name| view! { <th scope="col">{name}</th> })}</tr></thead>
                 <tbody>{rows}</tbody>
-            </table>
+            </table></div>
         </figure>
     }
     .into_any()

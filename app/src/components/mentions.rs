@@ -62,14 +62,26 @@ pub struct Mentions {
 
 impl Mentions {
     pub fn new(number: i32, textarea: NodeRef<Textarea>, on_text: Callback<String>) -> Self {
-        Mentions {
+        let mentions = Mentions {
             number,
             textarea,
             on_text,
             typing: RwSignal::new(None),
             people: RwSignal::new(None),
             active: RwSignal::new(0),
-        }
+        };
+        // The box's ARIA follows the list, whenever it changes: the names arrive after
+        // the `@` was typed.
+        #[cfg(feature = "hydrate")]
+        Effect::new(move |_| {
+            mentions.typing.track();
+            mentions.people.track();
+            mentions.active.track();
+            if let Some(textarea) = mentions.textarea.get_untracked() {
+                mentions.describe(&textarea);
+            }
+        });
+        mentions
     }
 
     fn list_id(self) -> String {

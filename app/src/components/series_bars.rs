@@ -387,7 +387,9 @@ fn figure_markup(
     out.push_str(kind);
     out.push_str(r#"; the figures follow as a table)" class="mt-2 h-auto w-full">"#);
     out.push_str(&plot);
-    out.push_str(r#"</svg><table class="sr-only"><caption>"#);
+    // The table in a hidden box, not hidden itself: a table is never narrower than its
+    // content, so a hidden table still widened the page on a phone.
+    out.push_str(r#"</svg><div class="sr-only"><table><caption>"#);
     text(&mut out, title);
     out.push_str(r#"</caption><thead><tr><th scope="col">"#);
     text(&mut out, label_name);
@@ -409,7 +411,7 @@ fn figure_markup(
     }
     out.push_str("</tr></thead><tbody>");
     out.push_str(&rows);
-    out.push_str("</tbody></table></figure>");
+    out.push_str("</tbody></table></div></figure>");
     out
 }
 

@@ -123,8 +123,9 @@ def speed_section(result, pages, when):
         f"`BENCH_ONLY=pages make bench` ({when}): each page loaded cold (new browser "
         f"context, nothing cached) {result['runs']} times in Chromium with the CPU slowed "
         f"{result['throttle']}×, on the benchmark data set; medians. Goals: {GOALS}. "
-        "Hydrated = when the app marks `<html data-hydrated>`; bytes = everything the "
-        "page downloaded, compressed.",
+        "Hydrated = when hydration has finished (`<html data-hydrated>`, set once the "
+        "page's route modules are in and hydrated; runs before 7e3950c set it early, "
+        "while they were still loading); bytes = everything the page downloaded, compressed.",
         "",
         "| page | TTFB | FCP | LCP | CLS | TBT | hydrated | bytes |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",

@@ -77,6 +77,7 @@ fn hashed_file_names(options: &mut LeptosOptions, site_root: &str) -> anyhow::Re
         }
         None => {
             app::components::stylesheet::set_hash(None);
+            set_browser_build(options, site_root, None);
             return Ok(());
         }
     };
@@ -88,7 +89,18 @@ fn hashed_file_names(options: &mut LeptosOptions, site_root: &str) -> anyhow::Re
         .find_map(|line| line.strip_prefix("css:"))
         .map(str::trim);
     app::components::stylesheet::set_hash(css);
+    set_browser_build(options, site_root, Some(&hashes));
     Ok(())
+}
+
+/// The names the hydration script fetches (app/src/components/hydration_start.rs).
+fn set_browser_build(options: &LeptosOptions, site_root: &str, hashes: Option<&str>) {
+    let pkg = std::path::Path::new(site_root).join(options.site_pkg_dir.as_ref());
+    app::components::hydration_start::set_build(app::components::hydration_start::Build::read(
+        &options.output_name,
+        hashes,
+        &pkg,
+    ));
 }
 
 /// The state every handler sees. The pool is lazy: building it never waits on the

@@ -461,3 +461,47 @@ async fn bad_input_to_role_and_status_changes_is_refused_and_writes_nothing(pool
             .is_empty()
     );
 }
+
+/// Without JavaScript a refused new user comes back to the page with the message beside
+/// the field it is about, in words, and the field marked and described by it.
+#[sqlx::test]
+async fn a_plain_form_refusal_is_shown_beside_its_field(pool: PgPool) {
+    let (state, _) = setup(&pool).await;
+    let cookie = cookie_for(&state, "ada@acme.example").await;
+    let form = [
+        ("email", "emil@acme.example"),
+        ("display_name", "Another Emil"),
+        ("role", "employee"),
+        ("password", ""),
+    ];
+    let body = serde_urlencoded::to_string(form).unwrap();
+    let request = axum::http::Request::post("/api/admin/users/add")
+        .header("host", "127.0.0.1:3000")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("referer", "http://127.0.0.1:3000/admin/users")
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &cookie);
+    let reply = common::send_body(state.clone(), request, axum::body::Body::from(body)).await;
+    assert!(reply.status.is_redirection(), "{}", reply.status);
+    let location = reply.location().to_string();
+    let path = location.trim_start_matches("http://127.0.0.1:3000");
+    assert!(path.starts_with("/admin/users?"), "{location}");
+    let page = common::get_with_cookie(state.clone(), path, &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(r#"data-field-error="email""#)
+            && page.body.contains("Email is already in use.")
+            && page
+                .body
+                .contains(r#"aria-describedby="new-user-email-error""#),
+        "{}",
+        page.body
+    );
+    // Not also in the form's alert.
+    assert!(
+        !page.body.contains(r#"data-testid="add-error""#),
+        "{}",
+        page.body
+    );
+}

@@ -352,6 +352,18 @@ async fn without_javascript_the_form_lands_on_the_case_or_comes_back_with_the_te
     assert!(page.body.contains(r#"value="Kept title""#));
     assert!(page.body.contains("A long draft that must survive"));
     assert!(page.body.contains(r#"aria-invalid="true""#));
+    // Beside its field, in words, and the field described by it.
+    assert!(
+        page.body.contains(r#"data-field-error="customer_email""#)
+            && page
+                .body
+                .contains("The customer’s email is not an email address.")
+            && page
+                .body
+                .contains(r#"aria-describedby="new-case-customer-email-error""#),
+        "{}",
+        page.body
+    );
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM cases WHERE title = 'Kept title'")
         .fetch_one(&pool)
         .await

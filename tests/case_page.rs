@@ -996,3 +996,45 @@ async fn admins_find_people_to_assign(pool: PgPool) {
     // Employees only ever assign themselves: no search for them.
     assert_eq!(find(emil, "e").await.status, StatusCode::FORBIDDEN);
 }
+
+/// Without JavaScript a refused save comes back to the case with the message beside the
+/// field it is about, in words, and nothing saved.
+#[sqlx::test]
+async fn a_refused_plain_save_is_said_beside_its_field(pool: PgPool) {
+    let world = setup(&pool).await;
+    let emil = common::session_cookie(&world.state, "emil@acme.example", PASSWORD).await;
+    let version: i32 = sqlx::query_scalar("SELECT version FROM cases WHERE number = $1")
+        .bind(world.emils_case)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let mut form = save_form(world.emils_case, version, "open");
+    for (key, value) in form.iter_mut() {
+        if *key == "customer_email" {
+            *value = "ada at example".into();
+        }
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = common::post_html_form(world.state.clone(), "/api/case/save", &form, &emil).await;
+    assert!(reply.status.is_redirection(), "{}", reply.status);
+    let back = reply.location().to_string();
+    assert!(back.contains("field=customer_email"), "{back}");
+    let page = common::get_with_cookie(world.state.clone(), &back, &emil).await;
+    assert!(
+        page.body.contains(r#"data-field-error="customer_email""#)
+            && page
+                .body
+                .contains(r#"aria-describedby="case-customer-email-error""#)
+            && page
+                .body
+                .contains("The customer’s email is not an email address."),
+        "{}",
+        page.body
+    );
+    let after: i32 = sqlx::query_scalar("SELECT version FROM cases WHERE number = $1")
+        .bind(world.emils_case)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(after, version, "nothing saved");
+}

@@ -506,4 +506,29 @@ async fn the_page_and_the_add_form_work_without_javascript(pool: PgPool) {
         page.body
     );
     assert!(page.body.contains("value=\"Plain Form Co\""));
+
+    // A field's refusal comes back beside that field, in words.
+    let nameless: Vec<(&str, &str)> = form
+        .iter()
+        .map(|&(key, value)| (key, if key == "name" { "  " } else { value }))
+        .collect();
+    let reply = common::post_html_form(
+        world.state.clone(),
+        "/api/companies/create",
+        &nameless,
+        &anna,
+    )
+    .await;
+    let back = reply.location().to_string();
+    assert!(back.contains("add_field=name"), "{back}");
+    let page = common::get_with_cookie(world.state.clone(), &back, &anna).await;
+    assert!(
+        page.body.contains(r#"data-field-error="name""#)
+            && page
+                .body
+                .contains(r#"aria-describedby="add-company-name-error""#)
+            && page.body.contains("Name is required."),
+        "{}",
+        page.body
+    );
 }

@@ -701,12 +701,20 @@ async fn without_javascript_the_form_lands_on_the_confirmation_or_comes_back(poo
     let back = common::get(world.state.clone(), &location).await;
     assert_eq!(back.status, StatusCode::OK);
     assert!(
-        back.body.contains("Your email: is not an email address"),
+        back.body.contains("Your email is not an email address."),
         "{}",
         back.body
     );
     assert!(back.body.contains("We taped it in the log."));
     assert!(back.body.contains(r#"aria-invalid="true""#));
+    assert!(
+        back.body.contains(r#"data-field-error="email""#)
+            && back
+                .body
+                .contains(r#"aria-describedby="inquiry-email-error""#),
+        "the message is beside its field: {}",
+        back.body
+    );
     // A slug that is not one sends the browser nowhere else.
     let reply = as_browser(with(good, "slug", "//evil.example")).await;
     let location = reply.headers["location"].to_str().unwrap();

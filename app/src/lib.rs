@@ -38,7 +38,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 // By its content-hashed name in a release build (components/stylesheet.rs).
                 <link rel="stylesheet" id="leptos" href=crate::components::stylesheet::href()/>
-                <HydrationScripts options/>
+                // Not Leptos' <HydrationScripts>: the browser's code starts after the
+                // first paint (components/hydration_start.rs).
+                <crate::components::hydration_start::HydrationStart/>
                 <MetaTags/>
                 {viewer::viewer_meta()}
             </head>

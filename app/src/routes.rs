@@ -125,3 +125,24 @@ area! {
         ImportRoute => view! { <SignedIn><pages::ImportPage/></SignedIn> },
     }
 }
+
+/// The area whose modules a page at `path` needs (the lazy function's name, as the split
+/// manifest names it), so the first page's modules can be fetched alongside the main
+/// one (components/hydration_start.rs). It follows the route table in lib.rs; a path it
+/// does not know only has its modules fetched later, when the router asks for them
+/// (end2end/tests/hydration.spec.ts checks every area's pages).
+pub fn area_of(path: &str) -> Option<&'static str> {
+    let first = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    Some(match first {
+        "login" | "contact" => "public_area",
+        "" | "search" | "notifications" => "home_area",
+        "work" | "cases" => "cases_area",
+        "companies" | "contractors" | "lists" => "companies_area",
+        "admin" | "imports" => "admin_area",
+        _ => return None,
+    })
+}

@@ -113,7 +113,30 @@ test('what an employee opens', async ({ page }) => {
         await expect(p.getByTestId('mention-list')).toBeVisible();
       },
     },
+    {
+      path: caseLink,
+      name: 'a case, the conflict dialog open',
+      then: async (p) => {
+        // A save from an older version of the case (as if someone saved meanwhile).
+        await p.locator('[data-field="title"]').fill('A title changed meanwhile');
+        await p.locator('input[name="version"]').evaluate((input) => ((input as HTMLInputElement).value = '0'));
+        await p.getByTestId('save-case').click();
+        await expect(p.getByTestId('conflict-dialog')).toBeVisible();
+      },
+    },
     { path: '/cases/new', name: 'new case' },
+    {
+      path: '/cases/new',
+      name: 'new case, a field refused',
+      then: async (p) => {
+        const form = p.getByTestId('new-case');
+        await form.evaluate((element) => element.setAttribute('novalidate', ''));
+        await form.locator('[data-field="title"]').fill('Checked by axe');
+        await form.locator('[data-field="customer_email"]').fill('not an address');
+        await p.getByTestId('create-case').click();
+        await expect(form.locator('[data-field-error="customer_email"]')).toBeVisible();
+      },
+    },
     { path: '/cases/99999999', name: 'case not found' },
     { path: '/admin/users', name: 'not allowed' },
     { path: '/no/such/page', name: 'page not found' },
@@ -164,7 +187,7 @@ test('what an admin opens', async ({ page }) => {
         await form.getByLabel('Email').fill(ADMIN);
         await form.getByLabel('Name').fill('Someone');
         await form.getByRole('button').last().click();
-        await expect(p.getByTestId('add-error')).toBeVisible();
+        await expect(form.locator('[data-field-error="email"]')).toHaveText('Email is already in use.');
       },
     },
     { path: '/admin/usage', name: 'enrichment usage' },

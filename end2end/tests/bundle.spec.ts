@@ -55,6 +55,50 @@ test('the sign-in page needs only the initial bundle and the public area', async
   for (const other of ['admin', 'companies', 'cases', 'home']) expect(area(modules, other), other).toBe(false);
 });
 
+// Nothing of the bundle is asked for before the page has loaded and painted (the
+// stylesheet has the line to itself), and then everything the page needs at once: every
+// wasm module the page hydrates with was named by the server's start script, so the
+// route's modules download beside the main one rather than after it. Every area's pages.
+test('the bundle starts after the page has painted, with the page’s own modules', async ({ browser, request }) => {
+  const served = await request.get('/login');
+  const head = (await served.text()).split('</head>')[0];
+  expect(head, 'no preload in the served head').not.toMatch(/rel="(module)?preload"/);
+
+  const pages: [string | null, string[]][] = [
+    [null, ['/login', '/contact/demo']],
+    [EMPLOYEE, ['/', '/notifications', '/work']],
+    [ADMIN, ['/cases', '/companies', '/lists', '/contractors', '/admin/users', '/admin/system']],
+  ];
+  for (const [who, paths] of pages) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    if (who) {
+      await signIn(page, who);
+      await expect(page).toHaveURL('/');
+    }
+    for (const path of paths) {
+      await page.goto(path);
+      await hydrated(page);
+      const seen = await page.evaluate(() => {
+        const load = (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart;
+        const named = [...document.querySelectorAll('link[data-hydration-start]')].map((l) => new URL((l as HTMLLinkElement).href).pathname);
+        const fetched = performance.getEntriesByType('resource')
+          .filter((r) => new URL(r.name).pathname.startsWith('/pkg/') && /\.(wasm|js)$/.test(r.name))
+          .map((r) => ({ path: new URL(r.name).pathname, early: r.startTime < load }));
+        return { named, fetched };
+      });
+      const paths = seen.fetched.map((f) => f.path);
+      expect(seen.fetched.filter((f) => f.early), `${path}: fetched before load`).toEqual([]);
+      expect(paths.filter((p) => p.endsWith('.wasm') && !seen.named.includes(p)), `${path}: not named by the start script`).toEqual([]);
+      expect(paths.length, `${path}: each file fetched once (the preloads were used)`).toBe(new Set(paths).size);
+      expect(seen.named.some((p) => /\/split_\w+_area_/.test(p)), `${path}: its area's module named`).toBe(true);
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  }
+});
+
 test('built files are sent compressed and cached for a year under their hashed names', async ({ page, request }) => {
   const seen: { name: string; cache: string; encoding: string }[] = [];
   page.on('response', async (response) => {

@@ -68,4 +68,16 @@ test('a note added on the company page stays while the enrichment updates live',
   await expect(page.getByTestId('note')).toContainText('Strong fit: follow up in May');
   await expect(composer).toHaveValue('');
   expect(errors).toEqual([]);
+
+  // A refused edit (the browser logs the 422 it asked for) is said beside its field, in
+  // words, and changes nothing.
+  const editor = page.getByTestId('company-editor');
+  await editor.evaluate((form) => form.setAttribute('novalidate', ''));
+  await editor.locator('input[name="name"]').fill('   ');
+  await editor.getByRole('button', { name: 'Save details' }).click();
+  await expect(editor.locator('[data-field-error="name"]')).toHaveText('Name is required.');
+  await expect(editor.locator('input[name="name"]')).toHaveAttribute('aria-invalid', 'true');
+  await expect(editor.locator('input[name="name"]')).toBeFocused();
+  await page.reload();
+  await expect(page.getByTestId('company-name')).toHaveText('Fixture Robotics');
 });

@@ -18,6 +18,17 @@ test('an admin connects Zoho CRM and watches the first sync finish live', async 
   await page.getByLabel('Client id').fill('1000.FAKECLIENTID');
   await page.getByLabel('Client secret').fill('fake-client-secret');
   await page.getByLabel('Refresh token').fill('1000.fake-refresh-token');
+  // A refused field is said beside it, and nothing is connected.
+  const module = page.getByLabel('Module', { exact: true });
+  const moduleName = await module.inputValue();
+  await module.fill('Not a module!');
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.locator('[data-field-error="module"]')).toHaveText('Module is not a module API name (letters, digits and _).');
+  await expect(module).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('heading', { name: 'Connect Zoho CRM' })).toBeVisible();
+  await module.fill(moduleName);
+  await page.getByLabel('Client secret').fill('fake-client-secret');
+  await page.getByLabel('Refresh token').fill('1000.fake-refresh-token');
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page.getByRole('heading', { name: 'Connection' })).toBeVisible();
   // The secret is never shown back.

@@ -54,7 +54,10 @@ test('with JavaScript a refused inquiry keeps what was typed, then goes through'
   // The browser's own check would stop the post: take it off to reach the server's.
   await form.evaluate((element) => element.setAttribute('novalidate', ''));
   await page.getByTestId('send-inquiry').click();
-  await expect(page.getByTestId('inquiry-error')).toHaveText('Your email: is not an email address');
+  // Beside the field, in words, and the focus taken there.
+  await expect(form.locator('[data-field-error="email"]')).toHaveText('Your email is not an email address.');
+  await expect(form.getByLabel('Your email')).toBeFocused();
+  await expect(page.getByTestId('inquiry-error')).toHaveCount(0);
   await expect(form.getByLabel('Your email')).toHaveAttribute('aria-invalid', 'true');
   await expect(form.getByLabel('Message')).toHaveValue(/sent twice/);
 
@@ -80,7 +83,9 @@ test('an admin words the form and chooses who takes inquiries', async ({ page })
   await settings.getByLabel(/Assign them in turn/).check();
   for (const box of await page.getByTestId('inquiry-people').getByRole('checkbox').all()) await box.uncheck();
   await page.getByTestId('save-inquiry-settings').click();
-  await expect(page.getByTestId('inquiry-flash')).toContainText('choose at least one person');
+  // Said under the list of people it is about.
+  await expect(settings.locator('[data-field-error="people"]')).toHaveText('Choose at least one person to assign inquiries to in turn.');
+  await expect(page.getByTestId('inquiry-flash')).toHaveCount(0);
   await settings.getByLabel(/Leave them unassigned/).check();
   await page.getByTestId('save-inquiry-settings').click();
   await expect(page.getByTestId('inquiry-flash')).toHaveText('Saved.');

@@ -15,7 +15,11 @@ test('the c key opens a new case; a refused save keeps the text; the case opens'
   // The browser's own check would stop the post: take it off to reach the server's.
   await form.evaluate((element) => element.setAttribute('novalidate', ''));
   await page.getByTestId('create-case').click();
-  await expect(page.getByTestId('new-case-error')).toContainText('is not an email address');
+  // Beside the field, in words; the field marked and focused.
+  await expect(form.locator('[data-field-error="customer_email"]')).toHaveText('The customer’s email is not an email address.');
+  await expect(form.locator('[data-field="customer_email"]')).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.locator('[data-field="customer_email"]')).toBeFocused();
+  await expect(page.getByTestId('new-case-error')).toHaveCount(0);
   await expect(form.locator('[data-field="comment"]')).toHaveValue('Called at 9:05, visit promised for Tuesday.');
 
   await form.locator('[data-field="customer_email"]').fill('rosa@example.com');

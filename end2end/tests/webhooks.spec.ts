@@ -103,7 +103,9 @@ test('without JavaScript a private address is refused with the reason, and nothi
   await page.getByLabel('A case gets a comment').check();
   await page.getByRole('button', { name: 'Add the endpoint' }).click();
   await expect(page).toHaveURL(/\/admin\/webhooks\?/);
-  await expect(page.getByTestId('webhook-error')).toContainText('private network');
+  // Beside the address, in words, with the page rendered by the server alone.
+  await expect(page.locator('[data-field-error="url"]')).toContainText('The address leads inside a private network');
+  await expect(page.getByLabel('Address')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByLabel('Address')).toHaveValue('http://10.0.0.7/hooks');
   await expect(refused).toHaveCount(0);
   await page.reload();

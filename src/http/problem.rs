@@ -18,7 +18,7 @@ pub const CONTENT_TYPE: &str = "application/problem+json";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({
     "type": "/problems/invalid", "title": "A field is not valid", "status": 422,
-    "kind": "invalid", "detail": "title: is required", "field": "title", "message": "is required"
+    "kind": "invalid", "detail": "Title is required.", "field": "title", "message": "is required"
 }))]
 pub struct Problem {
     /// Stable for each kind of error: `/problems/<kind>`.

@@ -97,7 +97,11 @@ pub async fn save_enrichment_settings(
     .await;
     super::send_form_back(|| match &outcome {
         Ok(()) => ("/admin/usage".into(), vec![("saved", "1".into())]),
-        Err(error) => ("/admin/usage".into(), vec![("error", error.to_string())]),
+        Err(error) => {
+            let mut back = vec![("error", error.to_string())];
+            back.extend(crate::components::field_error::field_param("field", error));
+            ("/admin/usage".into(), back)
+        }
     });
     outcome
 }

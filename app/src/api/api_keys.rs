@@ -58,10 +58,11 @@ pub async fn create_api_key(
                 }
                 leptos_axum::redirect("/admin/api-keys");
             }
-            Err(error) => leptos_axum::redirect(&super::with_query(
-                "/admin/api-keys",
-                &[("error", error.to_string()), ("name", name.clone())],
-            )),
+            Err(error) => {
+                let mut back = vec![("error", error.to_string()), ("name", name.clone())];
+                back.extend(crate::components::field_error::field_param("field", error));
+                leptos_axum::redirect(&super::with_query("/admin/api-keys", &back))
+            }
         }
     }
     outcome

@@ -99,6 +99,7 @@ pub async fn save_case(
             Ok(_) => back.push(("saved", "1".into())),
             Err(error) => {
                 back.push(("error", error.to_string()));
+                back.extend(crate::components::field_error::field_param("field", error));
                 // What they typed, so a refused or stale save loses nothing.
                 for (key, value) in [
                     ("title", &title),
@@ -227,7 +228,11 @@ pub async fn delete_comment(number: i32, comment_id: i64) -> Result<(), AppError
 fn form_redirect(number: i32, outcome: &Result<(), AppError>) {
     send_form_back(|| match outcome {
         Ok(()) => (case_page(number), vec![]),
-        Err(error) => (case_page(number), vec![("error", error.to_string())]),
+        Err(error) => {
+            let mut back = vec![("error", error.to_string())];
+            back.extend(crate::components::field_error::field_param("field", error));
+            (case_page(number), back)
+        }
     });
 }
 

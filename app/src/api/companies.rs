@@ -67,6 +67,10 @@ pub async fn create_company(
         Ok(id) => (format!("/companies/{id}"), vec![]),
         Err(error) => {
             let mut back = vec![("add_error", error_text(error))];
+            back.extend(crate::components::field_error::field_param(
+                "add_field",
+                error,
+            ));
             if let AppError::Conflict { current } = error
                 && let Some(id) = current.get("id").and_then(|id| id.as_i64())
             {

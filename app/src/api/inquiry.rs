@@ -120,14 +120,15 @@ pub async fn save_inquiry_settings(
             INQUIRY_SETTINGS_PAGE.to_string(),
             vec![("saved", "1".to_string())],
         ),
-        Err(error) => (
-            INQUIRY_SETTINGS_PAGE.to_string(),
-            vec![
+        Err(error) => {
+            let mut back = vec![
                 ("error", error.to_string()),
                 ("intro", intro.chars().take(2_000).collect()),
                 ("daily_cap", daily_cap.chars().take(20).collect()),
-            ],
-        ),
+            ];
+            back.extend(crate::components::field_error::field_param("field", error));
+            (INQUIRY_SETTINGS_PAGE.to_string(), back)
+        }
     });
     outcome
 }

@@ -87,7 +87,11 @@ pub async fn save_zoho(
     .await;
     super::send_form_back(|| match &outcome {
         Ok(()) => (ZOHO_PAGE.into(), vec![("saved", "1".into())]),
-        Err(error) => (ZOHO_PAGE.into(), vec![("error", error.to_string())]),
+        Err(error) => {
+            let mut back = vec![("error", error.to_string())];
+            back.extend(crate::components::field_error::field_param("field", error));
+            (ZOHO_PAGE.into(), back)
+        }
     });
     outcome
 }

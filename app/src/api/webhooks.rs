@@ -74,14 +74,15 @@ pub async fn create_webhook(
                 }
                 leptos_axum::redirect(PAGE);
             }
-            Err(error) => leptos_axum::redirect(&super::with_query(
-                PAGE,
-                &[
+            Err(error) => {
+                let mut back = vec![
                     ("error", error.to_string()),
                     ("url", url.clone()),
                     ("description", description.clone()),
-                ],
-            )),
+                ];
+                back.extend(crate::components::field_error::field_param("field", error));
+                leptos_axum::redirect(&super::with_query(PAGE, &back))
+            }
         }
     }
     outcome

@@ -11,6 +11,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use super::case_table::{priority_label, status_label};
+use super::field_error::{FieldError, FormErrors};
 use super::viewer::use_viewer;
 use crate::api::case::{SaveCase, find_people};
 use crate::model::{
@@ -85,6 +86,8 @@ pub fn CaseForm(
     people: Vec<Assignee>,
     /// Fields a live update just changed, highlighted for a moment.
     flash: RwSignal<Vec<&'static str>>,
+    /// A refused save, said beside the field it is about.
+    errors: FormErrors,
 ) -> impl IntoView {
     let initial = form.get_untracked();
     let number = initial.base.number;
@@ -105,9 +108,11 @@ pub fn CaseForm(
             }
         };
         view! {
+            <div>
             <label class="block text-sm">
                 <span class="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</span>
                 <input type=kind name=field value=initial class=class data-field=field
+                    aria-invalid=errors.invalid(field) aria-describedby=errors.described(field)
                     prop:value=move || form.with(get)
                     on:input=move |ev| {
                         let value = event_target_value(&ev);
@@ -123,6 +128,8 @@ pub fn CaseForm(
                         });
                     }/>
             </label>
+            <FieldError errors field/>
+            </div>
         }
     };
     let select_class = move |field: &'static str| {

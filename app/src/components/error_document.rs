@@ -8,12 +8,19 @@ use crate::model::{AppError, Theme};
 
 /// The page for `error`, as a complete document.
 pub fn error_document(error: &AppError, theme: Theme) -> String {
+    // The error's words as a sentence (an `Invalid` one already is), then the outcome.
+    let unchanged = || {
+        let said = error.to_string();
+        let stop = if said.ends_with(['.', '?', '!']) {
+            ""
+        } else {
+            "."
+        };
+        format!("{said}{stop} Nothing was changed.")
+    };
     let (heading, detail) = match error {
-        AppError::Invalid { .. } => (
-            "This request could not be used",
-            format!("{error}. Nothing was changed."),
-        ),
-        AppError::TooLarge { .. } => ("Too large", format!("{error}. Nothing was changed.")),
+        AppError::Invalid { .. } => ("This request could not be used", unchanged()),
+        AppError::TooLarge { .. } => ("Too large", unchanged()),
         AppError::RateLimited { .. } => ("Too many requests", error.to_string()),
         AppError::Forbidden => ("Not allowed", error.to_string()),
         other => ("This page could not be shown", other.to_string()),
@@ -61,7 +68,7 @@ mod tests {
         assert!(html.contains(r#"data-theme="dark""#), "{html}");
         assert!(html.contains("This request could not be used"), "{html}");
         assert!(
-            html.contains("q&lt;b&gt;: contains a control character (U+0000)"),
+            html.contains("Q&lt;b&gt; contains a control character (U+0000). Nothing was changed."),
             "{html}"
         );
         assert!(!html.contains("<b>"), "{html}");

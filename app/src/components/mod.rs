@@ -19,8 +19,10 @@ mod enrichment_view;
 pub mod error_document;
 mod error_panel;
 pub mod escape;
+pub mod field_error;
 pub mod form_style;
 mod html_splice;
+pub mod hydration_start;
 pub mod icons;
 pub mod instance_now;
 mod linked_bars;
@@ -58,6 +60,7 @@ pub use company_table::{CompanyTable, RowAction};
 pub use dashboard_panels::{BacklogHistory, FiguresAsOf, SpendPanel, WorkPanel};
 pub use enrichment_view::EnrichmentPanel;
 pub use error_panel::ErrorPanel;
+pub use field_error::{FieldError, FormAlert, FormErrors, Refusal};
 #[cfg(feature = "ssr")]
 pub use html_splice::HtmlSplices;
 pub use html_splice::{spliced, spliced_text};

@@ -64,7 +64,7 @@ pub fn SaveSearchForm(
     let typed = url("search_name").unwrap_or_default();
     let url_saved = url("saved").is_some();
     let url_deleted = url("search_deleted").is_some();
-    let message = move || -> Option<Result<String, String>> {
+    let message = Signal::derive(move || -> Option<Result<String, String>> {
         match (save.value().get(), forget.value().get()) {
             (Some(Ok(search)), _) => Some(Ok(format!("Saved as “{}”.", search.name))),
             (Some(Err(error)), _) => Some(Err(list_error_text(&error))),
@@ -77,7 +77,9 @@ pub fn SaveSearchForm(
                 _ => None,
             },
         }
-    };
+    });
+    // A refused name is the one field here: the message right under it describes it.
+    let refused = move || matches!(message.get(), Some(Err(_)));
     let savable = !filter.is_everything();
     view! {
         {savable.then(|| view! {
@@ -86,14 +88,16 @@ pub fn SaveSearchForm(
                 <ActionForm action=save attr:data-testid="save-search" attr:class="mt-2 flex flex-wrap items-center gap-2">
                     <input type="hidden" name="query" value=filter.query_string(None)/>
                     <input type="text" name="name" required maxlength="100" placeholder="Name, e.g. Berlin fintech"
-                        value=typed.clone() class=FIELD/>
+                        aria-label="Name of the saved search" value=typed.clone() class=FIELD
+                        aria-invalid=move || refused().then_some("true")
+                        aria-describedby=move || refused().then_some("search-error")/>
                     <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-500">"Save"</button>
                 </ActionForm>
             </details>
         })}
-        {move || message().map(|message| match message {
+        {move || message.get().map(|message| match message {
             Ok(text) => view! { <p role="status" data-testid="search-report" class="mt-2 text-sm text-emerald-800 dark:text-emerald-300">{text}</p> }.into_any(),
-            Err(text) => view! { <p role="alert" data-testid="search-error" class="mt-2 text-sm text-red-700 dark:text-red-300">"Could not save the search — "{text}</p> }.into_any(),
+            Err(text) => view! { <p role="alert" id="search-error" data-testid="search-error" class="mt-2 text-sm text-red-700 dark:text-red-300">"Could not save the search — "{text}</p> }.into_any(),
         })}
     }
 }

@@ -1,8 +1,10 @@
 //! A moment, shown relative ("5 minutes ago") with the absolute time on hover.
 //!
-//! The server cannot know when the page will be read, so it renders the absolute time;
-//! the browser switches to the relative one after hydrating (and keeps it fresh), so
-//! the two renders never disagree.
+//! The server writes the label as of the moment it renders (as the queue's rows do);
+//! the browser works it out again by its own clock once hydrated, and keeps it fresh.
+//! The two agree but for the minutes in between, so a column of them keeps its width:
+//! the absolute time the server once wrote here was twice as long as the date a month
+//! later becomes, and every table with such a column shifted as it hydrated.
 
 use leptos::prelude::*;
 use time::OffsetDateTime;
@@ -24,7 +26,15 @@ pub fn When(at: OffsetDateTime) -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     }
-    let shown = absolute.clone();
+    // In the browser the first value only stands in until the effect above runs: it
+    // differs from any label, so that run always writes the label over what the server
+    // wrote (hydration keeps the server's text, and a rebuild to the value it began
+    // with would change nothing).
+    let shown = if cfg!(feature = "hydrate") {
+        absolute.clone()
+    } else {
+        relative_label(at, now())
+    };
     view! {
         <time datetime=machine title=absolute>{move || relative.get().unwrap_or_else(|| shown.clone())}</time>
     }

@@ -153,7 +153,7 @@ impl NewApiKey {
             }
         }
         if chosen.is_empty() {
-            return Err(AppError::invalid("scopes", "choose at least one"));
+            return Err(AppError::invalid("scopes", "choose at least one scope"));
         }
         chosen.sort();
         let expires_on = match expires_on.trim() {

@@ -17,7 +17,9 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
-    #[error("{field}: {message}")]
+    /// Said in words for people ("Email is already in use.", model/field_words.rs);
+    /// `field` and `message` stay apart for programs.
+    #[error("{}", crate::model::field_words::sentence(field, message))]
     Invalid { field: String, message: String },
     /// The thing changed since the client read it; `current` is the server's version of
     /// it, serialised, so the UI can show "yours / theirs / original".
@@ -152,7 +154,7 @@ mod tests {
         // Short ones are kept whole.
         assert_eq!(
             AppError::invalid("title", "is required").to_string(),
-            "title: is required"
+            "Title is required."
         );
         let json = serde_json::to_string(&error).unwrap_or_default();
         assert!(json.len() < 2_000, "{} bytes", json.len());

@@ -180,7 +180,7 @@ pub fn inquiry_error_text(error: &AppError) -> String {
                 "started" => "The form",
                 _ => field.as_str(),
             };
-            format!("{label}: {message}")
+            crate::model::field_words::sentence_with(label, message)
         }
         AppError::NotFound => "There is no inquiry form at this address.".to_string(),
         other => other.to_string(),
@@ -337,7 +337,7 @@ mod tests {
         });
         assert!(text.contains("9 hours"), "{text}");
         let text = inquiry_error_text(&AppError::invalid("email", "is not an email address"));
-        assert_eq!(text, "Your email: is not an email address");
+        assert_eq!(text, "Your email is not an email address.");
     }
 
     #[test]

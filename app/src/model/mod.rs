@@ -13,6 +13,7 @@ mod contractors;
 mod dashboard;
 mod day_range;
 mod error;
+pub mod field_words;
 mod identity;
 mod imports;
 mod inquiry;

@@ -207,7 +207,7 @@ impl NewWebhook {
             }
         }
         if chosen.is_empty() {
-            return Err(AppError::invalid("events", "choose at least one"));
+            return Err(AppError::invalid("events", "choose at least one event"));
         }
         chosen.sort();
         Ok(Self {

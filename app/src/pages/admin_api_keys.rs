@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys};
 use crate::components::form_style::{FIELD, LABEL};
-use crate::components::{AdminRefusal, When, now};
+use crate::components::{AdminRefusal, FieldError, FormErrors, Refusal, When, now};
 use crate::model::{
     ApiKeySummary, ApiKeysPage, ApiScope, MAX_API_KEY_NAME_CHARS, MadeApiKey, format_timestamp,
 };
@@ -61,26 +61,37 @@ fn Keys(
         Some(Ok(made)) => Some(made),
         _ => from_session.clone(),
     };
-    let error = move || match (create.value().get(), revoke.value().get()) {
-        (Some(Err(error)), _) | (_, Some(Err(error))) => Some(error.to_string()),
-        _ => url_error.clone(),
-    };
+    let url_field = query.with_untracked(|q| q.get("field"));
+    // A refusal about a field of the form goes beside it; any other (a revoke refused)
+    // at the top.
+    let errors = FormErrors::new(
+        "api-key",
+        &["name", "scopes", "expires_on"],
+        move || match (create.value().get(), revoke.value().get()) {
+            (Some(Err(error)), _) | (_, Some(Err(error))) => Some(Refusal::of(&error)),
+            _ => Refusal::from_query(url_error.clone(), url_field.clone()),
+        },
+    );
     // The browser's clock once hydrated (wasm has no system clock), the server's before.
     let now = now();
     view! {
         {move || made().map(|made| view! { <JustMade made/> })}
-        {move || error().map(|message| view! {
+        {move || errors.general().map(|message| view! {
             <p role="alert" class="mt-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200" data-testid="api-key-error">{message}</p>
         })}
         <section aria-labelledby="new-key" class="mt-6 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
             <h2 id="new-key" class="font-medium">"Make a key"</h2>
             <ActionForm action=create attr:class="mt-3 grid gap-4" attr:data-testid="api-key-form">
-                <label class="block max-w-md">
+                <div class="max-w-md">
+                <label class="block">
                     <span class=LABEL>"Name"</span>
                     <input type="text" name="name" required maxlength=MAX_API_KEY_NAME_CHARS.to_string() value=typed_name
-                        placeholder="What uses it, e.g. Zapier" class=FIELD/>
+                        placeholder="What uses it, e.g. Zapier" class=FIELD
+                        aria-invalid=errors.invalid("name") aria-describedby=errors.described("name")/>
                 </label>
-                <fieldset>
+                <FieldError errors field="name"/>
+                </div>
+                <fieldset aria-describedby=errors.described("scopes")>
                     <legend class=LABEL>"Scopes"</legend>
                     <div class="mt-1 grid gap-2 sm:grid-cols-2">
                         {ApiScope::ALL.into_iter().map(|scope| view! {
@@ -91,11 +102,16 @@ fn Keys(
                             </label>
                         }).collect_view()}
                     </div>
+                    <FieldError errors field="scopes"/>
                 </fieldset>
-                <label class="block max-w-xs">
-                    <span class=LABEL>"Expires on (optional)"</span>
-                    <input type="date" name="expires_on" class=FIELD/>
-                </label>
+                <div class="max-w-xs">
+                    <label class="block">
+                        <span class=LABEL>"Expires on (optional)"</span>
+                        <input type="date" name="expires_on" class=FIELD
+                            aria-invalid=errors.invalid("expires_on") aria-describedby=errors.described("expires_on")/>
+                    </label>
+                    <FieldError errors field="expires_on"/>
+                </div>
                 <div>
                     <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Make the key"</button>
                 </div>

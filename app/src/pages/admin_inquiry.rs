@@ -8,9 +8,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::inquiry::{SaveInquirySettings, load_inquiry_settings};
-use crate::components::AdminRefusal;
 use crate::components::escape::textarea_html;
 use crate::components::form_style::{FIELD, LABEL};
+use crate::components::{AdminRefusal, FieldError, FormErrors, Refusal};
 use crate::model::{
     InquiryAssignment, InquirySettings, MAX_INQUIRY_DAILY_CAP, MAX_INQUIRY_INTRO_CHARS,
 };
@@ -52,14 +52,23 @@ fn SettingsForm(
     let daily_cap = from_url("daily_cap")
         .filter(|_| url_error.is_some())
         .unwrap_or_else(|| settings.daily_cap.to_string());
-    let flash = move || match save.value().get() {
-        Some(Ok(())) => Some((false, "Saved.".to_string())),
-        Some(Err(error)) => Some((true, error.to_string())),
-        None => match (&url_error, from_url("saved")) {
-            (Some(error), _) => Some((true, error.clone())),
-            (None, Some(_)) => Some((false, "Saved.".to_string())),
-            _ => None,
+    let url_field = from_url("field");
+    let saved = from_url("saved").is_some() && url_error.is_none();
+    // A refusal about a setting goes beside it; anything else at the top.
+    let errors = FormErrors::new(
+        "inquiry-settings",
+        &["intro", "daily_cap", "assignment", "people"],
+        move || match save.value().get() {
+            Some(Err(error)) => Some(Refusal::of(&error)),
+            Some(Ok(())) => None,
+            None => Refusal::from_query(url_error.clone(), url_field.clone()),
         },
+    );
+    let flash = move || match (save.value().get(), errors.general()) {
+        (_, Some(error)) => Some((true, error)),
+        (Some(Ok(())), None) => Some((false, "Saved.".to_string())),
+        (None, None) if saved => Some((false, "Saved.".to_string())),
+        _ => None,
     };
     let address = format!("/contact/{}", settings.slug);
     let wip = match settings.wip_limit {
@@ -96,16 +105,24 @@ fn SettingsForm(
                 <input type="checkbox" name="enabled" checked=settings.enabled class="h-4 w-4 rounded border-slate-300"/>
                 "Take inquiries through the public form"
             </label>
-            <label class="block text-sm">
-                <span class=LABEL>"Introduction (shown above the form)"</span>
-                <textarea name="intro" rows="4" maxlength=MAX_INQUIRY_INTRO_CHARS.to_string()
-                    class=format!("{FIELD} w-full") inner_html=textarea_html(&intro)></textarea>
-            </label>
-            <label class="block max-w-xs text-sm">
-                <span class=LABEL>"Daily cap (inquiries per UTC day)"</span>
-                <input type="number" name="daily_cap" min="1" max=MAX_INQUIRY_DAILY_CAP required value=daily_cap class=format!("{FIELD} w-full")/>
-            </label>
-            <fieldset class="space-y-2 text-sm">
+            <div class="text-sm">
+                <label class="block">
+                    <span class=LABEL>"Introduction (shown above the form)"</span>
+                    <textarea name="intro" rows="4" maxlength=MAX_INQUIRY_INTRO_CHARS.to_string()
+                        aria-invalid=errors.invalid("intro") aria-describedby=errors.described("intro")
+                        class=format!("{FIELD} w-full") inner_html=textarea_html(&intro)></textarea>
+                </label>
+                <FieldError errors field="intro"/>
+            </div>
+            <div class="max-w-xs text-sm">
+                <label class="block">
+                    <span class=LABEL>"Daily cap (inquiries per UTC day)"</span>
+                    <input type="number" name="daily_cap" min="1" max=MAX_INQUIRY_DAILY_CAP required value=daily_cap class=format!("{FIELD} w-full")
+                        aria-invalid=errors.invalid("daily_cap") aria-describedby=errors.described("daily_cap")/>
+                </label>
+                <FieldError errors field="daily_cap"/>
+            </div>
+            <fieldset class="space-y-2 text-sm" aria-describedby=errors.described("assignment")>
                 <legend class="mb-1 font-semibold">"Assignment"</legend>
                 {InquiryAssignment::ALL.into_iter().map(|mode| view! {
                     <label class="flex items-start gap-2">
@@ -114,8 +131,9 @@ fn SettingsForm(
                     </label>
                 }).collect_view()}
                 <p class="text-slate-600 dark:text-slate-400">{wip}</p>
+                <FieldError errors field="assignment"/>
             </fieldset>
-            <fieldset class="text-sm">
+            <fieldset class="text-sm" aria-describedby=errors.described("people")>
                 <legend class="mb-1 font-semibold">"People who take inquiries in turn"</legend>
                 {if empty {
                     view! { <p class="text-slate-600 dark:text-slate-400">"Nobody in this workspace works cases yet."</p> }.into_any()
@@ -134,6 +152,7 @@ fn SettingsForm(
                         </ul>
                     }.into_any()
                 }}
+                <FieldError errors field="people"/>
             </fieldset>
             <button type="submit" data-testid="save-inquiry-settings" disabled=move || save.pending().get()
                 class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60">

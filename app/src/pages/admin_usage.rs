@@ -9,8 +9,8 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{SaveEnrichmentSettings, load_usage};
-use crate::components::AdminRefusal;
 use crate::components::form_style::without_unnamed;
+use crate::components::{AdminRefusal, FieldError, FormAlert, FormErrors, Refusal};
 use crate::model::{UsageReport, UsageRow, format_usd};
 
 #[component]
@@ -65,10 +65,15 @@ fn Report(report: UsageReport, settings: ServerAction<SaveEnrichmentSettings>) -
     let spent = report.total.cost_micros;
     let months = report.months.clone();
     let current = report.month.clone();
-    let error = move || match settings.value().get() {
-        Some(Err(error)) => Some(error.to_string()),
-        _ => url_error.clone(),
-    };
+    let url_field = query.with_untracked(|q| q.get("field"));
+    // The budget is the one field that can be refused: said under it.
+    let errors = FormErrors::new("settings", &["budget"], move || {
+        match settings.value().get() {
+            Some(Err(error)) => Some(Refusal::of(&error)),
+            Some(Ok(())) => None,
+            None => Refusal::from_query(url_error.clone(), url_field.clone()),
+        }
+    });
     let saved = move || saved_by_form || matches!(settings.value().get(), Some(Ok(())));
     view! {
         <div class="mt-6 flex flex-wrap items-end justify-between gap-4">
@@ -109,10 +114,14 @@ fn Report(report: UsageReport, settings: ServerAction<SaveEnrichmentSettings>) -
         <section class="mt-8 max-w-xl rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
             <h2 class="text-sm font-semibold">"Enrichment settings"</h2>
             <ActionForm action=settings attr:data-testid="enrichment-settings" attr:class="mt-3 space-y-3 text-sm">
-                <label class="block">
-                    <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Monthly budget (US $)"</span>
-                    <input name="budget" inputmode="decimal" required value=budget_value class="w-40 rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-950"/>
-                </label>
+                <div>
+                    <label class="block">
+                        <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"Monthly budget (US $)"</span>
+                        <input name="budget" inputmode="decimal" required value=budget_value class="w-40 rounded-md border border-slate-300 bg-white px-2 py-1.5 dark:border-slate-700 dark:bg-slate-950"
+                            aria-invalid=errors.invalid("budget") aria-describedby=errors.described("budget")/>
+                    </label>
+                    <FieldError errors field="budget"/>
+                </div>
                 <label class="inline-flex items-center gap-2">
                     <input type="checkbox" name="employees_may_enrich" value="true" checked=report.employees_may_enrich/>
                     "Employees may see companies and run enrichments"
@@ -120,7 +129,7 @@ fn Report(report: UsageReport, settings: ServerAction<SaveEnrichmentSettings>) -
                 <div class="flex items-center gap-3">
                     <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 font-medium text-white hover:bg-indigo-500">"Save settings"</button>
                     {move || saved().then(|| view! { <span role="status" class="text-emerald-700 dark:text-emerald-300">"Saved"</span> })}
-                    {move || error().map(|message| view! { <span role="alert" class="text-red-700 dark:text-red-300">{message}</span> })}
+                    <FormAlert errors/>
                 </div>
             </ActionForm>
         </section>

@@ -7,9 +7,9 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{AddUser, ChangeUserRole, SetUserActive, list_users};
-use crate::components::AdminRefusal;
 use crate::components::When;
 use crate::components::form_style::without_unnamed;
+use crate::components::{AdminRefusal, FieldError, FormAlert, FormErrors};
 use crate::model::{Role, UserSummary, UsersPage};
 
 const ROLES: [Role; 3] = [Role::Employee, Role::Analyst, Role::Admin];
@@ -192,12 +192,11 @@ fn UserRow(
 
 #[component]
 fn AddUserForm(add: ServerAction<AddUser>) -> impl IntoView {
-    let error = move || {
-        add.value()
-            .get()
-            .and_then(|result| result.err())
-            .map(|error| error.to_string())
-    };
+    let errors = FormErrors::of_action(
+        "new-user",
+        &["email", "display_name", "role", "password"],
+        add,
+    );
     let added = move || matches!(add.value().get(), Some(Ok(())));
     // Added: the form starts empty again (a password left in it would be handed to the
     // next person added). Without JavaScript the page reloads empty anyway.
@@ -213,26 +212,30 @@ fn AddUserForm(add: ServerAction<AddUser>) -> impl IntoView {
     view! {
         <section class="rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
             <h2 class="font-semibold">"Add a user"</h2>
-            {move || error().map(|message| view! { <p role="alert" data-testid="add-error" class="mt-3 text-sm text-red-700 dark:text-red-300">{message}</p> })}
+            <div class="mt-3"><FormAlert errors testid="add-error"/></div>
             {move || added().then(|| view! { <p role="status" class="mt-3 text-sm text-emerald-700 dark:text-emerald-300">"User added."</p> })}
             <ActionForm action=add node_ref=form attr:class="mt-4 space-y-3" attr:data-testid="add-user-form">
                 <div>
                     <label for="new-email" class="block text-sm font-medium">"Email"</label>
-                    <input id="new-email" name="email" type="email" required maxlength="254" class=field/>
+                    <input id="new-email" name="email" aria-invalid=errors.invalid("email") aria-describedby=errors.described("email") type="email" required maxlength="254" class=field/>
+                    <FieldError errors field="email"/>
                 </div>
                 <div>
                     <label for="new-name" class="block text-sm font-medium">"Name"</label>
-                    <input id="new-name" name="display_name" required maxlength="200" class=field/>
+                    <input id="new-name" name="display_name" aria-invalid=errors.invalid("display_name") aria-describedby=errors.described("display_name") required maxlength="200" class=field/>
+                    <FieldError errors field="display_name"/>
                 </div>
                 <div>
                     <label for="new-role" class="block text-sm font-medium">"Role"</label>
-                    <select id="new-role" name="role" class=field>
+                    <select id="new-role" name="role" aria-invalid=errors.invalid("role") aria-describedby=errors.described("role") class=field>
                         {ROLES.into_iter().map(|role| view! { <option value=role_value(role)>{role.label()}</option> }).collect_view()}
                     </select>
+                    <FieldError errors field="role"/>
                 </div>
                 <div>
                     <label for="new-password" class="block text-sm font-medium">"Initial password (optional)"</label>
-                    <input id="new-password" name="password" type="password" autocomplete="new-password" maxlength="1024" class=field/>
+                    <input id="new-password" name="password" aria-invalid=errors.invalid("password") aria-describedby=errors.described("password") type="password" autocomplete="new-password" maxlength="1024" class=field/>
+                    <FieldError errors field="password"/>
                     <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">"At least 10 characters. Leave empty for Google sign-in only."</p>
                 </div>
                 <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Add user"</button>

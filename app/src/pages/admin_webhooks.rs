@@ -13,7 +13,7 @@ use crate::api::webhooks::{
     CreateWebhook, DeleteWebhook, EnableWebhook, ResendDelivery, list_webhooks,
 };
 use crate::components::form_style::{FIELD, LABEL};
-use crate::components::{AdminRefusal, When};
+use crate::components::{AdminRefusal, FieldError, FormErrors, Refusal, When};
 use crate::model::{
     DeliveryState, MAX_WEBHOOK_DESCRIPTION_CHARS, MAX_WEBHOOK_URL_CHARS, MadeWebhook,
     WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhooksPage, format_timestamp,
@@ -31,7 +31,7 @@ struct Actions {
 }
 
 impl Actions {
-    fn error(&self) -> Option<String> {
+    fn error(&self) -> Option<Refusal> {
         let create = self.create.value().get().and_then(Result::err);
         let enable = self.enable.value().get().and_then(Result::err);
         let delete = self.delete.value().get().and_then(Result::err);
@@ -40,7 +40,7 @@ impl Actions {
             .or(enable)
             .or(delete)
             .or(resend)
-            .map(|error| error.to_string())
+            .map(|error| Refusal::of(&error))
     }
 }
 
@@ -98,26 +98,40 @@ fn Webhooks(page: WebhooksPage, actions: Actions) -> impl IntoView {
         Some(Ok(made)) => Some(made),
         _ => from_session.clone(),
     };
-    let error = move || actions.error().or_else(|| url_error.clone());
+    let url_field = query.with_untracked(|q| q.get("field"));
+    // About a field of the form: beside it; anything else (a resend refused) at the top.
+    let errors = FormErrors::new("webhook", &["url", "description", "events"], move || {
+        actions
+            .error()
+            .or_else(|| Refusal::from_query(url_error.clone(), url_field.clone()))
+    });
     view! {
         {move || made().map(|made| view! { <JustMade made/> })}
-        {move || error().map(|message| view! {
+        {move || errors.general().map(|message| view! {
             <p role="alert" class="mt-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200" data-testid="webhook-error">{message}</p>
         })}
         <section aria-labelledby="new-endpoint" class="mt-6 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
             <h2 id="new-endpoint" class="font-medium">"Add an endpoint"</h2>
             <ActionForm action=actions.create attr:class="mt-3 grid gap-4" attr:data-testid="webhook-form">
-                <label class="block max-w-xl">
-                    <span class=LABEL>"Address"</span>
-                    <input type="url" name="url" required maxlength=MAX_WEBHOOK_URL_CHARS.to_string() value=typed_url
-                        placeholder="https://example.com/hooks/casework" class=format!("{FIELD} w-full")/>
-                </label>
-                <label class="block max-w-xl">
-                    <span class=LABEL>"Description (optional)"</span>
-                    <input type="text" name="description" maxlength=MAX_WEBHOOK_DESCRIPTION_CHARS.to_string() value=typed_description
-                        placeholder="What receives it, e.g. the billing system" class=format!("{FIELD} w-full")/>
-                </label>
-                <fieldset>
+                <div class="max-w-xl">
+                    <label class="block">
+                        <span class=LABEL>"Address"</span>
+                        <input type="url" name="url" required maxlength=MAX_WEBHOOK_URL_CHARS.to_string() value=typed_url
+                            placeholder="https://example.com/hooks/casework" class=format!("{FIELD} w-full")
+                            aria-invalid=errors.invalid("url") aria-describedby=errors.described("url")/>
+                    </label>
+                    <FieldError errors field="url"/>
+                </div>
+                <div class="max-w-xl">
+                    <label class="block">
+                        <span class=LABEL>"Description (optional)"</span>
+                        <input type="text" name="description" maxlength=MAX_WEBHOOK_DESCRIPTION_CHARS.to_string() value=typed_description
+                            placeholder="What receives it, e.g. the billing system" class=format!("{FIELD} w-full")
+                            aria-invalid=errors.invalid("description") aria-describedby=errors.described("description")/>
+                    </label>
+                    <FieldError errors field="description"/>
+                </div>
+                <fieldset aria-describedby=errors.described("events")>
                     <legend class=LABEL>"Events"</legend>
                     <div class="mt-1 grid gap-2 sm:grid-cols-2">
                         {WebhookEvent::ALL.into_iter().map(|event| view! {
@@ -128,6 +142,7 @@ fn Webhooks(page: WebhooksPage, actions: Actions) -> impl IntoView {
                             </label>
                         }).collect_view()}
                     </div>
+                    <FieldError errors field="events"/>
                 </fieldset>
                 <div>
                     <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">"Add the endpoint"</button>

@@ -13,7 +13,10 @@ use crate::api::integrations::{
     preview_zoho_mapping,
 };
 use crate::components::form_style::{FIELD, LABEL};
-use crate::components::{AdminRefusal, StreamEvent, SyncProgress, When, use_event_stream};
+use crate::components::{
+    AdminRefusal, FieldError, FormAlert, FormErrors, Refusal, StreamEvent, SyncProgress, When,
+    use_event_stream,
+};
 use crate::model::{MappingPreview, SyncRequested, SyncRunView, ZohoSettingsView};
 
 const BUTTON: &str = "rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50";
@@ -80,7 +83,10 @@ fn Flash(sync: ServerAction<RequestSync>) -> impl IntoView {
                 Err(error) => (true, error.to_string()),
             });
         }
-        if let Some(error) = get("error") {
+        // A refused connection field is said beside that field (ConnectionForm).
+        if let Some(error) = get("error")
+            && !get("field").is_some_and(|field| CONNECTION_FIELDS.contains(&field.as_str()))
+        {
             return Some((true, error));
         }
         if let Some(id) = get("queued") {
@@ -215,8 +221,52 @@ fn Runs(runs: Vec<SyncRunView>) -> impl IntoView {
     }
 }
 
+/// The connection form's fields, as the server names them in a refusal.
+const CONNECTION_FIELDS: &[&str] = &[
+    "data_centre",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "module",
+    "schedule_minutes",
+    "map_name",
+    "map_trade",
+    "map_skills",
+    "map_company",
+    "map_city",
+    "map_region",
+    "map_email",
+    "map_phone",
+    "map_status",
+];
+
 #[component]
 fn ConnectionForm(settings: ZohoSettingsView, save: ServerAction<SaveZoho>) -> impl IntoView {
+    let query = use_query_map();
+    let url = move |key: &str| query.with_untracked(|q| q.get(key));
+    let (url_error, url_field) = (url("error"), url("field"));
+    // With JavaScript the action's refusal; without, the one the server sent back. Each
+    // beside its field; one about none of them (not allowed, say) under the button.
+    let errors = FormErrors::new("zoho", CONNECTION_FIELDS, move || {
+        match save.value().get() {
+            Some(Err(error)) => Some(Refusal::of(&error)),
+            Some(Ok(())) => None,
+            None => Refusal::from_query(url_error.clone(), url_field.clone()).filter(|refusal| {
+                refusal
+                    .field
+                    .as_deref()
+                    .is_some_and(|field| CONNECTION_FIELDS.contains(&field))
+            }),
+        }
+    });
+    let text = move |name: &'static str, label: &'static str, input: AnyView| {
+        view! {
+            <div class="text-sm">
+                <label class="block"><span class=LABEL>{label}</span>{input}</label>
+                <FieldError errors field=name/>
+            </div>
+        }
+    };
     let secret_hint = |set: bool| {
         if set {
             "Saved — leave empty to keep"
@@ -251,49 +301,59 @@ fn ConnectionForm(settings: ZohoSettingsView, save: ServerAction<SaveZoho>) -> i
             })}
             <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">"A self client from Zoho's API console: its client id and secret, and a refresh token with the scopes ZohoCRM.modules.ALL and ZohoCRM.notifications.ALL. Secrets are never shown again after saving."</p>
             <ActionForm action=save attr:data-testid="zoho-connection" attr:class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-                <label class="text-sm">
-                    <span class=LABEL>"Data centre"</span>
-                    <select name="data_centre" class=format!("{FIELD} w-full")>
+                {text("data_centre", "Data centre", view! {
+                    <select name="data_centre" class=format!("{FIELD} w-full")
+                        aria-invalid=errors.invalid("data_centre") aria-describedby=errors.described("data_centre")>
                         {settings.data_centres.iter().map(|(code, name)| view! {
                             <option value=code.clone() selected=*code == settings.data_centre>{name.clone()}</option>
                         }).collect_view()}
                     </select>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Client id"</span>
-                    <input type="text" name="client_id" required maxlength="200" autocomplete="off" value=settings.client_id.clone() class=format!("{FIELD} w-full")/>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Client secret"</span>
-                    <input type="password" name="client_secret" maxlength="500" autocomplete="new-password" required=!settings.secret_set placeholder=secret_hint(settings.secret_set) prop:value=cleared class=format!("{FIELD} w-full")/>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Refresh token"</span>
-                    <input type="password" name="refresh_token" maxlength="500" autocomplete="new-password" required=!settings.refresh_token_set placeholder=secret_hint(settings.refresh_token_set) prop:value=cleared class=format!("{FIELD} w-full")/>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Module"</span>
-                    <input type="text" name="module" maxlength="100" value=settings.module.clone() class=format!("{FIELD} w-full")/>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Scheduled sync"</span>
-                    <select name="schedule_minutes" class=format!("{FIELD} w-full")>
+                }.into_any())}
+                {text("client_id", "Client id", view! {
+                    <input type="text" name="client_id" required maxlength="200" autocomplete="off" value=settings.client_id.clone() class=format!("{FIELD} w-full")
+                        aria-invalid=errors.invalid("client_id") aria-describedby=errors.described("client_id")/>
+                }.into_any())}
+                {text("client_secret", "Client secret", view! {
+                    <input type="password" name="client_secret" maxlength="500" autocomplete="new-password" required=!settings.secret_set placeholder=secret_hint(settings.secret_set) prop:value=cleared class=format!("{FIELD} w-full")
+                        aria-invalid=errors.invalid("client_secret") aria-describedby=errors.described("client_secret")/>
+                }.into_any())}
+                {text("refresh_token", "Refresh token", view! {
+                    <input type="password" name="refresh_token" maxlength="500" autocomplete="new-password" required=!settings.refresh_token_set placeholder=secret_hint(settings.refresh_token_set) prop:value=cleared class=format!("{FIELD} w-full")
+                        aria-invalid=errors.invalid("refresh_token") aria-describedby=errors.described("refresh_token")/>
+                }.into_any())}
+                {text("module", "Module", view! {
+                    <input type="text" name="module" maxlength="100" value=settings.module.clone() class=format!("{FIELD} w-full")
+                        aria-invalid=errors.invalid("module") aria-describedby=errors.described("module")/>
+                }.into_any())}
+                {text("schedule_minutes", "Scheduled sync", view! {
+                    <select name="schedule_minutes" class=format!("{FIELD} w-full")
+                        aria-invalid=errors.invalid("schedule_minutes") aria-describedby=errors.described("schedule_minutes")>
                         {schedules.into_iter().map(|(value, label)| view! { <option value=value selected=value == chosen>{label}</option> }).collect_view()}
                     </select>
-                </label>
+                }.into_any())}
                 <fieldset class="sm:col-span-2 lg:col-span-3">
                     <legend class=LABEL>"Field mapping (Zoho field API names)"</legend>
                     <div class="mt-1 grid gap-3 sm:grid-cols-3 lg:grid-cols-5">
-                        {settings.field_map.iter().map(|(field, api)| view! {
-                            <label class="text-sm">
-                                <span class="block text-xs text-slate-600 dark:text-slate-400">{field.clone()}</span>
-                                <input type="text" name=format!("map_{field}") maxlength="100" value=api.clone() class=format!("{FIELD} w-full font-mono")/>
-                            </label>
+                        {settings.field_map.iter().map(|(field, api)| {
+                            // The server's name for it; a mapping it does not know has no message.
+                            let name = CONNECTION_FIELDS.iter().copied().find(|known| known.strip_prefix("map_") == Some(field.as_str()));
+                            view! {
+                                <div class="text-sm">
+                                    <label class="block">
+                                        <span class="block text-xs text-slate-600 dark:text-slate-400">{field.clone()}</span>
+                                        <input type="text" name=format!("map_{field}") maxlength="100" value=api.clone() class=format!("{FIELD} w-full font-mono")
+                                            aria-invalid=move || name.and_then(|name| errors.invalid(name)())
+                                            aria-describedby=move || name.and_then(|name| errors.described(name)())/>
+                                    </label>
+                                    {name.map(|field| view! { <FieldError errors field/> })}
+                                </div>
+                            }
                         }).collect_view()}
                     </div>
                 </fieldset>
                 <div class="sm:col-span-2 lg:col-span-3">
                     <button type="submit" class=BUTTON disabled=move || save.pending().get()>{if settings.connected { "Save" } else { "Connect" }}</button>
+                    <div class="mt-2"><FormAlert errors/></div>
                 </div>
             </ActionForm>
         </section>

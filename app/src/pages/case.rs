@@ -9,9 +9,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::case::{DeleteComment, EditComment, PostComment, SaveCase, load_case};
 use crate::components::{
-    Announcer, CaseForm, CommentThread, Composer, ConflictDialog, FormState, StatusBadge, When,
-    announce_changes, field_label, priority_label, set_response_status, use_event_stream,
-    use_viewer,
+    Announcer, CaseForm, CommentThread, Composer, ConflictDialog, FormErrors, FormState, Refusal,
+    StatusBadge, When, announce_changes, field_label, priority_label, set_response_status,
+    use_event_stream, use_viewer,
 };
 use crate::model::{AppError, CaseDetail, CaseFields, ConflictState};
 
@@ -278,10 +278,23 @@ fn CaseBody(
         })
     };
     let returned_draft = query.read_untracked().get("draft");
-    let save_error = move || match save.value().get() {
-        Some(Err(error)) if !matches!(error, AppError::Conflict { .. }) => Some(error.to_string()),
-        _ => None,
-    };
+    // A refused save beside the field it is about (a conflict has its own dialog);
+    // anything else, and what a plain post of another form here came back with, on top.
+    let errors = FormErrors::new(
+        "case",
+        &[
+            "title",
+            "customer_name",
+            "customer_email",
+            "customer_phone",
+            "customer_company",
+        ],
+        move || match save.value().get() {
+            Some(Err(AppError::Conflict { .. })) | Some(Ok(_)) => None,
+            Some(Err(error)) => Some(Refusal::of(&error)),
+            None => query.with(|q| Refusal::from_query(q.get("error"), q.get("field"))),
+        },
+    );
     view! {
         {move || editor.with(|f| f.changed_under.clone()).map(|who| view! {
             <p role="status" data-testid="changed-under" class="mt-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-100">
@@ -291,7 +304,7 @@ fn CaseBody(
         {move || query.read().get("saved").map(|_| view! {
             <p role="status" class="mt-4 rounded-md border border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">"Saved."</p>
         })}
-        {move || query.read().get("error").or_else(save_error).map(|message| view! {
+        {move || errors.general().map(|message| view! {
             <p role="alert" data-testid="form-error" class="mt-4 rounded-md border border-red-200 bg-red-50 px-4 py-2 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
                 "Not saved: "{message}
             </p>
@@ -323,7 +336,7 @@ fn CaseBody(
             </section>
             <aside aria-label="Case details" class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
                 <h2 class="mb-3 text-sm font-semibold">"Details"</h2>
-                <CaseForm form=editor save people=detail.assignees.clone() flash/>
+                <CaseForm form=editor save people=detail.assignees.clone() flash errors/>
             </aside>
         </div>
         <ConflictDialog conflict form=editor save people=detail.assignees/>

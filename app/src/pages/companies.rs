@@ -14,8 +14,8 @@ use crate::api::lists::{AddToList, load_lists};
 use crate::api::saved_searches::{DeleteSearch, SaveSearch, my_saved_searches};
 use crate::components::form_style::{FIELD, LABEL, without_unnamed};
 use crate::components::{
-    AddOutcome, AddToListBar, CompanyTable, LoadError, NextPage, RowAction, SaveSearchForm,
-    SavedSearchMenu, set_response_status,
+    AddOutcome, AddToListBar, CompanyTable, FieldError, FormErrors, LoadError, NextPage, Refusal,
+    RowAction, SaveSearchForm, SavedSearchMenu, set_response_status,
 };
 use crate::model::{
     AppError, CompanyCursor, CompanyFilter, CompanyList, CompanyPage, CompanyStage,
@@ -218,17 +218,27 @@ fn AddCompany(action: ServerAction<CreateCompany>) -> impl IntoView {
         },
     );
     let url_duplicate = typed("duplicate").parse::<i64>().ok();
-    // The message, and the company it is a duplicate of (linked).
-    let error = move || match action.value().get() {
-        Some(Err(error)) => {
-            let duplicate = match &error {
-                AppError::Conflict { current } => current.get("id").and_then(|id| id.as_i64()),
-                _ => None,
-            };
-            Some((error_text(&error), duplicate))
-        }
-        _ => (!url_error.is_empty()).then(|| (url_error.clone(), url_duplicate)),
+    let url_field = typed("add_field");
+    // A refusal about a field goes beside it; a website already tracked (a conflict, not
+    // a field's fault) in the form's alert, with a link to the company.
+    let errors = FormErrors::new(
+        "add-company",
+        &["name", "website", "sector", "stage", "location"],
+        move || match action.value().get() {
+            Some(Err(error)) => Some(Refusal {
+                text: error_text(&error),
+                ..Refusal::of(&error)
+            }),
+            Some(Ok(_)) => None,
+            None => Refusal::from_query(Some(url_error.clone()), Some(url_field.clone())),
+        },
+    );
+    let duplicate = move || match action.value().get() {
+        Some(Err(AppError::Conflict { current })) => current.get("id").and_then(|id| id.as_i64()),
+        Some(_) => None,
+        None => url_duplicate,
     };
+    let error = move || errors.general().map(|message| (message, duplicate()));
     let stage_typed = typed("stage");
     view! {
         <details open=open class="mt-6 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
@@ -237,34 +247,54 @@ fn AddCompany(action: ServerAction<CreateCompany>) -> impl IntoView {
                 "Many at once? " <a href="/imports/new?kind=companies" data-testid="import-csv" class="text-indigo-700 underline underline-offset-2 hover:decoration-2 dark:text-indigo-300">"Import them from a CSV file"</a> "."
             </p>
             <ActionForm action attr:data-testid="add-company" attr:class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
-                <label class="text-sm">
-                    <span class=LABEL>"Name"</span>
-                    <input type="text" name="name" required maxlength="200" value=typed("name") class=format!("{FIELD} w-full")/>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Website"</span>
-                    <input type="text" name="website" required maxlength="2048" placeholder="acme.com"
-                        value=website.get_untracked() prop:value=move || website.get()
-                        on:input=move |ev| website.set(event_target_value(&ev))
-                        class=format!("{FIELD} w-full")/>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Sector"</span>
-                    <input type="text" name="sector" maxlength="100" list="sectors" value=typed("sector") class=format!("{FIELD} w-full")/>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Stage"</span>
-                    <select name="stage" class=format!("{FIELD} w-full")>
-                        <option value="">"Unknown"</option>
-                        {CompanyStage::ALL.into_iter().map(|stage| view! {
-                            <option value=stage.as_str() selected=stage_typed == stage.as_str()>{stage.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
-                <label class="text-sm">
-                    <span class=LABEL>"Location"</span>
-                    <input type="text" name="location" maxlength="100" value=typed("location") class=format!("{FIELD} w-full")/>
-                </label>
+                <div class="text-sm">
+                    <label class="block">
+                        <span class=LABEL>"Name"</span>
+                        <input type="text" name="name" required maxlength="200" value=typed("name") class=format!("{FIELD} w-full")
+                            aria-invalid=errors.invalid("name") aria-describedby=errors.described("name")/>
+                    </label>
+                    <FieldError errors field="name"/>
+                </div>
+                <div class="text-sm">
+                    <label class="block">
+                        <span class=LABEL>"Website"</span>
+                        <input type="text" name="website" required maxlength="2048" placeholder="acme.com"
+                            value=website.get_untracked() prop:value=move || website.get()
+                            on:input=move |ev| website.set(event_target_value(&ev))
+                            aria-invalid=errors.invalid("website") aria-describedby=errors.described("website")
+                            class=format!("{FIELD} w-full")/>
+                    </label>
+                    <FieldError errors field="website"/>
+                </div>
+                <div class="text-sm">
+                    <label class="block">
+                        <span class=LABEL>"Sector"</span>
+                        <input type="text" name="sector" maxlength="100" list="sectors" value=typed("sector") class=format!("{FIELD} w-full")
+                            aria-invalid=errors.invalid("sector") aria-describedby=errors.described("sector")/>
+                    </label>
+                    <FieldError errors field="sector"/>
+                </div>
+                <div class="text-sm">
+                    <label class="block">
+                        <span class=LABEL>"Stage"</span>
+                        <select name="stage" class=format!("{FIELD} w-full")
+                            aria-invalid=errors.invalid("stage") aria-describedby=errors.described("stage")>
+                            <option value="">"Unknown"</option>
+                            {CompanyStage::ALL.into_iter().map(|stage| view! {
+                                <option value=stage.as_str() selected=stage_typed == stage.as_str()>{stage.label()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <FieldError errors field="stage"/>
+                </div>
+                <div class="text-sm">
+                    <label class="block">
+                        <span class=LABEL>"Location"</span>
+                        <input type="text" name="location" maxlength="100" value=typed("location") class=format!("{FIELD} w-full")
+                            aria-invalid=errors.invalid("location") aria-describedby=errors.described("location")/>
+                    </label>
+                    <FieldError errors field="location"/>
+                </div>
                 <div class="sm:col-span-2 lg:col-span-5 flex flex-wrap items-center gap-4">
                     <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50" disabled=move || action.pending().get()>"Add company"</button>
                     <Transition fallback=|| ()>

@@ -17,8 +17,8 @@ use crate::api::company::{
 };
 use crate::components::escape::textarea_html;
 use crate::components::{
-    Announcer, EnrichmentPanel, LoadError, When, announce_changes, set_response_status,
-    use_event_stream,
+    Announcer, EnrichmentPanel, FieldError, FormAlert, FormErrors, LoadError, Refusal, When,
+    announce_changes, set_response_status, use_event_stream,
 };
 use crate::model::{
     AppError, CompanyDetail, CompanyNote, CompanyStage, EnrichmentStatus, EnrichmentView, ListRef,
@@ -184,10 +184,15 @@ fn DetailsEditor(
         }
         _ => None,
     };
-    let error = move || match action.value().get() {
-        Some(Err(AppError::Conflict { .. })) | Some(Ok(_)) | None => None,
-        Some(Err(error)) => Some(error.to_string()),
-    };
+    // A conflict has its own panel below; any other refusal goes beside its field.
+    let errors = FormErrors::new(
+        "company",
+        &["name", "website", "sector", "stage", "location"],
+        move || match action.value().get() {
+            Some(Err(AppError::Conflict { .. })) | Some(Ok(_)) | None => None,
+            Some(Err(error)) => Some(Refusal::of(&error)),
+        },
+    );
     let id = start.id;
     let stage = start.stage;
     view! {
@@ -196,20 +201,39 @@ fn DetailsEditor(
             <ActionForm action attr:data-testid="company-editor" attr:class="mt-3 grid gap-3 sm:grid-cols-2">
                 <input type="hidden" name="id" value=id.to_string()/>
                 <input type="hidden" name="version" value=version.get_untracked().to_string() prop:value=move || version.get().to_string()/>
-                <label class="text-sm"><span class=LABEL>"Name"</span><input name="name" required maxlength="200" value=start.name.clone() class=FIELD/></label>
-                <label class="text-sm"><span class=LABEL>"Website"</span><input name="website" required maxlength="2048" value=start.website_url.clone() class=FIELD/></label>
-                <label class="text-sm"><span class=LABEL>"Sector"</span><input name="sector" maxlength="100" value=start.sector.clone() class=FIELD/></label>
-                <label class="text-sm"><span class=LABEL>"Stage"</span>
-                    <select name="stage" class=FIELD>
-                        <option value="" selected=stage.is_none()>"Unknown"</option>
-                        {CompanyStage::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=stage == Some(s)>{s.label()}</option> }).collect_view()}
-                    </select>
-                </label>
-                <label class="text-sm sm:col-span-2"><span class=LABEL>"Location"</span><input name="location" maxlength="100" value=start.location.clone() class=FIELD/></label>
+                <div class="text-sm">
+                    <label class="block"><span class=LABEL>"Name"</span><input name="name" required maxlength="200" value=start.name.clone() class=FIELD
+                        aria-invalid=errors.invalid("name") aria-describedby=errors.described("name")/></label>
+                    <FieldError errors field="name"/>
+                </div>
+                <div class="text-sm">
+                    <label class="block"><span class=LABEL>"Website"</span><input name="website" required maxlength="2048" value=start.website_url.clone() class=FIELD
+                        aria-invalid=errors.invalid("website") aria-describedby=errors.described("website")/></label>
+                    <FieldError errors field="website"/>
+                </div>
+                <div class="text-sm">
+                    <label class="block"><span class=LABEL>"Sector"</span><input name="sector" maxlength="100" value=start.sector.clone() class=FIELD
+                        aria-invalid=errors.invalid("sector") aria-describedby=errors.described("sector")/></label>
+                    <FieldError errors field="sector"/>
+                </div>
+                <div class="text-sm">
+                    <label class="block"><span class=LABEL>"Stage"</span>
+                        <select name="stage" class=FIELD aria-invalid=errors.invalid("stage") aria-describedby=errors.described("stage")>
+                            <option value="" selected=stage.is_none()>"Unknown"</option>
+                            {CompanyStage::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=stage == Some(s)>{s.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <FieldError errors field="stage"/>
+                </div>
+                <div class="text-sm sm:col-span-2">
+                    <label class="block"><span class=LABEL>"Location"</span><input name="location" maxlength="100" value=start.location.clone() class=FIELD
+                        aria-invalid=errors.invalid("location") aria-describedby=errors.described("location")/></label>
+                    <FieldError errors field="location"/>
+                </div>
                 <div class="flex flex-wrap items-center gap-3 sm:col-span-2">
                     <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50" disabled=move || action.pending().get()>"Save details"</button>
                     {move || matches!(action.value().get(), Some(Ok(_))).then(|| view! { <span role="status" class="text-sm text-emerald-700 dark:text-emerald-300">"Saved"</span> })}
-                    {move || error().map(|message| view! { <span role="alert" class="text-sm text-red-700 dark:text-red-300">{message}</span> })}
+                    <FormAlert errors/>
                 </div>
             </ActionForm>
             {move || conflict().map(|theirs| {

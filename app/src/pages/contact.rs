@@ -12,8 +12,13 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use crate::api::inquiry::{SendInquiry, load_inquiry_form};
 use crate::components::escape::textarea_html;
 use crate::components::form_style::{FIELD, LABEL};
-use crate::components::{LoadError, set_response_status};
+use crate::components::{
+    FieldError, FormAlert, FormErrors, LoadError, Refusal, set_response_status,
+};
 use crate::model::{AppError, MAX_INQUIRY_MESSAGE_CHARS, PublicInquiryForm, inquiry_error_text};
+
+/// The fields a person fills in, as the server names them.
+const FIELDS: &[&str] = &["name", "email", "company", "subject", "message"];
 
 const CARD: &str = "mx-auto mt-4 max-w-2xl rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
 
@@ -69,21 +74,16 @@ fn InquiryForm(form: PublicInquiryForm) -> impl IntoView {
             navigate(&format!("{sent_to}?reference={number}"), Default::default());
         }
     });
-    // The field the last refusal named (from the action, or the URL without it).
-    let refused_field = Signal::derive(move || match send.value().get() {
-        Some(Err(AppError::Invalid { field, .. })) => field,
-        Some(_) => String::new(),
-        None => url_field.clone(),
+    // The refusal, beside the field it is about (from the action, or the URL after a
+    // plain post), in the form's own words for its fields.
+    let errors = FormErrors::new("inquiry", FIELDS, move || match send.value().get() {
+        Some(Err(error)) => Some(Refusal {
+            text: inquiry_error_text(&error),
+            ..Refusal::of(&error)
+        }),
+        Some(Ok(_)) => None,
+        None => Refusal::from_query(Some(url_error.clone()), Some(url_field.clone())),
     });
-    let error = move || match send.value().get() {
-        Some(Err(error)) => Some(inquiry_error_text(&error)),
-        _ => (!url_error.is_empty()).then(|| url_error.clone()),
-    };
-    let invalid =
-        move |field: &'static str| move || (refused_field.get() == field).then_some("true");
-    let described = move |field: &'static str| {
-        move || (refused_field.get() == field).then_some("inquiry-error")
-    };
     let input = move |name: &'static str,
                       label: &'static str,
                       kind: &'static str,
@@ -91,12 +91,15 @@ fn InquiryForm(form: PublicInquiryForm) -> impl IntoView {
                       autocomplete: &'static str,
                       required: bool| {
         view! {
-            <label class="block text-sm">
-                <span class=LABEL>{label}{(!required).then_some(" (optional)")}</span>
-                <input type=kind name=name maxlength=max value=typed(name) required=required
-                    autocomplete=autocomplete aria-invalid=invalid(name)
-                    aria-describedby=described(name) data-field=name class=format!("{FIELD} w-full")/>
-            </label>
+            <div>
+                <label class="block text-sm">
+                    <span class=LABEL>{label}{(!required).then_some(" (optional)")}</span>
+                    <input type=kind name=name maxlength=max value=typed(name) required=required
+                        autocomplete=autocomplete aria-invalid=errors.invalid(name)
+                        aria-describedby=errors.described(name) data-field=name class=format!("{FIELD} w-full")/>
+                </label>
+                <FieldError errors field=name/>
+            </div>
         }
     };
     let heading = format!("Contact {}", form.workspace);
@@ -129,9 +132,10 @@ fn InquiryForm(form: PublicInquiryForm) -> impl IntoView {
             <label class="block text-sm">
                 <span class=LABEL>"Message"</span>
                 <textarea name="message" rows="8" required maxlength=MAX_INQUIRY_MESSAGE_CHARS.to_string()
-                    data-field="message" aria-invalid=invalid("message") aria-describedby=described("message")
+                    data-field="message" aria-invalid=errors.invalid("message") aria-describedby=errors.described("message")
                     class=format!("{FIELD} w-full") inner_html=textarea_html(&typed("message"))></textarea>
             </label>
+            <FieldError errors field="message"/>
             // The honeypot: out of sight and out of the tab order; people leave it
             // empty, form-filling programs do not.
             <div class="absolute -left-[10000px] top-auto h-px w-px overflow-hidden" aria-hidden="true">
@@ -143,11 +147,7 @@ fn InquiryForm(form: PublicInquiryForm) -> impl IntoView {
                     {move || if send.pending().get() { "Sending…" } else { "Send inquiry" }}
                 </button>
             </div>
-            {move || error().map(|message| view! {
-                <p id="inquiry-error" role="alert" data-testid="inquiry-error" class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
-                    {message}
-                </p>
-            })}
+            <FormAlert errors testid="inquiry-error"/>
         </ActionForm>
     }
 }

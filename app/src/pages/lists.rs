@@ -16,7 +16,10 @@ use leptos_router::hooks::{use_location, use_navigate, use_params_map, use_query
 use crate::api::lists::{
     CreateList, DeleteList, EnrichList, RemoveFromList, RenameList, load_list, load_lists,
 };
-use crate::components::{CompanyTable, LoadError, NextPage, RowAction, set_response_status};
+use crate::components::{
+    CompanyTable, FieldError, FormAlert, FormErrors, LoadError, NextPage, Refusal, RowAction,
+    set_response_status,
+};
 use crate::model::{
     AppError, CompanyFilter, CompanyList, EnrichAllReport, ListDetail, ListsOverview,
     list_error_text,
@@ -152,15 +155,19 @@ fn CreateForm(create: ServerAction<CreateList>, may_share: bool) -> impl IntoVie
     let query = use_query_map();
     // After a refused plain-form post the URL carries the name typed.
     let typed = query.with_untracked(|q| q.get("name").unwrap_or_default());
-    let error = move || match create.value().get() {
-        Some(Err(error)) => Some(list_error_text(&error)),
+    let errors = FormErrors::new("new-list", &["name"], move || match create.value().get() {
+        Some(Err(error)) => Some(Refusal {
+            text: list_error_text(&error),
+            ..Refusal::of(&error)
+        }),
         _ => None,
-    };
+    });
     view! {
         <ActionForm action=create attr:data-testid="create-list" attr:class="mt-6 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <label class="text-sm">
                 <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"New list"</span>
-                <input type="text" name="name" required maxlength="100" value=typed placeholder="e.g. Q3 shortlist" class=format!("{FIELD} w-64")/>
+                <input type="text" name="name" required maxlength="100" value=typed placeholder="e.g. Q3 shortlist" class=format!("{FIELD} w-64")
+                    aria-invalid=errors.invalid("name") aria-describedby=errors.described("name")/>
             </label>
             {may_share.then(|| view! {
                 <label class="flex items-center gap-2 pb-1.5 text-sm">
@@ -170,7 +177,10 @@ fn CreateForm(create: ServerAction<CreateList>, may_share: bool) -> impl IntoVie
             })}
             <button type="submit" disabled=move || create.pending().get()
                 class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-50">"Create list"</button>
-            {move || error().map(|message| view! { <p role="alert" class="w-full text-sm text-red-700 dark:text-red-300">{message}</p> })}
+            <div class="w-full">
+                <FieldError errors field="name"/>
+                <FormAlert errors/>
+            </div>
         </ActionForm>
     }
 }

@@ -10,8 +10,23 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::case::CreateCase;
 use crate::components::escape::textarea_html;
 use crate::components::form_style::{FIELD, LABEL};
-use crate::components::{PersonSearch, field_label, priority_label, use_viewer};
+use crate::components::{
+    FieldError, FormAlert, FormErrors, PersonSearch, Refusal, field_label, priority_label,
+    use_viewer,
+};
 use crate::model::{Assignee, CasePriority, MAX_COMMENT_CHARS, NewCase, Role};
+
+/// The fields of the form, as the server names them in a refusal.
+const FIELDS: &[&str] = &[
+    "title",
+    "priority",
+    "assignee_id",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "customer_company",
+    "comment",
+];
 
 #[component]
 pub fn NewCasePage() -> impl IntoView {
@@ -81,18 +96,23 @@ fn NewCaseForm() -> impl IntoView {
             );
         }
     });
-    let error = move || match create.value().get() {
-        Some(Err(error)) => Some(error.to_string()),
-        _ => (!url_error.is_empty()).then(|| url_error.clone()),
-    };
-    let invalid = move |field: &'static str| url_field == field;
+    // A refusal goes beside its field: from the action, or the URL after a plain post.
+    let errors = FormErrors::new("new-case", FIELDS, move || match create.value().get() {
+        Some(Err(error)) => Some(Refusal::of(&error)),
+        Some(Ok(_)) => None,
+        None => Refusal::from_query(Some(url_error.clone()), Some(url_field.clone())),
+    });
     let text = move |name: &'static str, label: &'static str, kind: &'static str, max: u32| {
         view! {
-            <label class="block text-sm">
-                <span class=LABEL>{label}</span>
-                <input type=kind name=name maxlength=max value=typed(name) aria-invalid=invalid(name).then_some("true")
-                    required=name == "title" class=format!("{FIELD} w-full") data-field=name/>
-            </label>
+            <div>
+                <label class="block text-sm">
+                    <span class=LABEL>{label}</span>
+                    <input type=kind name=name maxlength=max value=typed(name) aria-invalid=errors.invalid(name)
+                        aria-describedby=errors.described(name)
+                        required=name == "title" class=format!("{FIELD} w-full") data-field=name/>
+                </label>
+                <FieldError errors field=name/>
+            </div>
         }
     };
     view! {
@@ -101,7 +121,8 @@ fn NewCaseForm() -> impl IntoView {
             <div class="grid gap-4 sm:grid-cols-2">
                 <label class="block text-sm">
                     <span class=LABEL>"Priority"</span>
-                    <select name="priority" class=format!("{FIELD} w-full") data-field="priority">
+                    <select name="priority" class=format!("{FIELD} w-full") data-field="priority"
+                        aria-invalid=errors.invalid("priority") aria-describedby=errors.described("priority")>
                         {CasePriority::ALL.into_iter().map(|priority| {
                             let chosen = if priority_typed.is_empty() {
                                 priority == CasePriority::Normal
@@ -111,10 +132,12 @@ fn NewCaseForm() -> impl IntoView {
                             view! { <option value=priority.as_str() selected=chosen>{priority_label(priority)}</option> }
                         }).collect_view()}
                     </select>
+                    <FieldError errors field="priority"/>
                 </label>
                 <label class="block text-sm">
                     <span class=LABEL>{field_label("assignee_id")}</span>
                     <select name="assignee" class=format!("{FIELD} w-full") data-field="assignee"
+                        aria-invalid=errors.invalid("assignee_id") aria-describedby=errors.described("assignee_id")
                         on:change=move |ev| assignee.set(event_target_value(&ev))>
                         <option value="" selected=move || assignee.with(String::is_empty)>"Unassigned (the team's pool)"</option>
                         {move || options.get().into_iter().map(|person| {
@@ -123,6 +146,7 @@ fn NewCaseForm() -> impl IntoView {
                             view! { <option value=id selected=move || assignee.with(|a| *a == chosen)>{person.display_name}</option> }
                         }).collect_view()}
                     </select>
+                    <FieldError errors field="assignee_id"/>
                 </label>
             </div>
             {is_admin.then(|| view! { <PersonSearch on_pick=move |person: Assignee| {
@@ -145,17 +169,17 @@ fn NewCaseForm() -> impl IntoView {
                 <span class=LABEL>"First comment"</span>
                 <textarea name="comment" rows="6" maxlength=MAX_COMMENT_CHARS.to_string() data-field="comment"
                     placeholder="What was asked, what was promised (Markdown)"
+                    aria-invalid=errors.invalid("comment") aria-describedby=errors.described("comment")
                     class=format!("{FIELD} w-full") inner_html=textarea_html(&typed("comment"))></textarea>
             </label>
+            <FieldError errors field="comment"/>
             <div class="flex flex-wrap items-center gap-4">
                 <button type="submit" data-testid="create-case" disabled=move || create.pending().get()
                     class="rounded-md bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60">
                     {move || if create.pending().get() { "Creating…" } else { "Create case" }}
                 </button>
                 <a href="/work" class="text-sm text-slate-600 hover:underline dark:text-slate-300">"Cancel"</a>
-                {move || error().map(|message| view! {
-                    <p role="alert" data-testid="new-case-error" class="text-sm text-red-700 dark:text-red-300">{message}</p>
-                })}
+                <FormAlert errors testid="new-case-error"/>
             </div>
         </ActionForm>
     }

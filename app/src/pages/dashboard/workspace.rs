@@ -178,10 +178,10 @@ fn LoadPanel(
 ) -> impl IntoView {
     let query = use_query_map();
     let url_error = query.with_untracked(|q| q.get("wip_error").unwrap_or_default());
-    let error = move || match wip.value().get() {
+    let error = Signal::derive(move || match wip.value().get() {
         Some(Err(error)) => Some(error.to_string()),
         _ => (!url_error.is_empty()).then(|| url_error.clone()),
-    };
+    });
     let most = load.iter().map(|line| line.open).max().unwrap_or(0);
     let scale = most.max(i64::from(wip_limit.unwrap_or(0))).max(1) as f64;
     let summary = match wip_limit {
@@ -201,12 +201,13 @@ fn LoadPanel(
                     <label>
                         <span class="mb-1 block text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">"WIP limit"</span>
                         <input type="number" name="wip_limit" min="1" max="100000" value=wip_limit.map(|l| l.to_string())
-                            placeholder="None" class=format!("{FIELD} w-28")/>
+                            placeholder="None" class=format!("{FIELD} w-28")
+                            aria-invalid=move || error.get().map(|_| "true") aria-describedby=move || error.get().map(|_| "wip-error")/>
                     </label>
                     <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800">"Save"</button>
                 </ActionForm>
             </div>
-            {move || error().map(|message| view! { <p role="alert" class="mt-2 text-sm text-red-700 dark:text-red-300" data-testid="wip-error">{message}</p> })}
+            {move || error.get().map(|message| view! { <p role="alert" id="wip-error" class="mt-2 text-sm text-red-700 dark:text-red-300" data-testid="wip-error">{message}</p> })}
             {if load.is_empty() {
                 view! { <p class="mt-3 text-sm text-slate-500 dark:text-slate-400" data-testid="load-empty">"Nobody holds an open case."</p> }.into_any()
             } else {

@@ -412,7 +412,7 @@ async fn without_javascript_the_secret_is_shown_once_on_the_page_never_in_a_url(
     let page = common::get_with_cookie(world.state.clone(), &location, &ada).await;
     assert!(
         page.body.contains(r#"data-field-error="scopes""#)
-            && page.body.contains("Choose at least one scope.")
+            && page.body.contains("Scopes: choose at least one scope.")
             && page
                 .body
                 .contains(r#"aria-describedby="api-key-scopes-error""#)

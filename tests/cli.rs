@@ -222,17 +222,17 @@ async fn create_admin_makes_tenant_and_admin_and_refuses_bad_input(pool: PgPool)
         (
             args("Bad Slug", "x@acme.example"),
             Some("a long enough password\n"),
-            "tenant",
+            "Tenant: use 1–63 lower-case letters",
         ),
         (
             args("newco", "not-an-email"),
             Some("a long enough password\n"),
-            "email",
+            "Email must look like",
         ),
         (
             args("newco", "x@newco.example"),
             Some("short\n"),
-            "password",
+            "Password",
         ),
         // The email is already acme's: a person belongs to one tenant.
         (

@@ -334,7 +334,7 @@ fn bad_generator_arguments_are_refused_before_anything_runs() {
         (vec!["--cases", "-5"], "--cases"),
         (vec!["--cases", "ten"], "--cases"),
         (vec!["--cases", "10", "--employees", "0"], "--employees"),
-        (vec!["--cases", "10", "--tenant", "Bad Slug"], "tenant"),
+        (vec!["--cases", "10", "--tenant", "Bad Slug"], "Tenant: use"),
         (vec!["--demo", "--cases", "10"], "--cases"),
         (vec![], "--demo"),
     ] {

@@ -35,7 +35,7 @@ test('an admin makes an API key, sees its secret once, and revokes it', async ({
   const rows = await page.getByTestId('api-key-row').count();
   await page.getByLabel('Name').fill('No scopes');
   await page.getByRole('button', { name: 'Make the key' }).click();
-  await expect(page.locator('[data-field-error="scopes"]')).toHaveText('Choose at least one scope.');
+  await expect(page.locator('[data-field-error="scopes"]')).toHaveText('Scopes: choose at least one scope.');
   await expect(page.getByTestId('api-key-error')).toHaveCount(0);
   await expect(page.getByTestId('api-key-row')).toHaveCount(rows);
 });

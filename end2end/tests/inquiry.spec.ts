@@ -84,7 +84,7 @@ test('an admin words the form and chooses who takes inquiries', async ({ page })
   for (const box of await page.getByTestId('inquiry-people').getByRole('checkbox').all()) await box.uncheck();
   await page.getByTestId('save-inquiry-settings').click();
   // Said under the list of people it is about.
-  await expect(settings.locator('[data-field-error="people"]')).toHaveText('Choose at least one person to assign inquiries to in turn.');
+  await expect(settings.locator('[data-field-error="people"]')).toHaveText('People: choose at least one person to assign inquiries to in turn.');
   await expect(page.getByTestId('inquiry-flash')).toHaveCount(0);
   await settings.getByLabel(/Leave them unassigned/).check();
   await page.getByTestId('save-inquiry-settings').click();

@@ -145,7 +145,10 @@ pub fn FieldError(errors: FormErrors, field: &'static str) -> impl IntoView {
         let id = id.clone();
         Effect::new(move |_| {
             if errors.on(field).is_some() {
-                focus_described_by(&id);
+                // After the frame's updates: the field's `aria-describedby` names the
+                // message only once its own effect has run.
+                let id = id.clone();
+                request_animation_frame(move || focus_described_by(&id));
             }
         });
     }

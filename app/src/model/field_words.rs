@@ -39,26 +39,45 @@ fn label(field: &str) -> String {
     capitalised(words.trim())
 }
 
-/// Messages that are a sentence of their own: what to do ("choose at least one scope"),
-/// or one with its own subject ("a case needs a title", "row 4 holds …", "`hot` is not
-/// a status").
-const STANDS_ALONE: [&str; 27] = [
-    "choose ", "confirm ", "connect ", "write ", "select ", "enter ", "pick ", "give ", "add ",
-    "use ", "save ", "try ", "please ", "upload ", "split ", "set ", "a ", "an ", "the ", "at ",
-    "between ", "row ", "there ", "no ", "this ", "it ", "your ",
-];
-
-/// Messages that describe what was sent rather than say something of the field, as the
-/// parsers word them ("unknown variant `x`, expected …"): after the field's name and a
-/// colon.
-const DESCRIBES: [&str; 7] = [
+/// Messages that do not go on from the field's name: what to do ("choose at least one
+/// scope"), a sentence with its own subject ("a case needs a title", "there is no
+/// tenant …"), or what a parser found ("unknown variant `x`"). They follow the field's
+/// name and a colon, as written; so does one that starts with a mark ("`hot` is not a
+/// status").
+const OWN_SENTENCE: [&str; 33] = [
+    "choose ",
+    "confirm ",
+    "connect ",
+    "write ",
+    "select ",
+    "enter ",
+    "pick ",
+    "give ",
+    "add ",
+    "use ",
+    "save ",
+    "try ",
+    "please ",
+    "upload ",
+    "split ",
+    "set ",
+    "a ",
+    "an ",
+    "the ",
+    "at ",
+    "between ",
+    "row ",
+    "there ",
+    "no ",
+    "this ",
+    "it ",
+    "your ",
     "unknown ",
     "invalid ",
     "missing ",
     "expected ",
     "unexpected ",
     "failed ",
-    "error ",
 ];
 
 /// `field` and `message` as one sentence, ending in a full stop.
@@ -72,11 +91,14 @@ pub fn sentence_with(label: &str, message: &str) -> String {
         "" => "is not valid",
         message => message,
     };
-    let starts = |starts: &[&str]| starts.iter().any(|start| message.starts_with(start));
-    let mut text = if starts(&STANDS_ALONE) || !message.starts_with(char::is_lowercase) {
-        capitalised(message)
-    } else if starts(&DESCRIBES) {
-        format!("{label}: {message}")
+    let own_sentence = OWN_SENTENCE.iter().any(|start| message.starts_with(start))
+        || !message.starts_with(char::is_lowercase);
+    let mut text = if own_sentence {
+        // "Scopes: choose at least one scope." (the field named without its article).
+        let named = label
+            .strip_prefix("The ")
+            .map_or(label.to_owned(), capitalised);
+        format!("{named}: {message}")
     } else {
         // A predicate: "is required", "must be …", "separates its columns with …".
         format!("{label} {message}")
@@ -101,55 +123,69 @@ mod tests {
 
     #[test]
     fn a_predicate_follows_the_fields_name() {
-        assert_eq!(
-            sentence("email", "is already in use"),
-            "Email is already in use."
-        );
-        assert_eq!(
-            sentence("min_score", "must be a whole number from 0 to 100"),
-            "Minimum score must be a whole number from 0 to 100."
-        );
-        assert_eq!(
-            sentence("display_name", "is required"),
-            "The name is required."
-        );
-        assert_eq!(
-            sentence("sector_hint", "is too long"),
-            "Sector hint is too long."
-        );
-        assert_eq!(
-            sentence("file", "separates its columns with tabs"),
-            "The file separates its columns with tabs."
-        );
-        assert_eq!(
-            sentence("map_city", "cannot contain spaces"),
-            "The Zoho field for city cannot contain spaces."
-        );
+        let cases = [
+            ("email", "is already in use", "Email is already in use."),
+            (
+                "min_score",
+                "must be a whole number from 0 to 100",
+                "Minimum score must be a whole number from 0 to 100.",
+            ),
+            ("display_name", "is required", "The name is required."),
+            ("sector_hint", "is too long", "Sector hint is too long."),
+            (
+                "file",
+                "separates its columns with tabs",
+                "The file separates its columns with tabs.",
+            ),
+            (
+                "map_city",
+                "cannot contain spaces",
+                "The Zoho field for city cannot contain spaces.",
+            ),
+            (
+                "url",
+                "is required: where should events be sent?",
+                "The address is required: where should events be sent?",
+            ),
+            ("x", " ", "X is not valid."),
+        ];
+        for (field, message, said) in cases {
+            assert_eq!(sentence(field, message), said);
+        }
     }
 
     #[test]
-    fn a_message_of_its_own_stands_alone() {
-        assert_eq!(
-            sentence("events", "choose at least one event"),
-            "Choose at least one event."
-        );
-        assert_eq!(
-            sentence("status", "`hot` is not a status"),
-            "`hot` is not a status."
-        );
-        assert_eq!(
-            sentence("url", "is required: where should events be sent?"),
-            "The address is required: where should events be sent?"
-        );
-        assert_eq!(sentence("x", " "), "X is not valid.");
-        assert_eq!(sentence("file", "row 3 holds a NUL"), "Row 3 holds a NUL.");
-        assert_eq!(
-            sentence("role", "unknown variant `boss`, expected `admin`"),
-            "Role: unknown variant `boss`, expected `admin`."
-        );
-        assert_eq!(
-            sentence("title", "a case needs a title"),
-            "A case needs a title."
-        );
+    fn a_sentence_of_its_own_follows_the_fields_name_and_a_colon() {
+        let cases = [
+            (
+                "events",
+                "choose at least one event",
+                "Events: choose at least one event.",
+            ),
+            (
+                "status",
+                "`hot` is not a status",
+                "Status: `hot` is not a status.",
+            ),
+            ("file", "row 3 holds a NUL", "File: row 3 holds a NUL."),
+            (
+                "role",
+                "unknown variant `boss`, expected `admin`",
+                "Role: unknown variant `boss`, expected `admin`.",
+            ),
+            (
+                "title",
+                "a case needs a title",
+                "Title: a case needs a title.",
+            ),
+            (
+                "tenant",
+                "there is no tenant `x`",
+                "Tenant: there is no tenant `x`.",
+            ),
+        ];
+        for (field, message, said) in cases {
+            assert_eq!(sentence(field, message), said);
+        }
     }
 }

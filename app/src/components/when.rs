@@ -17,27 +17,48 @@ pub fn When(at: OffsetDateTime) -> impl IntoView {
     let machine = at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let relative = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]
-    {
-        let refresh = move || relative.set(Some(relative_label(at, now())));
-        Effect::new(move |_| refresh());
-        if let Ok(handle) = set_interval_with_handle(refresh, std::time::Duration::from_secs(30)) {
-            on_cleanup(move || handle.clear());
+    let label = {
+        // Until the page's clock first reads the time, the absolute time stands in: it
+        // differs from any label, so that first reading always writes the label over
+        // what the server wrote (hydration keeps the server's text, and a rebuild to
+        // the value it began with would change nothing).
+        let clock = clock();
+        let absolute = absolute.clone();
+        move || match clock.get() {
+            Some(now) => relative_label(at, now),
+            None => absolute.clone(),
         }
-    }
-    // In the browser the first value only stands in until the effect above runs: it
-    // differs from any label, so that run always writes the label over what the server
-    // wrote (hydration keeps the server's text, and a rebuild to the value it began
-    // with would change nothing).
-    let shown = if cfg!(feature = "hydrate") {
-        absolute.clone()
-    } else {
-        relative_label(at, now())
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let label = {
+        let label = relative_label(at, now());
+        move || label.clone()
     };
     view! {
-        <time datetime=machine title=absolute>{move || relative.get().unwrap_or_else(|| shown.clone())}</time>
+        <time datetime=machine title=absolute>{label}</time>
     }
+}
+
+/// The one clock every `When` on the page reads: the browser's time, read once the
+/// page has hydrated and every 30 s after. One timer for the page, not one effect and
+/// one timer for each of the 50 times a table shows, all set up while hydrating.
+#[cfg(feature = "hydrate")]
+fn clock() -> ArcRwSignal<Option<OffsetDateTime>> {
+    std::thread_local! {
+        static CLOCK: ArcRwSignal<Option<OffsetDateTime>> = {
+            let clock = ArcRwSignal::new(None);
+            let tick = {
+                let clock = clock.clone();
+                move || clock.set(Some(now()))
+            };
+            // After the task that hydrates the page, and then every 30 s.
+            set_timeout(tick.clone(), std::time::Duration::ZERO);
+            let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(30));
+            clock
+        };
+    }
+    CLOCK.with(ArcRwSignal::clone)
 }
 
 /// The current time: the browser's clock once hydrated (wasm has no system clock), the

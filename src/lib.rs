@@ -20,9 +20,12 @@ pub fn hydrate() {
         };
         let mounted = leptos::mount::hydrate_from_async(body, app::App).await;
         mounted.forget();
-        if let Some(root) = leptos::prelude::document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
+        // Parts of the page hydrated in tasks of their own (`<Later>`) count too.
+        app::components::after_hydrated(|| {
+            if let Some(root) = leptos::prelude::document().document_element() {
+                let _ = root.set_attribute("data-hydrated", "true");
+            }
+        });
     });
 }
 

@@ -246,16 +246,26 @@ pub fn CaseForm(
 #[component]
 pub fn PersonSearch(#[prop(into)] on_pick: Callback<Assignee>) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let found = LocalResource::new(move || {
-        let query = query.get();
+    // An action, not a resource: a resource read outside a Suspense would hold up the
+    // page's own Transition (on the server for ever, as it never runs there). Each
+    // answer carries the text it was for, so a slower, older one is never shown.
+    let find = Action::new(|text: &String| {
+        let text = text.clone();
         async move {
-            if query.trim().chars().count() < 2 {
+            let people = if text.trim().chars().count() < 2 {
                 Ok(Vec::new())
             } else {
-                find_people(query).await
-            }
+                find_people(text.clone()).await
+            };
+            (text, people)
         }
     });
+    let found = move || {
+        find.value().with(|answer| match answer {
+            Some((text, Ok(people))) if query.with(|q| q == text) => Some(people.clone()),
+            _ => None,
+        })
+    };
     let pick = move |person: Assignee| {
         on_pick.run(person);
         query.set(String::new());
@@ -265,22 +275,27 @@ pub fn PersonSearch(#[prop(into)] on_pick: Callback<Assignee>) -> impl IntoView 
             <label for="person-search" class="text-xs font-medium text-slate-600 dark:text-slate-400">"Find someone to assign by name or email"</label>
             <input id="person-search" type="search" placeholder="Two letters or more…"
                 data-testid="person-search" class=INPUT
-                prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
-            <Suspense>
-                {move || found.get().and_then(Result::ok).filter(|people| !people.is_empty()).map(|people| view! {
-                    <ul class="mt-1 divide-y divide-slate-100 rounded-md border border-slate-200 bg-white shadow-sm dark:divide-slate-800 dark:border-slate-700 dark:bg-slate-950" data-testid="person-results">
-                        {people.into_iter().map(|person| {
-                            let name = person.display_name.clone();
-                            view! {
-                                <li>
-                                    <button type="button" class="w-full px-3 py-1.5 text-left hover:bg-slate-50 dark:hover:bg-slate-800"
-                                        on:click=move |_| pick(person.clone())>{name}</button>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                })}
-            </Suspense>
+                prop:value=move || query.get() on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    query.set(text.clone());
+                    find.dispatch(text);
+                }/>
+            // No Suspense: the list appears once found. The case page makes this form after
+            // hydrating (components/later.rs), where a Suspense could not be numbered in the
+            // server's order.
+            {move || found().filter(|people| !people.is_empty()).map(|people| view! {
+                <ul class="mt-1 divide-y divide-slate-100 rounded-md border border-slate-200 bg-white shadow-sm dark:divide-slate-800 dark:border-slate-700 dark:bg-slate-950" data-testid="person-results">
+                    {people.into_iter().map(|person| {
+                        let name = person.display_name.clone();
+                        view! {
+                            <li>
+                                <button type="button" class="w-full px-3 py-1.5 text-left hover:bg-slate-50 dark:hover:bg-slate-800"
+                                    on:click=move |_| pick(person.clone())>{name}</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
         </div>
     }
 }

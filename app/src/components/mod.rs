@@ -25,6 +25,7 @@ mod html_splice;
 pub mod hydration_start;
 pub mod icons;
 pub mod instance_now;
+mod later;
 mod linked_bars;
 mod list_picker;
 mod live;
@@ -64,6 +65,7 @@ pub use field_error::{FieldError, FormAlert, FormErrors, Refusal};
 #[cfg(feature = "ssr")]
 pub use html_splice::HtmlSplices;
 pub use html_splice::{spliced, spliced_text};
+pub use later::{Later, after_hydrated};
 pub use linked_bars::{Bar, LinkedBars};
 pub use list_picker::{AddOutcome, AddToListBar};
 pub use live::{LiveChange, StreamEvent, use_event_stream};

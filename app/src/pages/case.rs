@@ -9,8 +9,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::case::{DeleteComment, EditComment, PostComment, SaveCase, load_case};
 use crate::components::{
-    Announcer, CaseForm, CommentThread, Composer, ConflictDialog, FormErrors, FormState, Refusal,
-    StatusBadge, When, announce_changes, field_label, priority_label, set_response_status,
+    Announcer, CaseForm, CommentThread, Composer, ConflictDialog, FormErrors, FormState, Later,
+    Refusal, StatusBadge, When, announce_changes, field_label, priority_label, set_response_status,
     use_event_stream, use_viewer,
 };
 use crate::model::{AppError, CaseDetail, CaseFields, ConflictState};
@@ -295,6 +295,7 @@ fn CaseBody(
             None => query.with(|q| Refusal::from_query(q.get("error"), q.get("field"))),
         },
     );
+    let form_people = detail.assignees.clone();
     view! {
         {move || editor.with(|f| f.changed_under.clone()).map(|who| view! {
             <p role="status" data-testid="changed-under" class="mt-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-100">
@@ -316,30 +317,41 @@ fn CaseBody(
                     <A href=format!("/cases/{number}") attr:class=move || tab_class(!activity_tab())>"Conversation ("{comments_count}")"</A>
                     <A href=format!("/cases/{number}?tab=activity") attr:class=move || tab_class(activity_tab())>"Activity"</A>
                 </nav>
+                // Each part is made and hydrated in a task of its own (components/later.rs).
                 <div class="mt-4" class:hidden=activity_tab>
-                    {move || latest.get().map(|d| view! { <CommentThread comments=d.comments number edit delete/> })}
-                    <Composer number tenant post returned=returned_draft/>
+                    <Later>
+                        {move || latest.get().map(|d| view! { <CommentThread comments=d.comments number edit delete/> })}
+                    </Later>
+                    <Later>
+                        <Composer number tenant post returned=returned_draft/>
+                    </Later>
                 </div>
                 <div class="mt-4" class:hidden=move || !activity_tab()>
-                    {move || latest.get().map(|d| view! {
-                        <ol class="space-y-2 text-sm" data-testid="activity">
-                            {d.activity.into_iter().map(|entry| view! {
-                                <li class="flex gap-2" data-testid="activity-entry" data-kind=entry.kind.clone()>
-                                    <span class="font-medium">{entry.actor_name}</span>
-                                    <span>{entry.summary}</span>
-                                    <span class="ml-auto shrink-0 text-xs text-slate-500 dark:text-slate-400"><When at=entry.at/></span>
-                                </li>
-                            }).collect_view()}
-                        </ol>
-                    })}
+                    <Later>
+                        {move || latest.get().map(|d| view! {
+                            <ol class="space-y-2 text-sm" data-testid="activity">
+                                {d.activity.into_iter().map(|entry| view! {
+                                    <li class="flex gap-2" data-testid="activity-entry" data-kind=entry.kind.clone()>
+                                        <span class="font-medium">{entry.actor_name}</span>
+                                        <span>{entry.summary}</span>
+                                        <span class="ml-auto shrink-0 text-xs text-slate-500 dark:text-slate-400"><When at=entry.at/></span>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        })}
+                    </Later>
                 </div>
             </section>
             <aside aria-label="Case details" class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
                 <h2 class="mb-3 text-sm font-semibold">"Details"</h2>
-                <CaseForm form=editor save people=detail.assignees.clone() flash errors/>
+                <Later>
+                    <CaseForm form=editor save people=form_people flash errors/>
+                </Later>
             </aside>
         </div>
-        <ConflictDialog conflict form=editor save people=detail.assignees/>
+        <Later>
+            <ConflictDialog conflict form=editor save people=detail.assignees/>
+        </Later>
     }
     .into_any()
 }

@@ -14,8 +14,8 @@ use crate::api::lists::{AddToList, load_lists};
 use crate::api::saved_searches::{DeleteSearch, SaveSearch, my_saved_searches};
 use crate::components::form_style::{FIELD, LABEL, without_unnamed};
 use crate::components::{
-    AddOutcome, AddToListBar, CompanyTable, FieldError, FormErrors, LoadError, NextPage, Refusal,
-    RowAction, SaveSearchForm, SavedSearchMenu, set_response_status,
+    AddOutcome, AddToListBar, CompanyTable, FieldError, FormErrors, Later, LoadError, NextPage,
+    Refusal, RowAction, SaveSearchForm, SavedSearchMenu, set_response_status,
 };
 use crate::model::{
     AppError, CompanyCursor, CompanyFilter, CompanyList, CompanyPage, CompanyStage,
@@ -60,9 +60,11 @@ pub fn Companies() -> impl IntoView {
                 {move || searches.get().and_then(Result::ok).map(|searches| view! { <SavedSearchMenu searches forget/> })}
             </Transition>
         </header>
+        // Each part is made and hydrated in a task of its own (components/later.rs);
+        // adding a company looks the site up with a resource, so it keeps its place.
         <AddCompany action=created/>
-        {move || view! { <Filters filter=filter()/> }}
-        {move || view! { <SaveSearchForm filter=filter() save forget/> }}
+        {move || view! { <Later><Filters filter=filter()/></Later> }}
+        {move || view! { <Later><SaveSearchForm filter=filter() save forget/></Later> }}
         <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading companies…"</p> }>
             {move || page.get().map(|result| match result {
                 Ok(page) => {
@@ -72,7 +74,7 @@ pub fn Companies() -> impl IntoView {
                         .and_then(Result::ok)
                         .map(|overview| overview.all().cloned().collect())
                         .unwrap_or_default();
-                    view! { <Results page filter=filter() lists add/> }.into_any()
+                    view! { <Later><Results page filter=filter() lists add/></Later> }.into_any()
                 }
                 Err(error) => {
                     set_response_status(error.status());

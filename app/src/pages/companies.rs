@@ -63,8 +63,16 @@ pub fn Companies() -> impl IntoView {
         // Each part is made and hydrated in a task of its own (components/later.rs);
         // adding a company looks the site up with a resource, so it keeps its place.
         <AddCompany action=created/>
-        {move || view! { <Later><Filters filter=filter()/></Later> }}
-        {move || view! { <Later><SaveSearchForm filter=filter() save forget/></Later> }}
+        // What a deferred part shows is read here, where the re-render listens for it
+        // (inside, it would be read later, with nobody listening).
+        {move || {
+            let filter = filter();
+            view! { <Later><Filters filter/></Later> }
+        }}
+        {move || {
+            let filter = filter();
+            view! { <Later><SaveSearchForm filter save forget/></Later> }
+        }}
         <Transition fallback=|| view! { <p class="mt-6 text-sm text-slate-500 dark:text-slate-400">"Loading companies…"</p> }>
             {move || page.get().map(|result| match result {
                 Ok(page) => {
@@ -74,7 +82,8 @@ pub fn Companies() -> impl IntoView {
                         .and_then(Result::ok)
                         .map(|overview| overview.all().cloned().collect())
                         .unwrap_or_default();
-                    view! { <Later><Results page filter=filter() lists add/></Later> }.into_any()
+                    let filter = filter();
+                    view! { <Later><Results page filter lists add/></Later> }.into_any()
                 }
                 Err(error) => {
                     set_response_status(error.status());
